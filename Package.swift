@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "kvsh",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kvsh", targets: ["kvsh"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(name: "NATSWire", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .target(name: "NATSClient", dependencies: [
+            "NATSWire",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "JetStream", dependencies: ["NATSClient"]),
+        .target(name: "KeyValue"),
+        .target(name: "KeyValueNATS", dependencies: ["KeyValue", "JetStream"]),
+        .target(name: "KvshCLI", dependencies: [
+            "KeyValue", "KeyValueNATS", "JetStream", "NATSClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "kvsh", dependencies: ["KvshCLI"]),
+
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "NATSWireTests", dependencies: [
+            "NATSWire", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .testTarget(name: "KeyValueTests", dependencies: ["KeyValue"]),
+        .testTarget(name: "KeyValueNATSTests", dependencies: [
+            "KeyValueNATS", "JetStream", "NATSClient", "TestSupport",
+        ]),
+        .testTarget(name: "KvshCLITests", dependencies: ["KvshCLI", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,50 @@
+/// TLS material for `tls://` servers or servers that require TLS.
+public struct TLSOptions: Sendable, Equatable {
+    /// PEM file of the CA that signed the server certificate; system roots when nil.
+    public var caFile: String?
+    /// PEM client certificate and key, for servers that verify clients.
+    public var certFile: String?
+    public var keyFile: String?
+    public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil) {
+        self.caFile = caFile
+        self.certFile = certFile
+        self.keyFile = keyFile
+    }
+}
+
+/// How to reach and authenticate to NATS, and how hard to try.
+public struct ClientOptions: Sendable {
+    public var servers: [ServerURL]
+    public var user: String?
+    public var password: String?
+    public var token: String?
+    /// Set to force TLS; `tls://` URLs and servers with `tls_required` use it anyway.
+    public var tls: TLSOptions?
+    public var name: String = "kvsh"
+    /// Bound on one connection attempt (TCP, TLS, INFO, CONNECT/PONG).
+    public var connectTimeout: Duration = .seconds(2)
+    /// Default bound on a request.
+    public var requestTimeout: Duration = .seconds(5)
+    /// Attempts over the whole pool after a disconnect; nil retries forever.
+    public var maxReconnectAttempts: Int? = nil
+    /// Longest pause between reconnect rounds (the first retry is immediate).
+    public var reconnectWait: Duration = .seconds(2)
+    /// Bytes kept for the server while reconnecting.
+    public var reconnectBufferSize = 8 << 20
+    public var pingInterval: Duration = .seconds(120)
+    public var maxPingsOutstanding = 2
+    public var inboxPrefix = "_INBOX"
+    /// Learn cluster members from INFO `connect_urls`.
+    public var useDiscoveredServers = true
+
+    public init(servers: [ServerURL]) { self.servers = servers }
+}
+
+/// Something that happened to the connection, for logs and the REPL.
+public enum ConnectionEvent: Sendable, Equatable {
+    case disconnected(String)
+    case reconnected(String)
+    case lameDuck(String)
+    case serverError(String)
+    case closed
+}

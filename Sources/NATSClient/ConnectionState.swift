@@ -1,0 +1,44 @@
+import NATSWire
+import NIOCore
+
+/// Everything about a connection that changes, guarded by one lock.
+struct ConnectionState {
+    /// The shared request inbox always uses this sid.
+    static let inboxSid: UInt64 = 1
+
+    var channel: (any Channel)?
+    var info = ServerInfo()
+    var connectedURL: ServerURL?
+    var closed = false
+    var reconnecting = false
+    var pending = ByteBufferAllocator().buffer(capacity: 16 * 1024)
+    var flushScheduled = false
+    var nextSid: UInt64 = inboxSid
+    var subscriptions: [UInt64: SubscriptionRecord] = [:]
+    var requests: [String: PendingRequest] = [:]
+    var nextToken: UInt64 = 0
+    var pongWaiters: [PongWaiter] = []
+    var nextPingID: UInt64 = 0
+    var pingsOutstanding = 0
+    var pingTimer: RepeatedTask?
+    var pool: ServerPool
+
+    init(pool: ServerPool) { self.pool = pool }
+}
+
+struct SubscriptionRecord {
+    var subject: String
+    var queue: String?
+    var continuation: AsyncThrowingStream<InboundMessage, any Error>.Continuation
+}
+
+struct PendingRequest {
+    var continuation: CheckedContinuation<InboundMessage, any Error>
+    var timer: Scheduled<Void>
+}
+
+struct PongWaiter {
+    var id: UInt64
+    var continuation: CheckedContinuation<Void, any Error>
+    var timer: Scheduled<Void>
+}

@@ -1,0 +1,190 @@
+import NATSWire
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+extension NATSConnection {
+    /// TCP connect, INFO, optional TLS, CONNECT + PING, PONG; then the connection is live:
+    /// subscriptions are sent again and buffered writes flushed.
+    func establish(_ url: ServerURL) async throws {
+        let loop = group.next()
+        let infoPromise = loop.makePromise(of: ServerInfo.self)
+        let pongPromise = loop.makePromise(of: Void.self)
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(options.connectTimeout.nanoseconds))
+        let timer = loop.scheduleTask(deadline: deadline) {
+            infoPromise.fail(NATSError.timeout(what: "the server's INFO"))
+            pongPromise.fail(NATSError.timeout(what: "the server's handshake"))
+        }
+        defer { timer.cancel() }
+
+        let bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(.nanoseconds(Int64(options.connectTimeout.nanoseconds)))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        InboundHandler(connection: self, infoPromise: infoPromise, pongPromise: pongPromise))
+                }
+            }
+        let channel = try await bootstrap.connect(host: url.host, port: url.port).get()
+        do {
+            let info = try await infoPromise.futureResult.get()
+            let wantTLS = url.scheme == "tls" || options.tls != nil || info.tlsRequired
+            if wantTLS { try await startTLS(on: channel, host: url.host) }
+
+            var connect = ConnectOptions()
+            connect.name = options.name
+            connect.tlsRequired = wantTLS
+            connect.user = url.user ?? options.user
+            connect.password = url.password ?? options.password
+            connect.token = options.token
+            var helloBuffer = channel.allocator.buffer(capacity: 512)
+            ClientOp.connect(connect, into: &helloBuffer)
+            ClientOp.ping(into: &helloBuffer)
+            let hello = helloBuffer
+            try await channel.eventLoop.submit {
+                let handler = try channel.pipeline.syncOperations.handler(type: InboundHandler.self)
+                handler.startedHandshake()
+                channel.writeAndFlush(hello, promise: nil)
+            }.get()
+            try await pongPromise.futureResult.get()
+            goLive(channel: channel, url: url, info: info)
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+    }
+
+    private func startTLS(on channel: any Channel, host: String) async throws {
+        var config = TLSConfiguration.makeClientConfiguration()
+        if let tls = options.tls {
+            if let ca = tls.caFile {
+                config.trustRoots = .file(ca)
+            }
+            if let cert = tls.certFile, let key = tls.keyFile {
+                config.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+                config.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            }
+        }
+        let context: NIOSSLContext
+        do {
+            context = try NIOSSLContext(configuration: config)
+        } catch {
+            throw NATSError.tls("\(error)")
+        }
+        let isIP = host.allSatisfy { $0.isNumber || $0 == "." } || host.contains(":")
+        try await channel.eventLoop.submit {
+            let handler = try NIOSSLClientHandler(context: context, serverHostname: isIP ? nil : host)
+            try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+        }.get()
+    }
+
+    /// Publishes the new channel, replays subscriptions, then the buffered writes.
+    private func goLive(channel: any Channel, url: ServerURL, info: ServerInfo) {
+        let interval = TimeAmount.nanoseconds(Int64(options.pingInterval.nanoseconds))
+        let maxOut = options.maxPingsOutstanding
+        let out = state.withLockedValue { s -> ByteBuffer in
+            s.channel = channel
+            s.connectedURL = url
+            s.info = info
+            s.reconnecting = false
+            s.pingsOutstanding = 0
+            if options.useDiscoveredServers { s.pool.add(discovered: info.connectURLs) }
+            var buf = channel.allocator.buffer(capacity: 1024 + s.pending.readableBytes)
+            ClientOp.subscribe(subject: inboxPrefix + ".*", sid: ConnectionState.inboxSid, into: &buf)
+            for (sid, sub) in s.subscriptions.sorted(by: { $0.key < $1.key }) {
+                ClientOp.subscribe(subject: sub.subject, queue: sub.queue, sid: sid, into: &buf)
+            }
+            buf.writeBuffer(&s.pending)
+            s.pending.clear()
+            s.flushScheduled = false
+            s.pingTimer?.cancel()
+            s.pingTimer = channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) {
+                [weak self] _ in self?.sendKeepAlive(channel: channel, maxOutstanding: maxOut)
+            }
+            return buf
+        }
+        channel.writeAndFlush(out, promise: nil)
+    }
+
+    private func sendKeepAlive(channel: any Channel, maxOutstanding: Int) {
+        let stale = state.withLockedValue { s -> Bool in
+            guard s.channel === channel else { return false }
+            s.pingsOutstanding += 1
+            return s.pingsOutstanding > maxOutstanding
+        }
+        if stale {
+            channel.close(promise: nil)
+            return
+        }
+        var buf = channel.allocator.buffer(capacity: 6)
+        ClientOp.ping(into: &buf)
+        channel.writeAndFlush(buf, promise: nil)
+    }
+
+    /// The live channel went away: reconnect unless we are closing.
+    func channelClosed(_ channel: any Channel) {
+        let start = state.withLockedValue { s -> ServerURL?? in
+            guard s.channel === channel else { return .none }
+            s.channel = nil
+            s.pingTimer?.cancel()
+            s.pingTimer = nil
+            let pongs = s.pongWaiters
+            s.pongWaiters = []
+            for p in pongs { p.timer.cancel(); p.continuation.resume(throwing: NATSError.connectionClosed) }
+            guard !s.closed, !s.reconnecting else { return .none }
+            s.reconnecting = true
+            return .some(s.connectedURL)
+        }
+        guard case .some(let lastURL) = start else { return }
+        eventContinuation.yield(.disconnected(lastURL.map { "\($0)" } ?? "?"))
+        Task { await self.reconnectLoop(after: lastURL) }
+    }
+
+    private func reconnectLoop(after last: ServerURL?) async {
+        var attempt = 0
+        var current = last
+        while true {
+            if let max = options.maxReconnectAttempts, attempt >= max { break }
+            if state.withLockedValue({ $0.closed }) { return }
+            let round = state.withLockedValue { $0.pool.round(after: current) }
+            for url in round {
+                if state.withLockedValue({ $0.closed }) { return }
+                do {
+                    try await establish(url)
+                    eventContinuation.yield(.reconnected("\(url)"))
+                    return
+                } catch {
+                    logger.debug("reconnect to \(url) failed: \(Self.reason(error))")
+                    current = url
+                }
+            }
+            attempt += 1
+            // Back off: 100 ms doubling per round up to reconnectWait, plus jitter.
+            let base = min(Int64(100_000_000) << min(attempt - 1, 10), Int64(options.reconnectWait.nanoseconds))
+            try? await Task.sleep(nanoseconds: UInt64(base + Int64.random(in: 0...50_000_000)))
+        }
+        await failForGood()
+    }
+
+    private func failForGood() async {
+        let (subs, requests) = state.withLockedValue { s in
+            s.closed = true
+            let out = (s.subscriptions, s.requests)
+            s.subscriptions = [:]
+            s.requests = [:]
+            return out
+        }
+        for (_, sub) in subs { sub.continuation.finish(throwing: NATSError.connectionClosed) }
+        for (_, r) in requests { r.timer.cancel(); r.continuation.resume(throwing: NATSError.connectionClosed) }
+        eventContinuation.yield(.closed)
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, saturating.
+    var nanoseconds: Int64 {
+        let (s, atto) = components
+        return s.multipliedReportingOverflow(by: 1_000_000_000).partialValue + atto / 1_000_000_000
+    }
+}

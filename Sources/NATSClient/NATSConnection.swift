@@ -1,0 +1,320 @@
+import Logging
+import NATSWire
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// One logical connection to a NATS server or cluster. It reconnects on its own,
+/// re-subscribes, and replays what was published while it was away.
+///
+/// Writes are buffered and flushed by the event loop, so many publishes in a row
+/// leave in few system calls; requests share one wildcard inbox subscription.
+public final class NATSConnection: Sendable {
+    public let options: ClientOptions
+    let group: any EventLoopGroup
+    let state: NIOLockedValueBox<ConnectionState>
+    let inboxPrefix: String
+    let logger: Logger
+    let eventStream: AsyncStream<ConnectionEvent>
+    let eventContinuation: AsyncStream<ConnectionEvent>.Continuation
+
+    private init(options: ClientOptions, group: any EventLoopGroup) {
+        self.options = options
+        self.group = group
+        self.inboxPrefix = "\(options.inboxPrefix).\(NUID.next())"
+        self.state = NIOLockedValueBox(ConnectionState(pool: ServerPool(options.servers)))
+        self.logger = Logger(label: "kvsh.nats")
+        (eventStream, eventContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(64))
+    }
+
+    /// Connects to the first server in `options.servers` that answers, trying each once.
+    /// - Throws: `NATSError.cannotConnect` listing every URL tried and why it failed,
+    ///   or `NATSError.server` when a server refused the credentials.
+    public static func connect(_ options: ClientOptions,
+                               group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> NATSConnection {
+        let connection = NATSConnection(options: options, group: group)
+        var tried: [String] = []
+        for url in options.servers {
+            do {
+                try await connection.establish(url)
+                return connection
+            } catch let error as NATSError {
+                if case .server(let text) = error, text.lowercased().contains("authorization") {
+                    throw NATSError.server("\(text) (connecting to \(url))")
+                }
+                tried.append("\(url) (\(Self.reason(error)))")
+            } catch {
+                tried.append("\(url) (\(Self.reason(error)))")
+            }
+        }
+        throw NATSError.cannotConnect(tried: tried)
+    }
+
+    /// Events such as disconnects and reconnects, newest kept when nobody reads them.
+    public var events: AsyncStream<ConnectionEvent> { eventStream }
+
+    /// The INFO of the server currently connected to.
+    public var serverInfo: ServerInfo { state.withLockedValue { $0.info } }
+
+    /// The URL currently connected to.
+    public var connectedURL: ServerURL? { state.withLockedValue { $0.connectedURL } }
+
+    /// True between a successful handshake and a disconnect or close.
+    public var isConnected: Bool { state.withLockedValue { $0.channel != nil } }
+
+    // MARK: Publishing
+
+    /// Sends a message; returns once it is buffered (it leaves with the next flush).
+    /// - Throws: `payloadTooLarge` past the server's `max_payload`, `connectionClosed`,
+    ///   `reconnectBufferFull` when too much piled up during a reconnect.
+    public func publish(_ subject: String, replyTo: String? = nil, headers: NATSHeaders? = nil,
+                        payload: ByteBuffer) throws(NATSError) {
+        try checkPayload(headers: headers, payload: payload)
+        try enqueue { buf in
+            ClientOp.publish(subject: subject, replyTo: replyTo, headers: headers, payload: payload, into: &buf)
+        }
+    }
+
+    /// Sends a request and waits for the first reply.
+    /// - Throws: `noResponders` at once when nobody listens, `timeout` past `timeout`.
+    public func request(_ subject: String, headers: NATSHeaders? = nil, payload: ByteBuffer,
+                        timeout: Duration? = nil) async throws -> InboundMessage {
+        try checkPayload(headers: headers, payload: payload)
+        let timeout = timeout ?? options.requestTimeout
+        let token = state.withLockedValue { s -> String in
+            s.nextToken &+= 1
+            return String(s.nextToken, radix: 36)
+        }
+        let reply = inboxPrefix + "." + token
+        let loop = group.next()
+        let message: InboundMessage = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (cont: CheckedContinuation<InboundMessage, any Error>) in
+                let timer = loop.scheduleTask(in: .nanoseconds(Int64(timeout.nanoseconds))) { [weak self] in
+                    guard let self else { return }
+                    self.completeRequest(token, with: .failure(NATSError.timeout(what: "a reply on \(subject)")))
+                }
+                var registered = false
+                do {
+                    try self.state.withLockedValue { s throws in
+                        guard !s.closed else { throw NATSError.connectionClosed }
+                        s.requests[token] = PendingRequest(continuation: cont, timer: timer)
+                    }
+                    registered = true
+                    try self.enqueue { buf in
+                        ClientOp.publish(subject: subject, replyTo: reply, headers: headers, payload: payload,
+                                         into: &buf)
+                    }
+                } catch {
+                    timer.cancel()
+                    if registered {
+                        self.completeRequest(token, with: .failure(error))
+                    } else {
+                        cont.resume(throwing: error)
+                    }
+                }
+            }
+        } onCancel: {
+            self.completeRequest(token, with: .failure(CancellationError()))
+        }
+        if message.headers?.status == 503 { throw NATSError.noResponders(subject: subject) }
+        return message
+    }
+
+    /// Round trip to the server: everything written before it has been processed.
+    public func flush(timeout: Duration? = nil) async throws {
+        let timeout = timeout ?? options.requestTimeout
+        let loop = group.next()
+        let id = state.withLockedValue { s -> UInt64 in s.nextPingID &+= 1; return s.nextPingID }
+        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Void, any Error>) in
+            let timer = loop.scheduleTask(in: .nanoseconds(Int64(timeout.nanoseconds))) { [weak self] in
+                guard let self else { return }
+                self.completePing(id, with: .failure(NATSError.timeout(what: "PONG")))
+            }
+            do {
+                try state.withLockedValue { s throws in
+                    guard !s.closed else { throw NATSError.connectionClosed }
+                    s.pongWaiters.append(PongWaiter(id: id, continuation: cont, timer: timer))
+                }
+                try enqueue { ClientOp.ping(into: &$0) }
+            } catch {
+                timer.cancel()
+                completePing(id, with: .failure(error))
+            }
+        }
+    }
+
+    /// Measures one PING/PONG round trip.
+    public func rtt() async throws -> Duration {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await flush()
+        return clock.now - start
+    }
+
+    // MARK: Subscriptions
+
+    /// Subscribes to `subject` (wildcards allowed). Messages buffer until read.
+    public func subscribe(_ subject: String, queue: String? = nil) throws(NATSError) -> Subscription {
+        let sub = try state.withLockedValue { s -> Result<Subscription, NATSError> in
+            guard !s.closed else { return .failure(.connectionClosed) }
+            s.nextSid += 1
+            let sub = Subscription(sid: s.nextSid, subject: subject, connection: self)
+            s.subscriptions[sub.sid] = SubscriptionRecord(subject: subject, queue: queue,
+                                                          continuation: sub.continuation)
+            return .success(sub)
+        }.get()
+        try enqueue { ClientOp.subscribe(subject: subject, queue: queue, sid: sub.sid, into: &$0) }
+        return sub
+    }
+
+    /// A fresh unique subject for replies.
+    public func newInbox() -> String { "\(options.inboxPrefix).\(NUID.next())" }
+
+    func unsubscribe(sid: UInt64) {
+        let removed = state.withLockedValue { $0.subscriptions.removeValue(forKey: sid) }
+        guard let removed else { return }
+        removed.continuation.finish()
+        try? enqueue { ClientOp.unsubscribe(sid: sid, into: &$0) }
+    }
+
+    // MARK: Closing
+
+    /// Flushes what is buffered (bounded), then closes; every subscription ends.
+    public func close() async {
+        try? await flush(timeout: .seconds(1))
+        let (channel, subs, requests, pongs) = state.withLockedValue { s in
+            s.closed = true
+            let out = (s.channel, s.subscriptions, s.requests, s.pongWaiters)
+            s.channel = nil
+            s.subscriptions = [:]
+            s.requests = [:]
+            s.pongWaiters = []
+            return out
+        }
+        for (_, sub) in subs { sub.continuation.finish() }
+        for (_, r) in requests { r.timer.cancel(); r.continuation.resume(throwing: NATSError.connectionClosed) }
+        for p in pongs { p.timer.cancel(); p.continuation.resume(throwing: NATSError.connectionClosed) }
+        try? await channel?.close()
+        eventContinuation.yield(.closed)
+        eventContinuation.finish()
+    }
+
+    // MARK: Internals
+
+    private func checkPayload(headers: NATSHeaders?, payload: ByteBuffer) throws(NATSError) {
+        let size = ClientOp.payloadSize(headers: headers, payload: payload.readableBytes)
+        let max = state.withLockedValue { $0.info.maxPayload }
+        if size > max { throw .payloadTooLarge(size: size, max: max) }
+    }
+
+    /// Appends to the outbound buffer and makes sure a flush is scheduled on the loop.
+    func enqueue(_ write: (inout ByteBuffer) -> Void) throws(NATSError) {
+        let limit = options.reconnectBufferSize
+        let outcome = state.withLockedValue { s -> Result<(any Channel)?, NATSError> in
+            guard !s.closed else { return .failure(.connectionClosed) }
+            if s.channel == nil && s.pending.readableBytes > limit { return .failure(.reconnectBufferFull) }
+            write(&s.pending)
+            guard let ch = s.channel, !s.flushScheduled else { return .success(nil) }
+            s.flushScheduled = true
+            return .success(ch)
+        }
+        guard let channel = try outcome.get() else { return }
+        channel.eventLoop.execute { self.flushPending(channel) }
+    }
+
+    private func flushPending(_ channel: any Channel) {
+        let buffer = state.withLockedValue { s -> ByteBuffer? in
+            s.flushScheduled = false
+            guard s.channel === channel, s.pending.readableBytes > 0 else { return nil }
+            let out = s.pending
+            s.pending = ByteBufferAllocator().buffer(capacity: 16 * 1024)
+            return out
+        }
+        if let buffer { channel.writeAndFlush(buffer, promise: nil) }
+    }
+
+    private func completeRequest(_ token: String, with result: Result<InboundMessage, any Error>) {
+        guard let pending = state.withLockedValue({ $0.requests.removeValue(forKey: token) }) else { return }
+        pending.timer.cancel()
+        pending.continuation.resume(with: result)
+    }
+
+    private func completePing(_ id: UInt64, with result: Result<Void, any Error>) {
+        let waiter = state.withLockedValue { s -> PongWaiter? in
+            guard let i = s.pongWaiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return s.pongWaiters.remove(at: i)
+        }
+        guard let waiter else { return }
+        waiter.timer.cancel()
+        waiter.continuation.resume(with: result)
+    }
+
+    /// Called on the event loop for every operation after the handshake.
+    func received(_ op: ServerOp, on channel: any Channel) {
+        switch op {
+        case .message(let msg):
+            if msg.subject.hasPrefix(inboxPrefix), msg.sid == ConnectionState.inboxSid {
+                let token = String(msg.subject.dropFirst(inboxPrefix.count + 1))
+                completeRequest(token, with: .success(msg))
+                return
+            }
+            let cont = state.withLockedValue { $0.subscriptions[msg.sid]?.continuation }
+            cont?.yield(msg)
+        case .pong:
+            let waiter = state.withLockedValue { s -> PongWaiter? in
+                s.pingsOutstanding = 0
+                return s.pongWaiters.isEmpty ? nil : s.pongWaiters.removeFirst()
+            }
+            if let waiter {
+                waiter.timer.cancel()
+                waiter.continuation.resume()
+            }
+        case .info(let info):
+            let ldm = state.withLockedValue { s -> Bool in
+                s.info = info
+                if options.useDiscoveredServers { s.pool.add(discovered: info.connectURLs) }
+                return info.lameDuckMode
+            }
+            if ldm { eventContinuation.yield(.lameDuck(info.serverName)) }
+        case .err(let text):
+            logger.debug("server error: \(text)")
+            eventContinuation.yield(.serverError(text))
+        case .ok, .ping:
+            break
+        }
+    }
+}
+
+extension NATSConnection {
+    static func reason(_ error: any Error) -> String {
+        if let e = error as? NATSError {
+            switch e {
+            case .server(let t): return t
+            case .timeout: return "timed out"
+            case .tls(let t): return "TLS: \(t)"
+            case .connectionClosed: return "connection closed during handshake"
+            default: return e.description
+            }
+        }
+        if let e = error as? IOError { return describeErrno(e.errnoCode) }
+        if error is ChannelError {
+            if case ChannelError.connectTimeout = error { return "timed out" }
+            return "\(error)"
+        }
+        if let e = error as? NIOSSLError { return "TLS: \(e)" }
+        let text = "\(error)"
+        if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
+        return text
+    }
+
+    static func describeErrno(_ code: Int32) -> String {
+        switch code {
+        case 111: return "connection refused"
+        case 110: return "timed out"
+        case 113: return "no route to host"
+        case 101: return "network unreachable"
+        default: return "error \(code)"
+        }
+    }
+}

@@ -1,0 +1,41 @@
+/// Failures of the NATS connection, phrased for the person running kvsh.
+public enum NATSError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No server in the list accepted a connection; `tried` names each URL with its reason.
+    case cannotConnect(tried: [String])
+    case invalidURL(String)
+    /// Nobody is subscribed to the subject of a request.
+    case noResponders(subject: String)
+    case timeout(what: String)
+    case payloadTooLarge(size: Int, max: Int)
+    case connectionClosed
+    case reconnectBufferFull
+    /// `-ERR` from the server, e.g. `Authorization Violation`.
+    case server(String)
+    case tls(String)
+    case protocolError(String)
+
+    public var description: String {
+        switch self {
+        case .cannotConnect(let tried):
+            "nats: could not connect to " + tried.joined(separator: "; ")
+        case .invalidURL(let url):
+            "nats: invalid server URL \"\(url)\": use nats://host:port, tls://host:port or host:port"
+        case .noResponders(let subject):
+            "nats: no responders available for request on \(subject)"
+        case .timeout(let what):
+            "nats: timeout waiting for \(what)"
+        case .payloadTooLarge(let size, let max):
+            "nats: maximum payload exceeded: \(size) bytes is more than the server's limit of \(max) bytes"
+        case .connectionClosed:
+            "nats: connection closed"
+        case .reconnectBufferFull:
+            "nats: outbound buffer full while reconnecting"
+        case .server(let text):
+            "nats: server error: \(text)"
+        case .tls(let text):
+            "nats: TLS error: \(text)"
+        case .protocolError(let text):
+            "nats: protocol error: \(text)"
+        }
+    }
+}

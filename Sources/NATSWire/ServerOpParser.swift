@@ -1,0 +1,130 @@
+import NIOCore
+
+/// Turns bytes from the server into `ServerOp`s. Pure: feed it the bytes read so far;
+/// it consumes whole operations only and leaves a partial one in the buffer.
+public struct ServerOpParser: Sendable {
+    /// Longest control line accepted (the server's own limit is 4096).
+    public var maxControlLine: Int
+    /// Largest `MSG`/`HMSG` size accepted before the stream is declared corrupt.
+    public var maxMessageSize: Int
+
+    public init(maxControlLine: Int = 4096, maxMessageSize: Int = 64 << 20) {
+        self.maxControlLine = maxControlLine
+        self.maxMessageSize = maxMessageSize
+    }
+
+    /// Parses the next complete operation from the front of `buffer`.
+    /// Returns nil when more bytes are needed; throws on bytes that can never become valid.
+    public func next(_ buffer: inout ByteBuffer) throws(WireError) -> ServerOp? {
+        guard let lineEnd = Self.findCRLF(buffer) else {
+            if buffer.readableBytes > maxControlLine {
+                throw WireError("control line longer than \(maxControlLine) bytes")
+            }
+            return nil
+        }
+        if lineEnd > maxControlLine {
+            throw WireError("control line longer than \(maxControlLine) bytes")
+        }
+        let line = buffer.getSlice(at: buffer.readerIndex, length: lineEnd)!
+        let opEnd = line.readableBytesView.firstIndex { $0 == 0x20 || $0 == 0x09 } ?? line.writerIndex
+        let opName = String(decoding: line.readableBytesView[line.readerIndex..<opEnd], as: UTF8.self).uppercased()
+        var rest = line.getSlice(at: opEnd, length: line.writerIndex - opEnd)!
+
+        switch opName {
+        case "MSG", "HMSG":
+            let hasHeaders = opName == "HMSG"
+            guard let op = try Self.message(args: &rest, hasHeaders: hasHeaders,
+                                            buffer: &buffer, lineEnd: lineEnd, maxSize: maxMessageSize)
+            else { return nil }
+            return .message(op)
+        case "PING":
+            buffer.moveReaderIndex(forwardBy: lineEnd + 2)
+            return .ping
+        case "PONG":
+            buffer.moveReaderIndex(forwardBy: lineEnd + 2)
+            return .pong
+        case "+OK":
+            buffer.moveReaderIndex(forwardBy: lineEnd + 2)
+            return .ok
+        case "-ERR":
+            buffer.moveReaderIndex(forwardBy: lineEnd + 2)
+            var text = String(decoding: rest.readableBytesView, as: UTF8.self)
+            text = String(text.drop { $0 == " " })
+            if text.count >= 2, text.hasPrefix("'"), text.hasSuffix("'") {
+                text = String(text.dropFirst().dropLast())
+            }
+            return .err(text)
+        case "INFO":
+            let json = rest
+            let info = try ServerInfo.decode(json)
+            buffer.moveReaderIndex(forwardBy: lineEnd + 2)
+            return .info(info)
+        default:
+            let shown = String(decoding: line.readableBytesView.prefix(32), as: UTF8.self)
+            throw WireError("unknown protocol operation '\(shown)'")
+        }
+    }
+
+    private static func message(args: inout ByteBuffer, hasHeaders: Bool, buffer: inout ByteBuffer,
+                                lineEnd: Int, maxSize: Int) throws(WireError) -> InboundMessage? {
+        let tokens = args.readableBytesView.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
+        let want = hasHeaders ? (4, 5) : (3, 4)
+        guard tokens.count == want.0 || tokens.count == want.1 else {
+            throw WireError("\(hasHeaders ? "HMSG" : "MSG") with \(tokens.count) arguments")
+        }
+        let subject = String(decoding: tokens[0], as: UTF8.self)
+        guard let sid = parseInt(tokens[1]) else { throw WireError("invalid sid") }
+        let hasReply = tokens.count == want.1
+        let replyTo = hasReply ? String(decoding: tokens[2], as: UTF8.self) : nil
+        let sizeTokens = tokens[(hasReply ? 3 : 2)...]
+        var headerLength = 0
+        let total: Int
+        if hasHeaders {
+            guard let h = parseInt(sizeTokens.first!), let t = parseInt(sizeTokens.last!), h <= t, h >= 12
+            else { throw WireError("invalid HMSG sizes") }
+            headerLength = Int(h)
+            total = Int(t)
+        } else {
+            guard let t = parseInt(sizeTokens.first!) else { throw WireError("invalid MSG size") }
+            total = Int(t)
+        }
+        guard total <= maxSize else { throw WireError("message of \(total) bytes exceeds limit") }
+        let needed = lineEnd + 2 + total + 2
+        guard buffer.readableBytes >= needed else { return nil }
+        let start = buffer.readerIndex + lineEnd + 2
+        guard buffer.getInteger(at: start + total, as: UInt16.self) == 0x0D0A else {
+            throw WireError("message payload not followed by CRLF")
+        }
+        var headers: NATSHeaders?
+        if hasHeaders {
+            headers = try NATSHeaders.parse(buffer.getSlice(at: start, length: headerLength)!)
+        }
+        let payload = buffer.getSlice(at: start + headerLength, length: total - headerLength)!
+        buffer.moveReaderIndex(forwardBy: needed)
+        return InboundMessage(subject: subject, sid: sid, replyTo: replyTo, headers: headers, payload: payload)
+    }
+
+    private static func parseInt(_ bytes: ByteBufferView.SubSequence) -> UInt64? {
+        guard !bytes.isEmpty, bytes.count <= 19 else { return nil }
+        var n: UInt64 = 0
+        for b in bytes {
+            guard b >= 0x30, b <= 0x39 else { return nil }
+            n = n * 10 + UInt64(b - 0x30)
+        }
+        return n
+    }
+
+    /// Offset of the first CRLF from the reader index.
+    private static func findCRLF(_ buffer: ByteBuffer) -> Int? {
+        buffer.withUnsafeReadableBytes { raw -> Int? in
+            guard raw.count >= 2 else { return nil }
+            var i = 0
+            let end = raw.count - 1
+            while i < end {
+                if raw[i] == 0x0D && raw[i + 1] == 0x0A { return i }
+                i += 1
+            }
+            return nil
+        }
+    }
+}
