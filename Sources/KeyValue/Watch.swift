@@ -29,15 +29,23 @@ public enum WatchEvent: Sendable, Equatable {
     case initialValuesDone
 }
 
-/// A live watch: an async sequence of events that stops when cancelled or when
-/// the backend fails for good.
+/// A live watch: an async sequence of events that ends when the reader stops
+/// (its task is cancelled or `stop()` is called) or when the backend fails for good.
+/// Events are buffered up to a bound; a slow reader paces the backend.
 public struct KeyWatch: AsyncSequence, Sendable {
     public typealias Element = WatchEvent
-    private let stream: AsyncThrowingStream<WatchEvent, any Error>
+    private let queue: BoundedQueue<WatchEvent>
 
-    public init(_ stream: AsyncThrowingStream<WatchEvent, any Error>) { self.stream = stream }
+    /// Wraps the queue a backend fills; the backend stops when `send` returns false.
+    public init(_ queue: BoundedQueue<WatchEvent>) { self.queue = queue }
 
-    public func makeAsyncIterator() -> AsyncThrowingStream<WatchEvent, any Error>.AsyncIterator {
-        stream.makeAsyncIterator()
+    /// Ends the watch; the backend releases its consumer.
+    public func stop() { queue.cancel() }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let queue: BoundedQueue<WatchEvent>
+        public mutating func next() async throws -> WatchEvent? { try await queue.next() }
     }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(queue: queue) }
 }

@@ -22,6 +22,8 @@ struct ConnectionState {
     var pingsOutstanding = 0
     var pingTimer: RepeatedTask?
     var pool: ServerPool
+    var observers: [UInt64: @Sendable (ConnectionEvent) -> Void] = [:]
+    var nextObserverID: UInt64 = 0
 
     init(pool: ServerPool) { self.pool = pool }
 }
@@ -30,6 +32,7 @@ struct SubscriptionRecord {
     var subject: String
     var queue: String?
     var continuation: AsyncThrowingStream<InboundMessage, any Error>.Continuation
+    var lastActivity: NIODeadline
 }
 
 struct PendingRequest {

@@ -137,7 +137,7 @@ extension NATSConnection {
             return .some(s.connectedURL)
         }
         guard case .some(let lastURL) = start else { return }
-        eventContinuation.yield(.disconnected(lastURL.map { "\($0)" } ?? "?"))
+        emit(.disconnected(lastURL.map { "\($0)" } ?? "?"))
         Task { await self.reconnectLoop(after: lastURL) }
     }
 
@@ -152,7 +152,7 @@ extension NATSConnection {
                 if state.withLockedValue({ $0.closed }) { return }
                 do {
                     try await establish(url)
-                    eventContinuation.yield(.reconnected("\(url)"))
+                    emit(.reconnected("\(url)"))
                     return
                 } catch {
                     logger.debug("reconnect to \(url) failed: \(Self.reason(error))")
@@ -177,7 +177,7 @@ extension NATSConnection {
         }
         for (_, sub) in subs { sub.continuation.finish(throwing: NATSError.connectionClosed) }
         for (_, r) in requests { r.timer.cancel(); r.continuation.resume(throwing: NATSError.connectionClosed) }
-        eventContinuation.yield(.closed)
+        emit(.closed)
     }
 }
 

@@ -161,7 +161,8 @@ public final class NATSConnection: Sendable {
             s.nextSid += 1
             let sub = Subscription(sid: s.nextSid, subject: subject, connection: self)
             s.subscriptions[sub.sid] = SubscriptionRecord(subject: subject, queue: queue,
-                                                          continuation: sub.continuation)
+                                                          continuation: sub.continuation,
+                                                          lastActivity: .now())
             return .success(sub)
         }.get()
         try enqueue { ClientOp.subscribe(subject: subject, queue: queue, sid: sub.sid, into: &$0) }
@@ -196,8 +197,34 @@ public final class NATSConnection: Sendable {
         for (_, r) in requests { r.timer.cancel(); r.continuation.resume(throwing: NATSError.connectionClosed) }
         for p in pongs { p.timer.cancel(); p.continuation.resume(throwing: NATSError.connectionClosed) }
         try? await channel?.close()
-        eventContinuation.yield(.closed)
+        emit(.closed)
         eventContinuation.finish()
+    }
+
+    /// Calls `observer` (on an arbitrary thread) for every later connection event.
+    /// Returns a token for `removeEventObserver`.
+    @discardableResult
+    public func addEventObserver(_ observer: @escaping @Sendable (ConnectionEvent) -> Void) -> UInt64 {
+        state.withLockedValue { s in
+            s.nextObserverID += 1
+            s.observers[s.nextObserverID] = observer
+            return s.nextObserverID
+        }
+    }
+
+    public func removeEventObserver(_ token: UInt64) {
+        _ = state.withLockedValue { $0.observers.removeValue(forKey: token) }
+    }
+
+    /// When the server last sent anything on subscription `sid` (for heartbeat watchdogs).
+    public func lastActivity(sid: UInt64) -> NIODeadline? {
+        state.withLockedValue { $0.subscriptions[sid]?.lastActivity }
+    }
+
+    func emit(_ event: ConnectionEvent) {
+        eventContinuation.yield(event)
+        let observers = state.withLockedValue { Array($0.observers.values) }
+        for o in observers { o(event) }
     }
 
     // MARK: Internals
@@ -259,7 +286,11 @@ public final class NATSConnection: Sendable {
                 completeRequest(token, with: .success(msg))
                 return
             }
-            let cont = state.withLockedValue { $0.subscriptions[msg.sid]?.continuation }
+            let now = NIODeadline.now()
+            let cont = state.withLockedValue { s -> AsyncThrowingStream<InboundMessage, any Error>.Continuation? in
+                s.subscriptions[msg.sid]?.lastActivity = now
+                return s.subscriptions[msg.sid]?.continuation
+            }
             cont?.yield(msg)
         case .pong:
             let waiter = state.withLockedValue { s -> PongWaiter? in
@@ -276,10 +307,10 @@ public final class NATSConnection: Sendable {
                 if options.useDiscoveredServers { s.pool.add(discovered: info.connectURLs) }
                 return info.lameDuckMode
             }
-            if ldm { eventContinuation.yield(.lameDuck(info.serverName)) }
+            if ldm { emit(.lameDuck(info.serverName)) }
         case .err(let text):
             logger.debug("server error: \(text)")
-            eventContinuation.yield(.serverError(text))
+            emit(.serverError(text))
         case .ok, .ping:
             break
         }

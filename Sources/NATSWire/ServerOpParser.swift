@@ -17,7 +17,9 @@ public struct ServerOpParser: Sendable {
     /// Returns nil when more bytes are needed; throws on bytes that can never become valid.
     public func next(_ buffer: inout ByteBuffer) throws(WireError) -> ServerOp? {
         guard let lineEnd = Self.findCRLF(buffer) else {
-            if buffer.readableBytes > maxControlLine {
+            // The CRLF may still start at the last byte (a trailing CR), so only more than
+            // `maxControlLine + 1` bytes without one prove the line too long.
+            if buffer.readableBytes > maxControlLine + 1 {
                 throw WireError("control line longer than \(maxControlLine) bytes")
             }
             return nil
@@ -80,13 +82,15 @@ public struct ServerOpParser: Sendable {
         var headerLength = 0
         let total: Int
         if hasHeaders {
-            guard let h = parseInt(sizeTokens.first!), let t = parseInt(sizeTokens.last!), h <= t, h >= 12
+            guard let h = parseInt(sizeTokens.first!), let t = parseInt(sizeTokens.last!), h <= t, h >= 12,
+                  let hi = Int(exactly: h), let ti = Int(exactly: t)
             else { throw WireError("invalid HMSG sizes") }
-            headerLength = Int(h)
-            total = Int(t)
+            headerLength = hi
+            total = ti
         } else {
-            guard let t = parseInt(sizeTokens.first!) else { throw WireError("invalid MSG size") }
-            total = Int(t)
+            guard let t = parseInt(sizeTokens.first!), let ti = Int(exactly: t)
+            else { throw WireError("invalid MSG size") }
+            total = ti
         }
         guard total <= maxSize else { throw WireError("message of \(total) bytes exceeds limit") }
         let needed = lineEnd + 2 + total + 2

@@ -1,0 +1,229 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `error` object of a JetStream API reply.
+public struct APIError: Error, Sendable, Equatable, Codable, CustomStringConvertible {
+    public var code: Int
+    public var errCode: Int
+    public var errorDescription: String
+
+    enum CodingKeys: String, CodingKey {
+        case code, errCode = "err_code", errorDescription = "description"
+    }
+
+    public init(code: Int, errCode: Int, description: String) {
+        self.code = code
+        self.errCode = errCode
+        self.errorDescription = description
+    }
+
+    public var description: String {
+        "nats: API error: code=\(code) err_code=\(errCode) description=\(errorDescription)"
+    }
+}
+
+struct ErrorEnvelope: Decodable {
+    var error: APIError?
+}
+
+/// A stream's configuration; fields the server adds that kvsh does not use are dropped.
+public struct StreamConfig: Sendable, Equatable, Codable {
+    public var name: String
+    public var description: String?
+    public var subjects: [String]?
+    public var retention: String? = "limits"
+    public var maxConsumers: Int? = -1
+    public var maxMsgs: Int64? = -1
+    public var maxBytes: Int64? = -1
+    public var discard: String? = "new"
+    public var maxAge: Int64? = 0
+    public var maxMsgsPerSubject: Int64?
+    public var maxMsgSize: Int32? = -1
+    public var storage: String? = "file"
+    public var numReplicas: Int? = 1
+    public var duplicateWindow: Int64?
+    public var denyDelete: Bool?
+    public var denyPurge: Bool?
+    public var allowRollupHdrs: Bool?
+    public var compression: String?
+    public var allowDirect: Bool?
+    public var mirrorDirect: Bool?
+    public var allowMsgTTL: Bool?
+    public var subjectDeleteMarkerTTL: Int64?
+    public var metadata: [String: String]?
+
+    public init(name: String) { self.name = name }
+
+    enum CodingKeys: String, CodingKey {
+        case name, description, subjects, retention, discard, storage, compression, metadata
+        case maxConsumers = "max_consumers", maxMsgs = "max_msgs", maxBytes = "max_bytes"
+        case maxAge = "max_age", maxMsgsPerSubject = "max_msgs_per_subject", maxMsgSize = "max_msg_size"
+        case numReplicas = "num_replicas", duplicateWindow = "duplicate_window"
+        case denyDelete = "deny_delete", denyPurge = "deny_purge", allowRollupHdrs = "allow_rollup_hdrs"
+        case allowDirect = "allow_direct", mirrorDirect = "mirror_direct", allowMsgTTL = "allow_msg_ttl"
+        case subjectDeleteMarkerTTL = "subject_delete_marker_ttl"
+    }
+}
+
+public struct StreamState: Sendable, Equatable, Codable {
+    public var messages: UInt64 = 0
+    public var bytes: UInt64 = 0
+    public var firstSeq: UInt64 = 0
+    public var lastSeq: UInt64 = 0
+    public var lastTime: String?
+    public var consumerCount: Int = 0
+
+    enum CodingKeys: String, CodingKey {
+        case messages, bytes, firstSeq = "first_seq", lastSeq = "last_seq", lastTime = "last_ts"
+        case consumerCount = "consumer_count"
+    }
+}
+
+public struct PeerInfo: Sendable, Equatable, Codable {
+    public var name: String
+    public var current: Bool?
+    public var offline: Bool?
+    public var active: Int64?
+    public var lag: UInt64?
+}
+
+public struct StreamClusterInfo: Sendable, Equatable, Codable {
+    public var name: String?
+    public var leader: String?
+    public var replicas: [PeerInfo]?
+}
+
+public struct StreamInfo: Sendable, Equatable, Codable {
+    public var config: StreamConfig
+    public var created: String?
+    public var state: StreamState
+    public var cluster: StreamClusterInfo?
+}
+
+/// `$JS.API.INFO`.
+public struct AccountInfo: Sendable, Equatable, Codable {
+    public struct Limits: Sendable, Equatable, Codable {
+        public var maxMemory: Int64 = -1
+        public var maxStorage: Int64 = -1
+        public var maxStreams: Int = -1
+        public var maxConsumers: Int = -1
+        enum CodingKeys: String, CodingKey {
+            case maxMemory = "max_memory", maxStorage = "max_storage", maxStreams = "max_streams"
+            case maxConsumers = "max_consumers"
+        }
+    }
+    public struct API: Sendable, Equatable, Codable {
+        public var level: Int?
+        public var total: UInt64 = 0
+        public var errors: UInt64 = 0
+    }
+    public var memory: UInt64 = 0
+    public var storage: UInt64 = 0
+    public var streams: Int = 0
+    public var consumers: Int = 0
+    public var limits: Limits = Limits()
+    public var api: API?
+    public var domain: String?
+}
+
+/// Reply to a JetStream publish.
+public struct PubAck: Sendable, Equatable, Codable {
+    public var stream: String
+    public var seq: UInt64
+    public var duplicate: Bool?
+    public var domain: String?
+}
+
+struct PubAckEnvelope: Decodable {
+    var stream: String?
+    var seq: UInt64?
+    var duplicate: Bool?
+    var domain: String?
+    var error: APIError?
+}
+
+public struct ConsumerConfig: Sendable, Equatable, Codable {
+    public var name: String?
+    public var deliverSubject: String?
+    public var deliverPolicy: String = "all"
+    public var optStartSeq: UInt64?
+    public var ackPolicy: String = "none"
+    public var ackWait: Int64?
+    public var maxDeliver: Int?
+    public var filterSubject: String?
+    public var filterSubjects: [String]?
+    public var replayPolicy: String = "instant"
+    public var flowControl: Bool?
+    public var idleHeartbeat: Int64?
+    public var headersOnly: Bool?
+    public var inactiveThreshold: Int64?
+    public var numReplicas: Int?
+    public var memStorage: Bool?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case name, deliverSubject = "deliver_subject", deliverPolicy = "deliver_policy"
+        case optStartSeq = "opt_start_seq", ackPolicy = "ack_policy", ackWait = "ack_wait"
+        case maxDeliver = "max_deliver", filterSubject = "filter_subject", filterSubjects = "filter_subjects"
+        case replayPolicy = "replay_policy", flowControl = "flow_control", idleHeartbeat = "idle_heartbeat"
+        case headersOnly = "headers_only", inactiveThreshold = "inactive_threshold"
+        case numReplicas = "num_replicas", memStorage = "mem_storage"
+    }
+}
+
+struct CreateConsumerRequest: Encodable {
+    var streamName: String
+    var config: ConsumerConfig
+    enum CodingKeys: String, CodingKey { case streamName = "stream_name", config }
+}
+
+public struct ConsumerInfo: Sendable, Equatable, Codable {
+    public struct SequenceInfo: Sendable, Equatable, Codable {
+        public var consumerSeq: UInt64
+        public var streamSeq: UInt64
+        enum CodingKeys: String, CodingKey { case consumerSeq = "consumer_seq", streamSeq = "stream_seq" }
+    }
+    public var name: String
+    public var delivered: SequenceInfo
+    public var numPending: UInt64
+
+    enum CodingKeys: String, CodingKey { case name, delivered, numPending = "num_pending" }
+}
+
+struct StreamNamesResponse: Decodable {
+    var total: Int
+    var offset: Int
+    var limit: Int
+    var streams: [String]?
+}
+
+struct StreamListResponse: Decodable {
+    var total: Int
+    var offset: Int
+    var limit: Int
+    var streams: [StreamInfo]?
+}
+
+struct PurgeResponse: Decodable {
+    var success: Bool
+    var purged: UInt64?
+}
+
+struct SuccessResponse: Decodable {
+    var success: Bool
+}
+
+struct MsgGetResponse: Decodable {
+    struct Message: Decodable {
+        var subject: String
+        var seq: UInt64
+        var hdrs: String?
+        var data: String?
+        var time: String
+    }
+    var message: Message
+}

@@ -1,0 +1,187 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import NATSClient
+import NATSWire
+import NIOCore
+
+/// The JetStream API over one connection: JSON requests, stream management, publish
+/// with acknowledgement, direct get and consumers.
+public struct JetStreamContext: Sendable {
+    public let connection: NATSConnection
+    /// `$JS.API.` or `$JS.<domain>.API.`.
+    public let apiPrefix: String
+    public var timeout: Duration
+
+    public init(connection: NATSConnection, domain: String? = nil, timeout: Duration? = nil) {
+        self.connection = connection
+        self.apiPrefix = domain.map { "$JS.\($0).API." } ?? "$JS.API."
+        self.timeout = timeout ?? connection.options.requestTimeout
+    }
+
+    // MARK: JSON requests
+
+    /// Sends a JSON API request and decodes the reply, mapping API errors.
+    func call<Response: Decodable>(_ api: String, body: some Encodable, as: Response.Type) async throws -> Response {
+        let data = try JSONEncoder().encode(body)
+        return try await call(api, payload: ByteBuffer(bytes: data), as: Response.self)
+    }
+
+    func call<Response: Decodable>(_ api: String, as: Response.Type) async throws -> Response {
+        try await call(api, payload: ByteBuffer(), as: Response.self)
+    }
+
+    private func call<Response: Decodable>(_ api: String, payload: ByteBuffer,
+                                           as: Response.Type) async throws -> Response {
+        let reply: InboundMessage
+        do {
+            reply = try await connection.request(apiPrefix + api, payload: payload, timeout: timeout)
+        } catch NATSError.noResponders {
+            throw JetStreamError.notEnabled
+        }
+        let bytes = Data(reply.payload.readableBytesView)
+        let decoder = JSONDecoder()
+        if let envelope = try? decoder.decode(ErrorEnvelope.self, from: bytes), let error = envelope.error {
+            if error.errCode == 10039 || error.errCode == 10076 { throw JetStreamError.notEnabled }
+            throw JetStreamError.api(error)
+        }
+        do {
+            return try decoder.decode(Response.self, from: bytes)
+        } catch {
+            throw JetStreamError.invalidResponse("\(api): \(error)")
+        }
+    }
+
+    // MARK: Account and streams
+
+    public func accountInfo() async throws -> AccountInfo {
+        try await call("INFO", as: AccountInfo.self)
+    }
+
+    public func createStream(_ config: StreamConfig) async throws -> StreamInfo {
+        try await call("STREAM.CREATE.\(config.name)", body: config, as: StreamInfo.self)
+    }
+
+    public func updateStream(_ config: StreamConfig) async throws -> StreamInfo {
+        try await call("STREAM.UPDATE.\(config.name)", body: config, as: StreamInfo.self)
+    }
+
+    public func streamInfo(_ name: String) async throws -> StreamInfo {
+        try await call("STREAM.INFO.\(name)", as: StreamInfo.self)
+    }
+
+    public func deleteStream(_ name: String) async throws {
+        _ = try await call("STREAM.DELETE.\(name)", as: SuccessResponse.self)
+    }
+
+    /// Removes messages; `filter` limits it to one subject, `keep` keeps the newest n.
+    @discardableResult
+    public func purgeStream(_ name: String, filter: String? = nil, keep: UInt64? = nil) async throws -> UInt64 {
+        struct Request: Encodable { var filter: String?; var keep: UInt64? }
+        return try await call("STREAM.PURGE.\(name)", body: Request(filter: filter, keep: keep),
+                              as: PurgeResponse.self).purged ?? 0
+    }
+
+    /// Every stream (with info) that has a subject matching `subject`.
+    public func streams(matching subject: String) async throws -> [StreamInfo] {
+        struct Request: Encodable { var offset: Int; var subject: String }
+        var out: [StreamInfo] = []
+        var offset = 0
+        for _ in 0..<10_000 {
+            let page = try await call("STREAM.LIST", body: Request(offset: offset, subject: subject),
+                                      as: StreamListResponse.self)
+            let streams = page.streams ?? []
+            out += streams
+            offset += streams.count
+            if streams.isEmpty || offset >= page.total { break }
+        }
+        return out
+    }
+
+    // MARK: Publish
+
+    /// Publishes and waits for the stream's acknowledgement.
+    /// - Throws: `JetStreamError.api` (e.g. 10071 wrong last sequence), `noStreamResponse`.
+    public func publish(_ subject: String, headers: NATSHeaders? = nil, payload: ByteBuffer) async throws -> PubAck {
+        let reply: InboundMessage
+        do {
+            reply = try await connection.request(subject, headers: headers, payload: payload, timeout: timeout)
+        } catch NATSError.noResponders {
+            throw JetStreamError.noStreamResponse(subject: subject)
+        }
+        return try Self.decodeAck(reply)
+    }
+
+    static func decodeAck(_ reply: InboundMessage) throws -> PubAck {
+        if reply.headers?.status == 503 {
+            throw JetStreamError.noStreamResponse(subject: reply.subject)
+        }
+        let ack: PubAckEnvelope
+        do {
+            ack = try JSONDecoder().decode(PubAckEnvelope.self, from: Data(reply.payload.readableBytesView))
+        } catch {
+            throw JetStreamError.invalidResponse("publish acknowledgement: \(error)")
+        }
+        if let error = ack.error { throw JetStreamError.api(error) }
+        guard let stream = ack.stream, let seq = ack.seq else {
+            throw JetStreamError.invalidResponse("publish acknowledgement without stream or seq")
+        }
+        return PubAck(stream: stream, seq: seq, duplicate: ack.duplicate, domain: ack.domain)
+    }
+
+    // MARK: Reading messages
+
+    /// The last message on `subject` in `stream` (direct get), or nil when there is none.
+    public func directGetLast(stream: String, subject: String) async throws -> StoredMessage? {
+        let reply = try await directRequest("DIRECT.GET.\(stream).\(subject)", payload: ByteBuffer())
+        return try StoredMessage(directReply: reply)
+    }
+
+    /// The message at `sequence` (direct get), or nil when there is none.
+    public func directGet(stream: String, sequence: UInt64) async throws -> StoredMessage? {
+        let reply = try await directRequest("DIRECT.GET.\(stream)", payload: ByteBuffer(string: "{\"seq\":\(sequence)}"))
+        return try StoredMessage(directReply: reply)
+    }
+
+    private func directRequest(_ api: String, payload: ByteBuffer) async throws -> InboundMessage {
+        do {
+            return try await connection.request(apiPrefix + api, payload: payload, timeout: timeout)
+        } catch NATSError.noResponders {
+            throw JetStreamError.api(APIError(code: 404, errCode: 10059, description: "stream not found"))
+        }
+    }
+
+    /// The JSON `STREAM.MSG.GET` form, for streams without direct get.
+    public func messageGet(stream: String, sequence: UInt64? = nil, lastBySubject: String? = nil) async throws -> StoredMessage? {
+        struct Request: Encodable {
+            var seq: UInt64?
+            var lastBySubj: String?
+            enum CodingKeys: String, CodingKey { case seq, lastBySubj = "last_by_subj" }
+        }
+        do {
+            let r = try await call("STREAM.MSG.GET.\(stream)", body: Request(seq: sequence, lastBySubj: lastBySubject),
+                                   as: MsgGetResponse.self)
+            return try StoredMessage(msgGet: r.message)
+        } catch JetStreamError.api(let e) where e.errCode == 10037 {
+            return nil
+        }
+    }
+
+    // MARK: Consumers
+
+    public func createConsumer(stream: String, config: ConsumerConfig) async throws -> ConsumerInfo {
+        let name = config.name ?? NUID.random(8)
+        var config = config
+        config.name = name
+        var api = "CONSUMER.CREATE.\(stream).\(name)"
+        if let filter = config.filterSubject, !filter.isEmpty, filter != ">" { api += ".\(filter)" }
+        return try await call(api, body: CreateConsumerRequest(streamName: stream, config: config),
+                              as: ConsumerInfo.self)
+    }
+
+    public func deleteConsumer(stream: String, name: String) async throws {
+        _ = try await call("CONSUMER.DELETE.\(stream).\(name)", as: SuccessResponse.self)
+    }
+}

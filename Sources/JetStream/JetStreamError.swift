@@ -1,0 +1,26 @@
+/// Failures of JetStream calls.
+public enum JetStreamError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The server answered with an API error.
+    case api(APIError)
+    /// Nobody answered the API subject: JetStream is off for this account or server.
+    case notEnabled
+    /// A publish reached no stream.
+    case noStreamResponse(subject: String)
+    case invalidResponse(String)
+
+    public var description: String {
+        switch self {
+        case .api(let e): e.description
+        case .notEnabled:
+            "nats: JetStream is not supported in this account (is the server started with JetStream on? run nats-server -js)"
+        case .noStreamResponse(let subject): "nats: no response from stream for \(subject)"
+        case .invalidResponse(let text): "nats: invalid JetStream response: \(text)"
+        }
+    }
+
+    /// The `err_code` when this is an API error.
+    public var errCode: Int? {
+        if case .api(let e) = self { return e.errCode }
+        return nil
+    }
+}

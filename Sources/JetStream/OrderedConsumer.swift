@@ -1,0 +1,187 @@
+import NATSClient
+import NATSWire
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// An ordered push consumer (ADR-17): delivers a stream's messages in sequence order
+/// with no gaps and no duplicates. It re-creates its ephemeral consumer from the last
+/// sequence seen after a gap, a missed heartbeat or a reconnect, and answers flow
+/// control only once earlier messages were handed on, so a slow sink paces the server.
+public struct OrderedConsumer: Sendable {
+    public enum Event: Sendable {
+        /// Sent once, when the first consumer exists: how many messages it had to deliver.
+        case started(pending: UInt64)
+        /// A stream message; `pending` is how many more the consumer had queued.
+        case message(StoredMessage, pending: UInt64)
+    }
+
+    public let js: JetStreamContext
+    public let stream: String
+    public let config: ConsumerConfig
+    public var heartbeat: Duration = .seconds(5)
+
+    /// `config` sets filters, deliver policy and headers-only; delivery fields are managed here.
+    public init(js: JetStreamContext, stream: String, config: ConsumerConfig) {
+        self.js = js
+        self.stream = stream
+        self.config = config
+    }
+
+    /// Runs until `sink` returns false or the task is cancelled.
+    /// - Throws: when the stream is gone or the connection closed for good.
+    public func run(_ sink: (Event) async -> Bool) async throws {
+        let connection = js.connection
+        let current = NIOLockedValueBox<Subscription?>(nil)
+        let observer = connection.addEventObserver { event in
+            // After a reconnect the old consumer may be gone: start a fresh one at once
+            // instead of waiting for two missed heartbeats.
+            if case .reconnected = event { current.withLockedValue { $0 }?.unsubscribe() }
+        }
+        defer { connection.removeEventObserver(observer) }
+
+        var lastStreamSeq: UInt64 = 0
+        var started = false
+        var failures = 0
+        while !Task.isCancelled {
+            let inbox = connection.newInbox()
+            let sub = try connection.subscribe(inbox)
+            current.withLockedValue { $0 = sub }
+            var cfg = config
+            cfg.name = NUID.random(8)
+            cfg.deliverSubject = inbox
+            cfg.ackPolicy = "none"
+            cfg.maxDeliver = 1
+            cfg.ackWait = 22 * 3600 * 1_000_000_000
+            cfg.flowControl = true
+            cfg.idleHeartbeat = heartbeat.nanos
+            cfg.memStorage = true
+            cfg.numReplicas = 1
+            cfg.inactiveThreshold = 5 * 60 * 1_000_000_000
+            if started && lastStreamSeq > 0 {
+                cfg.deliverPolicy = "by_start_sequence"
+                cfg.optStartSeq = lastStreamSeq + 1
+            }
+            let info: ConsumerInfo
+            do {
+                info = try await js.createConsumer(stream: stream, config: cfg)
+                failures = 0
+            } catch let error as JetStreamError where error.errCode == 10059 {
+                sub.unsubscribe()
+                throw error
+            } catch is CancellationError {
+                sub.unsubscribe()
+                return
+            } catch {
+                sub.unsubscribe()
+                if case NATSError.connectionClosed = error, !connection.isConnected,
+                   connection.options.maxReconnectAttempts != nil {
+                    throw error
+                }
+                failures += 1
+                try? await Task.sleep(for: .milliseconds(min(100 * failures, 2000)))
+                continue
+            }
+            if !started {
+                started = true
+                if cfg.deliverPolicy == "new" { lastStreamSeq = info.delivered.streamSeq }
+                if cfg.deliverPolicy == "by_start_sequence", let s = cfg.optStartSeq, s > 0 {
+                    lastStreamSeq = s - 1
+                }
+                guard await sink(.started(pending: info.numPending + info.delivered.consumerSeq)) else {
+                    cleanup(sub, info.name)
+                    return
+                }
+            }
+            let watchdog = startWatchdog(sub)
+            var expected: UInt64 = 1
+            var stop = false
+            do {
+                loop: for try await msg in sub {
+                    if let status = msg.headers?.status {
+                        guard status == 100 else { continue }
+                        if let reply = msg.replyTo {
+                            try? connection.publish(reply, payload: ByteBuffer())
+                        } else if let headers = msg.headers {
+                            if let stalled = headers["Nats-Consumer-Stalled"] {
+                                try? connection.publish(stalled, payload: ByteBuffer())
+                            }
+                            if let last = headers["Nats-Last-Consumer"].flatMap(UInt64.init), last != expected - 1 {
+                                break loop
+                            }
+                        }
+                        continue
+                    }
+                    guard let reply = msg.replyTo, let meta = AckMetadata(reply) else { continue }
+                    if meta.consumerSeq != expected { break loop }
+                    expected += 1
+                    lastStreamSeq = meta.streamSeq
+                    let stored = StoredMessage(subject: msg.subject, sequence: meta.streamSeq,
+                                               timeNanos: meta.timestampNanos, headers: msg.headers,
+                                               payload: msg.payload)
+                    if !(await sink(.message(stored, pending: meta.pending))) {
+                        stop = true
+                        break loop
+                    }
+                }
+            } catch {
+                watchdog.cancel()
+                cleanup(sub, info.name)
+                throw error
+            }
+            watchdog.cancel()
+            cleanup(sub, info.name)
+            if stop { return }
+        }
+    }
+
+    private func cleanup(_ sub: Subscription, _ consumer: String) {
+        sub.unsubscribe()
+        let js = self.js
+        let stream = self.stream
+        Task { try? await js.deleteConsumer(stream: stream, name: consumer) }
+    }
+
+    /// Ends the subscription when nothing (not even a heartbeat) arrived for 2 heartbeats.
+    private func startWatchdog(_ sub: Subscription) -> Task<Void, Never> {
+        let connection = js.connection
+        let interval = heartbeat
+        return Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { return }
+                guard connection.isConnected, let last = connection.lastActivity(sid: sub.sid) else { continue }
+                if NIODeadline.now() - last > .nanoseconds(2 * interval.nanos) {
+                    sub.unsubscribe()
+                    return
+                }
+            }
+        }
+    }
+}
+
+/// Sequence numbers carried in a JetStream ack subject (v1 and v2 forms).
+struct AckMetadata {
+    var streamSeq: UInt64
+    var consumerSeq: UInt64
+    var timestampNanos: Int64
+    var pending: UInt64
+
+    init?(_ subject: String) {
+        let t = subject.split(separator: ".", omittingEmptySubsequences: false)
+        guard t.count >= 9, t[0] == "$JS", t[1] == "ACK" else { return nil }
+        let base = t.count == 9 ? 4 : 6 // v1: stream, consumer; v2: domain, hash, stream, consumer
+        guard t.count > base + 4, let s = UInt64(t[base + 1]), let c = UInt64(t[base + 2]),
+              let ts = Int64(t[base + 3]), let p = UInt64(t[base + 4]) else { return nil }
+        streamSeq = s
+        consumerSeq = c
+        timestampNanos = ts
+        pending = p
+    }
+}
+
+extension Duration {
+    var nanos: Int64 {
+        let (s, atto) = components
+        return s * 1_000_000_000 + atto / 1_000_000_000
+    }
+}

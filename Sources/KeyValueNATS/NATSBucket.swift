@@ -1,0 +1,284 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import JetStream
+import KeyValue
+import NATSClient
+import NATSWire
+import NIOCore
+
+/// One bucket on JetStream. Writes are publishes to `$KV.<bucket>.<key>` with the KV
+/// headers; reads are direct gets; lists and watches are ordered consumers.
+final class NATSBucket: KeyValueBucket {
+    let js: JetStreamContext
+    let name: String
+    let stream: String
+    let prefix: String
+    let allowDirect: Bool
+
+    init(js: JetStreamContext, name: String, allowDirect: Bool) {
+        self.js = js
+        self.name = name
+        self.stream = StreamLayout.streamName(name)
+        self.prefix = StreamLayout.subjectPrefix(name)
+        self.allowDirect = allowDirect
+    }
+
+    func status() async throws -> BucketStatus {
+        do {
+            return StreamLayout.status(try await js.streamInfo(stream))
+        } catch let error as JetStreamError where error.errCode == 10059 {
+            throw KeyValueError.bucketNotFound(name)
+        }
+    }
+
+    // MARK: Writes
+
+    func put(_ key: String, _ value: [UInt8]) async throws -> UInt64 {
+        try KeyNames.validateKey(key)
+        return try await write(key, value, headers: nil)
+    }
+
+    func create(_ key: String, _ value: [UInt8]) async throws -> UInt64 {
+        try KeyNames.validateKey(key)
+        var headers = NATSHeaders()
+        headers.set(Header.expectedLastSubjectSequence, "0")
+        do {
+            return try await write(key, value, headers: headers)
+        } catch let error as KeyValueError {
+            guard case .wrongLastRevision(_, let actual) = error else { throw error }
+            // A delete or purge marker as the latest entry still counts as "absent".
+            if let latest = try await latest(key), latest.operation != .put {
+                headers.set(Header.expectedLastSubjectSequence, String(latest.revision))
+                do {
+                    return try await write(key, value, headers: headers)
+                } catch KeyValueError.wrongLastRevision(_, let now) {
+                    throw KeyValueError.keyExists(key: key, lastRevision: now)
+                }
+            }
+            throw KeyValueError.keyExists(key: key, lastRevision: actual)
+        }
+    }
+
+    func update(_ key: String, _ value: [UInt8], revision: UInt64) async throws -> UInt64 {
+        try KeyNames.validateKey(key)
+        var headers = NATSHeaders()
+        headers.set(Header.expectedLastSubjectSequence, String(revision))
+        return try await write(key, value, headers: headers)
+    }
+
+    func delete(_ key: String, revision: UInt64?) async throws -> UInt64 {
+        try KeyNames.validateKey(key)
+        var headers = NATSHeaders()
+        headers.set(Header.operation, "DEL")
+        if let revision { headers.set(Header.expectedLastSubjectSequence, String(revision)) }
+        return try await write(key, [], headers: headers)
+    }
+
+    func purge(_ key: String, revision: UInt64?) async throws -> UInt64 {
+        try KeyNames.validateKey(key)
+        var headers = NATSHeaders()
+        headers.set(Header.operation, "PURGE")
+        headers.set(Header.rollup, "sub")
+        if let revision { headers.set(Header.expectedLastSubjectSequence, String(revision)) }
+        return try await write(key, [], headers: headers)
+    }
+
+    private func write(_ key: String, _ value: [UInt8], headers: NATSHeaders?) async throws -> UInt64 {
+        do {
+            return try await js.publish(prefix + key, headers: headers, payload: ByteBuffer(bytes: value)).seq
+        } catch let error as JetStreamError {
+            throw mapWriteError(error, key: key, size: value.count)
+        } catch NATSError.payloadTooLarge(_, let max) {
+            throw KeyValueError.valueTooLarge(size: value.count, limit: max)
+        }
+    }
+
+    private func mapWriteError(_ error: JetStreamError, key: String, size: Int) -> any Error {
+        switch error {
+        case .api(let e) where e.errCode == 10071 || e.errCode == 10164:
+            let actual = e.errorDescription.split(separator: ":").last
+                .flatMap { UInt64($0.filter { $0 != " " }) } ?? 0
+            return KeyValueError.wrongLastRevision(key: key, actual: actual)
+        case .api(let e) where e.errCode == 10054:
+            return KeyValueError.valueTooLarge(size: size, limit: -1)
+        case .api(let e) where e.errCode == 10077:
+            return KeyValueError.bucketFull(name)
+        case .noStreamResponse:
+            return KeyValueError.bucketNotFound(name)
+        default:
+            return error
+        }
+    }
+
+    // MARK: Reads
+
+    func get(_ key: String, revision: UInt64?) async throws -> Entry {
+        try KeyNames.validateKey(key)
+        let entry: Entry?
+        if let revision {
+            let msg = allowDirect ? try await js.directGet(stream: stream, sequence: revision)
+                : try await js.messageGet(stream: stream, sequence: revision)
+            entry = msg.flatMap { $0.subject == prefix + key ? makeEntry($0, delta: 0) : nil }
+        } else {
+            entry = try await latest(key)
+        }
+        guard let entry, entry.operation == .put else { throw KeyValueError.keyNotFound(key) }
+        return entry
+    }
+
+    /// The newest entry of a key, markers included.
+    func latest(_ key: String) async throws -> Entry? {
+        let msg: StoredMessage?
+        do {
+            msg = allowDirect ? try await js.directGetLast(stream: stream, subject: prefix + key)
+                : try await js.messageGet(stream: stream, lastBySubject: prefix + key)
+        } catch let error as JetStreamError where error.errCode == 10059 {
+            throw KeyValueError.bucketNotFound(name)
+        }
+        return msg.map { makeEntry($0, delta: 0) }
+    }
+
+    func history(_ key: String) async throws -> [Entry] {
+        try KeyNames.validateKey(key)
+        var config = ConsumerConfig()
+        config.deliverPolicy = "all"
+        config.filterSubject = prefix + key
+        let entries = try await collect(config, ignoreDeletes: false)
+        if entries.isEmpty { throw KeyValueError.keyNotFound(key) }
+        return entries
+    }
+
+    func keys(filters: [String]) async throws -> [String] {
+        for f in filters { try KeyNames.validateFilter(f) }
+        var config = ConsumerConfig()
+        config.deliverPolicy = "last_per_subject"
+        config.headersOnly = true
+        applyFilters(filters, to: &config)
+        let entries = try await collect(config, ignoreDeletes: true)
+        return Array(Set(entries.map(\.key))).sorted()
+    }
+
+    /// Reads what a consumer has to deliver at creation time, then stops.
+    private func collect(_ config: ConsumerConfig, ignoreDeletes: Bool) async throws -> [Entry] {
+        var entries: [Entry] = []
+        var expected: UInt64 = 0
+        var received: UInt64 = 0
+        let consumer = OrderedConsumer(js: js, stream: stream, config: config)
+        do {
+            try await consumer.run { event in
+                switch event {
+                case .started(let pending):
+                    expected = pending
+                    return pending > 0
+                case .message(let msg, let pending):
+                    received += 1
+                    let entry = makeEntry(msg, delta: pending)
+                    if !ignoreDeletes || entry.operation == .put { entries.append(entry) }
+                    return !(pending == 0 || received >= expected)
+                }
+            }
+        } catch let error as JetStreamError where error.errCode == 10059 {
+            throw KeyValueError.bucketNotFound(name)
+        }
+        return entries
+    }
+
+    func watch(filters: [String], options: WatchOptions) async throws -> KeyWatch {
+        for f in filters { try KeyNames.validateFilter(f) }
+        // Bind first so a missing bucket fails here rather than inside the stream.
+        _ = try await status()
+        var config = ConsumerConfig()
+        if let from = options.fromRevision {
+            config.deliverPolicy = "by_start_sequence"
+            config.optStartSeq = from
+        } else if options.updatesOnly {
+            config.deliverPolicy = "new"
+        } else {
+            config.deliverPolicy = options.includeHistory ? "all" : "last_per_subject"
+        }
+        if options.metaOnly { config.headersOnly = true }
+        applyFilters(filters, to: &config)
+        let queue = BoundedQueue<WatchEvent>(capacity: 256)
+        let consumer = OrderedConsumer(js: js, stream: stream, config: config)
+        let updatesOnly = options.updatesOnly
+        let ignoreDeletes = options.ignoreDeletes
+        Task {
+            var initialDone = false
+            var received: UInt64 = 0
+            var initialPending: UInt64 = 0
+            do {
+                try await consumer.run { event in
+                    switch event {
+                    case .started(let pending):
+                        initialPending = pending
+                        if updatesOnly || pending == 0 {
+                            initialDone = true
+                            return await queue.send(.initialValuesDone)
+                        }
+                        return true
+                    case .message(let msg, let pending):
+                        received += 1
+                        let entry = self.makeEntry(msg, delta: pending)
+                        if !(ignoreDeletes && entry.operation != .put) {
+                            guard await queue.send(.entry(entry)) else { return false }
+                        }
+                        if !initialDone && (received >= initialPending || pending == 0) {
+                            initialDone = true
+                            return await queue.send(.initialValuesDone)
+                        }
+                        return true
+                    }
+                }
+                queue.finish()
+            } catch let error as JetStreamError where error.errCode == 10059 {
+                queue.finish(throwing: KeyValueError.bucketNotFound(self.name))
+            } catch {
+                queue.finish(throwing: error)
+            }
+        }
+        return KeyWatch(queue)
+    }
+
+    private func applyFilters(_ filters: [String], to config: inout ConsumerConfig) {
+        let subjects = filters.contains(">") || filters.isEmpty ? [prefix + ">"] : filters.map { prefix + $0 }
+        if subjects.count == 1 {
+            config.filterSubject = subjects[0]
+        } else {
+            config.filterSubjects = subjects
+        }
+    }
+
+    // MARK: Decoding
+
+    func operation(_ headers: NATSHeaders?) -> Operation {
+        guard let headers else { return .put }
+        switch headers[Header.operation] {
+        case "DEL": return .delete
+        case "PURGE": return .purge
+        default: break
+        }
+        switch headers[Header.markerReason] {
+        case "MaxAge", "Purge": return .purge
+        case "Remove": return .delete
+        default: return .put
+        }
+    }
+
+    func makeEntry(_ msg: StoredMessage, delta: UInt64) -> Entry {
+        Entry(bucket: name, key: String(msg.subject.dropFirst(prefix.count)),
+              value: Array(msg.payload.readableBytesView), revision: msg.sequence,
+              created: RFC3339.date(nanos: msg.timeNanos), delta: delta, operation: operation(msg.headers))
+    }
+}
+
+/// Header names KV uses.
+enum Header {
+    static let operation = "KV-Operation"
+    static let expectedLastSubjectSequence = "Nats-Expected-Last-Subject-Sequence"
+    static let rollup = "Nats-Rollup"
+    static let markerReason = "Nats-Marker-Reason"
+}
+

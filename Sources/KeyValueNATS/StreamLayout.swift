@@ -1,0 +1,76 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import JetStream
+import KeyValue
+
+/// How a bucket maps onto a stream: names, subjects and settings (nats-kv.md §3).
+enum StreamLayout {
+    static func streamName(_ bucket: String) -> String { "KV_\(bucket)" }
+    static func subjectPrefix(_ bucket: String) -> String { "$KV.\(bucket)." }
+
+    static func streamConfig(for c: BucketConfig) -> StreamConfig {
+        var s = StreamConfig(name: streamName(c.bucket))
+        s.description = c.description
+        s.subjects = ["$KV.\(c.bucket).>"]
+        s.retention = "limits"
+        s.maxConsumers = -1
+        s.maxMsgs = -1
+        s.maxBytes = c.maxBucketSize ?? -1
+        s.discard = "new"
+        s.maxAge = c.ttlNanos ?? 0
+        s.maxMsgsPerSubject = Int64(c.history)
+        s.maxMsgSize = c.maxValueSize ?? -1
+        s.storage = c.storage.rawValue
+        s.numReplicas = c.replicas
+        let twoMinutes: Int64 = 120_000_000_000
+        if let ttl = c.ttlNanos, ttl > 0, ttl < twoMinutes {
+            s.duplicateWindow = ttl
+        } else {
+            s.duplicateWindow = twoMinutes
+        }
+        s.denyDelete = true
+        s.allowRollupHdrs = true
+        s.compression = c.compression ? "s2" : "none"
+        s.allowDirect = true
+        s.mirrorDirect = false
+        return s
+    }
+
+    static func sameExceptUpgradable(_ a: StreamConfig, _ b: StreamConfig) -> Bool {
+        var x = a
+        x.discard = b.discard
+        x.allowDirect = b.allowDirect
+        return x.subjects == b.subjects && x.maxMsgsPerSubject == b.maxMsgsPerSubject
+            && x.maxAge == b.maxAge && x.maxBytes == b.maxBytes && x.maxMsgSize == b.maxMsgSize
+            && x.storage == b.storage && x.numReplicas == b.numReplicas && x.discard == b.discard
+    }
+
+    static func status(_ info: StreamInfo) -> BucketStatus {
+        let c = info.config
+        let bucket = String(c.name.dropFirst(3))
+        var s = BucketStatus(bucket: bucket, values: info.state.messages,
+                             history: Int(c.maxMsgsPerSubject ?? 1), bytes: info.state.bytes,
+                             storage: c.storage == "memory" ? .memory : .file, backingStore: "JetStream")
+        s.description = c.description
+        s.ttlNanos = (c.maxAge ?? 0) > 0 ? c.maxAge : nil
+        s.maxValueSize = (c.maxMsgSize ?? -1) > 0 ? c.maxMsgSize : nil
+        s.maxBucketSize = (c.maxBytes ?? -1) > 0 ? c.maxBytes : nil
+        s.replicas = c.numReplicas ?? 1
+        s.compressed = (c.compression ?? "none") != "none"
+        s.perKeyTTL = c.allowMsgTTL ?? false
+        s.limitMarkerTTLNanos = (c.subjectDeleteMarkerTTL ?? 0) > 0 ? c.subjectDeleteMarkerTTL : nil
+        s.streamName = c.name
+        s.created = info.created.flatMap(RFC3339.parse)
+        s.lastUpdate = info.state.lastTime.flatMap(RFC3339.parse)
+        if let cl = info.cluster {
+            s.cluster = ClusterInfo(name: cl.name, leader: cl.leader, replicas: (cl.replicas ?? []).map {
+                ClusterInfo.Replica(name: $0.name, current: $0.current ?? false, offline: $0.offline ?? false,
+                                    activeNanos: $0.active ?? 0, lag: $0.lag ?? 0)
+            })
+        }
+        return s
+    }
+}
