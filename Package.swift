@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "KeyValue"),
         .target(name: "KeyValueNATS", dependencies: ["KeyValue", "JetStream"]),
         .target(name: "KvshCLI", dependencies: [
-            "KeyValue", "KeyValueNATS", "JetStream", "NATSClient",
+            "KeyValue", "KeyValueNATS", "JetStream", "NATSClient", "NATSWire",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kvsh", dependencies: ["KvshCLI"]),

@@ -50,7 +50,10 @@ public enum RFC3339 {
         guard i == b.count else { return nil }
         let days = daysFromCivil(y, mo, d)
         let seconds = Int64(days) * 86400 + Int64(h * 3600 + mi * 60 + s) - Int64(offset)
-        return seconds * 1_000_000_000 + frac
+        // Go's zero time (year 1) and other far dates do not fit: treat as unknown.
+        let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow, y >= 1970 else { return nil }
+        return ns + frac
     }
 
     public static func parse(_ text: String) -> Date? {

@@ -1,0 +1,134 @@
+import ArgumentParser
+import JetStream
+import KeyValue
+import NATSClient
+
+/// Entry point of the `kvsh` executable.
+public enum KvshCommandLine {
+    /// Runs one command line (without the program name) and returns the exit status.
+    public static func run(_ arguments: [String]) async -> Int32 {
+        let args: [String]
+        do {
+            args = try normalize(arguments)
+        } catch {
+            Terminal.err("nats: error: \(error)\n")
+            return 1
+        }
+        let command: any ParsableCommand
+        do {
+            command = try KvshRoot.parseAsRoot(args)
+        } catch {
+            let code = KvshRoot.exitCode(for: error)
+            let message = KvshRoot.fullMessage(for: error)
+            if code == .success {
+                Terminal.out(message + "\n")
+                return 0
+            }
+            Terminal.err(usageError(message) + "\n")
+            return code.rawValue
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                var command = command
+                try command.run()
+            }
+            return 0
+        } catch {
+            if let exit = error as? ExitCode { return exit.rawValue }
+            if error is ValidationError {
+                Terminal.err(usageError(KvshRoot.fullMessage(for: error)) + "\n")
+                return 1
+            }
+            Terminal.err("nats: error: \(describe(error))\n")
+            return 1
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let e as KeyValueError: e.description
+        case let e as NATSError: e.description
+        case let e as JetStreamError: e.description
+        case let e as ArgumentError: e.description
+        default: "\(error)"
+        }
+    }
+
+    private static func usageError(_ message: String) -> String {
+        var lines = message.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if let first = lines.first, first.hasPrefix("Error: ") {
+            lines[0] = "nats: error: " + first.dropFirst(7)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Drops a leading `nats`, moves global options given before the command to its end,
+    /// and rejects unknown command words with a suggestion.
+    static func normalize(_ input: [String]) throws -> [String] {
+        var leading: [String] = []
+        var rest = input[...]
+        while let first = rest.first, first.hasPrefix("-"), first != "-h", first != "--help" {
+            let name = first.split(separator: "=", maxSplits: 1).first.map(String.init) ?? first
+            if GlobalOptions.valued.contains(name) {
+                leading.append(rest.removeFirst())
+                if !first.contains("="), let value = rest.first {
+                    leading.append(value)
+                    rest.removeFirst()
+                }
+            } else if GlobalOptions.flags.contains(name) {
+                leading.append(rest.removeFirst())
+            } else {
+                break
+            }
+        }
+        if rest.first == "nats" { rest.removeFirst() }
+        var out = Array(rest)
+        try checkCommandWords(out)
+        out += leading
+        return out
+    }
+
+    static let topCommands = ["kv", "account", "help"]
+    static let kvCommands = ["add", "new", "status", "info", "view", "ls", "list", "rm", "put", "get", "create",
+                             "update", "del", "delete", "purge", "history", "keys", "watch", "help"]
+
+    private static func checkCommandWords(_ args: [String]) throws {
+        guard let top = args.first, !top.hasPrefix("-") else { return }
+        guard topCommands.contains(top) else { throw unknown(top, topCommands) }
+        if top == "kv", args.count > 1, !args[1].hasPrefix("-"), !kvCommands.contains(args[1]) {
+            throw unknown(args[1], kvCommands, prefix: "kv ")
+        }
+        if top == "account", args.count > 1, !args[1].hasPrefix("-"), !["info", "help"].contains(args[1]) {
+            throw unknown(args[1], ["info"], prefix: "account ")
+        }
+    }
+
+    private static func unknown(_ word: String, _ known: [String], prefix: String = "") -> ArgumentError {
+        let best = known.min { editDistance(word, $0) < editDistance(word, $1) }
+        var message = "unknown command \(ArgumentError.quoted(prefix + word))"
+        if let best, editDistance(word, best) <= max(2, word.count / 2) {
+            message += ", did you mean \"\(prefix + best)\"?"
+        } else {
+            message += "; commands: " + known.filter { $0 != "help" }.map { prefix + $0 }.joined(separator: ", ")
+        }
+        return ArgumentError(message)
+    }
+
+    /// Levenshtein distance, for "did you mean".
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in stride(from: 1, through: b.count, by: 1) {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1,
+                                 previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,99 @@
+import NATSWire
+import ArgumentParser
+import JetStream
+import NATSClient
+
+struct AccountCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "account", abstract: "Account commands", subcommands: [AccountInfoCommand.self])
+}
+
+struct AccountInfoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info", abstract: "Show the connection and JetStream usage of this account")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await withSession(global) { s in
+            let rtt = try await s.connection.rtt()
+            let info = s.connection.serverInfo
+            let url = s.connection.connectedURL.map { "\($0)" } ?? ""
+            var account: AccountInfo?
+            var jsError: JetStreamError?
+            do {
+                account = try await s.js.accountInfo()
+            } catch let e as JetStreamError {
+                jsError = e
+            }
+            if global.json {
+                Terminal.out(accountJSON(info, url: url, rtt: rtt, account: account).serialized + "\n")
+                if account == nil, let jsError { throw jsError }
+                return
+            }
+            let connection = AlignedSection(title: "Connection Information", rows: [
+                ("Client ID", info.clientID.map { String($0) } ?? ""),
+                ("Client IP", info.clientIP ?? ""),
+                ("RTT", formatRTT(rtt)),
+                ("Headers Supported", String(info.headers)),
+                ("Maximum Payload", formatBytes(UInt64(max(0, info.maxPayload)))),
+                ("Connected URL", url),
+                ("Connected Address", "\(info.host):\(info.port)"),
+                ("Connected Server ID", info.serverID),
+                ("Connected Server Version", info.version),
+                ("TLS Connection", String(s.connection.connectedURL?.scheme == "tls" || info.tlsRequired)),
+            ])
+            var sections = [connection]
+            if let a = account {
+                sections.append(AlignedSection(title: "JetStream Account Information", rows: [
+                    ("Memory", "\(formatBytes(a.memory)) of \(limit(a.limits.maxMemory))"),
+                    ("Storage", "\(formatBytes(a.storage)) of \(limit(a.limits.maxStorage))"),
+                    ("Streams", "\(formatInt(a.streams)) of \(count(a.limits.maxStreams))"),
+                    ("Consumers", "\(formatInt(a.consumers)) of \(count(a.limits.maxConsumers))"),
+                ] + (a.domain.map { [("Domain", $0)] } ?? [])))
+            }
+            Terminal.out(renderAlignedSections(heading: "Account Information for \(url)", sections))
+            if account == nil {
+                Terminal.out("\nJetStream is not supported in this account\n")
+                throw jsError ?? JetStreamError.notEnabled
+            }
+        }
+    }
+
+    private func limit(_ n: Int64) -> String { n < 0 ? "Unlimited" : formatBytes(UInt64(n)) }
+    private func count(_ n: Int) -> String { n < 0 ? "Unlimited" : formatInt(n) }
+
+    private func formatRTT(_ d: Duration) -> String {
+        let micros = d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
+        return micros >= 1000 ? "\(micros / 1000).\(String(format3(micros % 1000)))ms" : "\(micros)µs"
+    }
+
+    private func format3(_ n: Int64) -> String {
+        let s = String(n)
+        return String(repeating: "0", count: max(0, 3 - s.count)) + s
+    }
+
+    private func accountJSON(_ info: ServerInfo, url: String, rtt: Duration, account: AccountInfo?) -> JSONValue {
+        var members: [JSONValue.Member] = [
+            .init("client_id", info.clientID.map { .uint($0) } ?? .null),
+            .init("client_ip", .nullable(info.clientIP)),
+            .init("rtt_ns", .int(rtt.components.seconds * 1_000_000_000 + rtt.components.attoseconds / 1_000_000_000)),
+            .init("headers", .bool(info.headers)),
+            .init("max_payload", .int(Int64(info.maxPayload))),
+            .init("connected_url", .string(url)),
+            .init("server_id", .string(info.serverID)),
+            .init("server_version", .string(info.version)),
+        ]
+        if let a = account {
+            members.append(.init("jetstream", .object([
+                .init("memory", .uint(a.memory)), .init("storage", .uint(a.storage)),
+                .init("streams", .int(Int64(a.streams))), .init("consumers", .int(Int64(a.consumers))),
+                .init("max_memory", .int(a.limits.maxMemory)), .init("max_storage", .int(a.limits.maxStorage)),
+                .init("max_streams", .int(Int64(a.limits.maxStreams))),
+                .init("max_consumers", .int(Int64(a.limits.maxConsumers))),
+            ])))
+        } else {
+            members.append(.init("jetstream", .null))
+        }
+        return .object(members)
+    }
+}

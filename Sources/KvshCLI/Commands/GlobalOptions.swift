@@ -1,0 +1,24 @@
+import ArgumentParser
+
+/// Connection options every command accepts (natscli's names).
+struct GlobalOptions: ParsableArguments {
+    @Option(name: [.customShort("s"), .long], help: "NATS server URLs, comma separated (default: $NATS_URL)")
+    var server: String?
+
+    @Option(help: "User name") var user: String?
+    @Option(help: "Password") var password: String?
+    @Option(help: "Authentication token") var token: String?
+    @Option(help: "CA certificate (PEM) to verify the server") var tlsca: String?
+    @Option(help: "Client certificate (PEM)") var tlscert: String?
+    @Option(help: "Client private key (PEM)") var tlskey: String?
+
+    @Option(help: "Time to wait for the server and for each request, e.g. 5s, 500ms")
+    var timeout: String = "5s"
+
+    @Flag(help: "Print machine-readable JSON") var json = false
+
+    /// Options that take a value, for moving global options given before the command.
+    static let valued: Set<String> = ["-s", "--server", "--user", "--password", "--token", "--tlsca",
+                                      "--tlscert", "--tlskey", "--timeout"]
+    static let flags: Set<String> = ["--json"]
+}

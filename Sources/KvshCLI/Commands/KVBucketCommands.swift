@@ -1,0 +1,50 @@
+import ArgumentParser
+import KeyValue
+
+struct KVAdd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a bucket", aliases: ["new"])
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Bucket name (letters, digits, _ and -)") var bucket: String
+    @Option(help: "Revisions kept per key, 1 to 64") var history: Int = 1
+    @Option(help: "How long entries live, e.g. 1h, 30m (default: forever)") var ttl: String?
+    @Option(name: .customLong("max-value-size"), help: "Largest value, e.g. 1KiB") var maxValueSize: String?
+    @Option(name: .customLong("max-bucket-size"), help: "Largest total size, e.g. 1GiB") var maxBucketSize: String?
+    @Option(help: "file or memory") var storage: String = "file"
+    @Option(help: "Replicas in a cluster, 1 to 5") var replicas: Int = 1
+    @Flag(help: "Compress stored data") var compress = false
+    @Option(help: "A description") var description: String?
+
+    func run() async throws {
+        var config = BucketConfig(bucket: bucket)
+        config.history = history
+        config.description = description
+        config.replicas = replicas
+        config.compression = compress
+        if let ttl { config.ttlNanos = try parseDuration(ttl) }
+        if let maxValueSize {
+            let n = try parseByteSize(maxValueSize)
+            guard n <= Int64(Int32.max) else { throw ArgumentError("--max-value-size is too large") }
+            config.maxValueSize = Int32(n)
+        }
+        if let maxBucketSize { config.maxBucketSize = try parseByteSize(maxBucketSize) }
+        guard let kind = StorageKind(rawValue: storage.lowercased()) else {
+            throw ArgumentError("invalid storage \(ArgumentError.quoted(storage)): use file or memory")
+        }
+        config.storage = kind
+        try config.validate()
+        let status = try await withSession(global) { s in try await s.store.createBucket(config) }
+        Terminal.out(global.json ? jsonStatus(status) + "\n" : renderStatus(status))
+    }
+}
+
+struct KVRemove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete a bucket and all its data")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Bucket name") var bucket: String
+    @Flag(name: .shortAndLong, help: "Do not ask (accepted for nats CLI compatibility)") var force = false
+
+    func run() async throws {
+        try KeyNames.validateBucket(bucket)
+        try await withSession(global) { s in try await s.store.deleteBucket(bucket) }
+    }
+}

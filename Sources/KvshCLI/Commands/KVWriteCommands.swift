@@ -1,0 +1,113 @@
+import ArgumentParser
+import KeyValue
+
+struct KVPut: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "put", abstract: "Store a value, whatever the key holds")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Bucket name") var bucket: String
+    @Argument(help: "Key") var key: String
+    @Argument(help: "Value (read from stdin when left out)") var value: String?
+
+    func run() async throws {
+        try KeyNames.validateBucket(bucket)
+        try KeyNames.validateKey(key)
+        let bytes = try valueBytes(value)
+        let rev = try await withSession(global) { s in
+            try await s.store.bucket(bucket).put(key, bytes)
+        }
+        printWritten(bucket, key, bytes, revision: rev, json: global.json)
+    }
+}
+
+struct KVCreate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create", abstract: "Store a value only if the key has none (a lock)")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Bucket name") var bucket: String
+    @Argument(help: "Key") var key: String
+    @Argument(help: "Value (read from stdin when left out)") var value: String?
+
+    func run() async throws {
+        try KeyNames.validateBucket(bucket)
+        try KeyNames.validateKey(key)
+        let bytes = try valueBytes(value)
+        let rev = try await withSession(global) { s in
+            try await s.store.bucket(bucket).create(key, bytes)
+        }
+        printWritten(bucket, key, bytes, revision: rev, json: global.json)
+    }
+}
+
+struct KVUpdate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update", abstract: "Store a value only if REVISION is the key's latest (compare-and-swap)",
+        discussion: "With three arguments the value is read from stdin: kv update BUCKET KEY REVISION < file")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Bucket name") var bucket: String
+    @Argument(help: "Key") var key: String
+    @Argument(help: "VALUE REVISION, or REVISION alone with the value on stdin") var rest: [String] = []
+
+    func run() async throws {
+        try KeyNames.validateBucket(bucket)
+        try KeyNames.validateKey(key)
+        let value: String?
+        let revisionText: String
+        switch rest.count {
+        case 2: (value, revisionText) = (rest[0], rest[1])
+        case 1: (value, revisionText) = (nil, rest[0])
+        default: throw ValidationError("expected VALUE and REVISION after the key")
+        }
+        let revision = try parseRevision(revisionText)
+        let bytes = try valueBytes(value)
+        let rev = try await withSession(global) { s in
+            try await s.store.bucket(bucket).update(key, bytes, revision: revision)
+        }
+        printWritten(bucket, key, bytes, revision: rev, json: global.json)
+    }
+}
+
+struct KVDelete: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "del", abstract: "Delete a key (keeps its history), or with no key the whole bucket",
+        aliases: ["delete"])
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Bucket name") var bucket: String
+    @Argument(help: "Key") var key: String?
+    @Option(help: "Only if this is the key's latest revision") var revision: String?
+    @Flag(name: .shortAndLong, help: "Do not ask (kvsh never asks; accepted for nats CLI compatibility)")
+    var force = false
+
+    func run() async throws {
+        try KeyNames.validateBucket(bucket)
+        guard let key else {
+            try await withSession(global) { s in try await s.store.deleteBucket(bucket) }
+            return
+        }
+        try KeyNames.validateKey(key)
+        let guardRevision = try revision.map(parseRevision)
+        let rev = try await withSession(global) { s in
+            try await s.store.bucket(bucket).delete(key, revision: guardRevision)
+        }
+        if global.json { printWritten(bucket, key, [], revision: rev, json: true) }
+    }
+}
+
+struct KVPurge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "purge", abstract: "Remove every revision of a key, leaving a purge marker")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Bucket name") var bucket: String
+    @Argument(help: "Key") var key: String
+    @Option(help: "Only if this is the key's latest revision") var revision: String?
+    @Flag(name: .shortAndLong, help: "Do not ask (accepted for nats CLI compatibility)") var force = false
+
+    func run() async throws {
+        try KeyNames.validateBucket(bucket)
+        try KeyNames.validateKey(key)
+        let guardRevision = try revision.map(parseRevision)
+        let rev = try await withSession(global) { s in
+            try await s.store.bucket(bucket).purge(key, revision: guardRevision)
+        }
+        if global.json { printWritten(bucket, key, [], revision: rev, json: true) }
+    }
+}
