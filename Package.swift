@@ -33,14 +33,23 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "kvsh", dependencies: ["KvshCLI"]),
+        // Benchmark driver for scripts/bench (not shipped).
+        .executableTarget(name: "kvsh-bench", dependencies: [
+            "KeyValue", "KeyValueNATS", "JetStream", "NATSClient",
+        ], path: "Benchmarks/kvsh-bench"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NATSWireTests", dependencies: [
             "NATSWire", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "KeyValueTests", dependencies: ["KeyValue"]),
+        .testTarget(name: "NATSClientTests", dependencies: [
+            "NATSClient", "NATSWire", "JetStream", "KeyValue", "KeyValueNATS", "TestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "KeyValueNATSTests", dependencies: [
-            "KeyValueNATS", "JetStream", "NATSClient", "TestSupport",
+            "KeyValueNATS", "KeyValue", "JetStream", "NATSClient", "NATSWire", "TestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "KvshCLITests", dependencies: ["KvshCLI", "TestSupport"]),
     ],

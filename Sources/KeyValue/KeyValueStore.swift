@@ -34,4 +34,15 @@ public protocol KeyValueBucket: Sendable {
     func keys(filters: [String]) async throws -> [String]
     /// Latest values then live changes for keys matching `filters` (all when empty).
     func watch(filters: [String], options: WatchOptions) async throws -> KeyWatch
+    /// Stores many values, in order; backends may pipeline. Returns each revision.
+    func putAll(_ items: [(key: String, value: [UInt8])]) async throws -> [UInt64]
+}
+
+extension KeyValueBucket {
+    public func putAll(_ items: [(key: String, value: [UInt8])]) async throws -> [UInt64] {
+        var revisions: [UInt64] = []
+        revisions.reserveCapacity(items.count)
+        for item in items { revisions.append(try await put(item.key, item.value)) }
+        return revisions
+    }
 }

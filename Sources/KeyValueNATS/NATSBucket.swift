@@ -86,6 +86,18 @@ final class NATSBucket: KeyValueBucket {
         return try await write(key, [], headers: headers)
     }
 
+    func putAll(_ items: [(key: String, value: [UInt8])]) async throws -> [UInt64] {
+        for item in items { try KeyNames.validateKey(item.key) }
+        let messages = items.map {
+            JetStreamContext.Outgoing(subject: prefix + $0.key, payload: ByteBuffer(bytes: $0.value))
+        }
+        do {
+            return try await js.publishPipelined(messages).map(\.seq)
+        } catch let error as JetStreamError {
+            throw mapWriteError(error, key: "", size: 0)
+        }
+    }
+
     private func write(_ key: String, _ value: [UInt8], headers: NATSHeaders?) async throws -> UInt64 {
         do {
             return try await js.publish(prefix + key, headers: headers, payload: ByteBuffer(bytes: value)).seq

@@ -1,0 +1,1 @@
+print("kvsh-bench: not written yet")
