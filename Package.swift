@@ -43,6 +43,9 @@ let package = Package(
             "NATSWire", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "KeyValueTests", dependencies: ["KeyValue"]),
+        .testTarget(name: "JetStreamTests", dependencies: [
+            "JetStream", "NATSWire", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "NATSClientTests", dependencies: [
             "NATSClient", "NATSWire", "JetStream", "KeyValue", "KeyValueNATS", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -118,6 +118,7 @@ public struct JetStreamContext: Sendable {
         if reply.headers?.status == 503 {
             throw JetStreamError.noStreamResponse(subject: reply.subject)
         }
+        if let fast = PubAck.parseCommon(reply.payload) { return fast }
         let ack: PubAckEnvelope
         do {
             ack = try JSONDecoder().decode(PubAckEnvelope.self, from: Data(reply.payload.readableBytesView))

@@ -1,0 +1,65 @@
+import NATSWire
+import NIOCore
+import Testing
+@testable import JetStream
+
+@Suite struct PubAckDecoding {
+    @Test func commonFormTakesTheFastPath() {
+        let ack = PubAck.parseCommon(ByteBuffer(string: #"{"stream":"KV_my-kv","seq":1234}"#))
+        #expect(ack == PubAck(stream: "KV_my-kv", seq: 1234))
+    }
+
+    @Test(arguments: [
+        #"{"error":{"code":400,"err_code":10071,"description":"wrong last sequence: 2"},"stream":"KV_b","seq":0}"#,
+        #"{"stream":"KV_b","seq":7,"duplicate":true}"#,
+        #"{"stream":"KV_b","seq":7,"domain":"hub"}"#,
+        #"{"stream":"KV_b","seq":}"#,
+        #"{"stream":"KV\"b","seq":7}"#,
+        #"{ "stream": "KV_b", "seq": 7 }"#,
+        "",
+    ])
+    func otherFormsFallBack(_ json: String) {
+        #expect(PubAck.parseCommon(ByteBuffer(string: json)) == nil)
+    }
+
+    @Test func fullDecoderHandlesErrorsAndExtras() throws {
+        let error = InboundMessage(subject: "x", sid: 1, payload: ByteBuffer(string:
+            #"{"error":{"code":400,"err_code":10071,"description":"wrong last sequence: 2"},"stream":"KV_b","seq":0}"#))
+        #expect(throws: JetStreamError.api(APIError(code: 400, errCode: 10071, description: "wrong last sequence: 2"))) {
+            try JetStreamContext.decodeAck(error)
+        }
+        let dup = InboundMessage(subject: "x", sid: 1, payload: ByteBuffer(string: #"{"stream":"KV_b","seq":7,"duplicate":true}"#))
+        #expect(try JetStreamContext.decodeAck(dup) == PubAck(stream: "KV_b", seq: 7, duplicate: true))
+    }
+}
+
+@Suite struct TimeDecoding {
+    @Test func nanosecondsAreExact() {
+        #expect(RFC3339.parseNanos("1970-01-01T00:00:00Z") == 0)
+        #expect(RFC3339.parseNanos("2026-11-25T05:27:25.95767448Z") == 1_795_584_445_957_674_480)
+        #expect(RFC3339.parseNanos("2026-11-25T06:27:25.5+01:00") == 1_795_584_445_500_000_000)
+    }
+
+    @Test(arguments: ["", "0001-01-01T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-25T05:27:25", "garbage",
+                      "2026-11-25T05:27:25.Z"])
+    func invalidOrUnrepresentable(_ text: String) {
+        #expect(RFC3339.parseNanos(text) == nil)
+    }
+}
+
+@Suite struct AckSubjects {
+    @Test func version1() throws {
+        let m = try #require(AckMetadata("$JS.ACK.KV_b.ORD1.1.3.2.1795584467528691484.5"))
+        #expect(m.streamSeq == 3 && m.consumerSeq == 2 && m.pending == 5 && m.timestampNanos == 1795584467528691484)
+    }
+
+    @Test func version2() throws {
+        let m = try #require(AckMetadata("$JS.ACK.hub.ACCHASH.KV_b.ORD1.1.9.4.1795584467528691484.0.r4nd"))
+        #expect(m.streamSeq == 9 && m.consumerSeq == 4 && m.pending == 0)
+    }
+
+    @Test func notAnAck() {
+        #expect(AckMetadata("_INBOX.abc") == nil)
+        #expect(AckMetadata("$JS.ACK.a.b.c") == nil)
+    }
+}
