@@ -41,6 +41,10 @@ public struct OrderedConsumer: Sendable {
 
         var lastStreamSeq: UInt64 = 0
         var started = false
+        // Whether a new consumer may resume at `lastStreamSeq + 1`. False only while an
+        // initial last-per-subject set is undelivered (resuming by sequence would replay
+        // every older revision); re-running the original policy is right then.
+        var resumable = false
         var failures = 0
         while !Task.isCancelled {
             let inbox = connection.newInbox()
@@ -57,7 +61,7 @@ public struct OrderedConsumer: Sendable {
             cfg.memStorage = true
             cfg.numReplicas = 1
             cfg.inactiveThreshold = 5 * 60 * 1_000_000_000
-            if started && lastStreamSeq > 0 {
+            if started && resumable {
                 cfg.deliverPolicy = "by_start_sequence"
                 cfg.optStartSeq = lastStreamSeq + 1
             }
@@ -65,18 +69,14 @@ public struct OrderedConsumer: Sendable {
             do {
                 info = try await js.createConsumer(stream: stream, config: cfg)
                 failures = 0
-            } catch let error as JetStreamError where error.errCode == 10059 {
-                sub.unsubscribe()
-                throw error
             } catch is CancellationError {
                 sub.unsubscribe()
                 return
             } catch {
                 sub.unsubscribe()
-                if case NATSError.connectionClosed = error, !connection.isConnected,
-                   connection.options.maxReconnectAttempts != nil {
-                    throw error
-                }
+                // The first consumer's failure is the caller's (a bad filter, a missing stream);
+                // re-creations retry only while the failure looks temporary (ADR-17).
+                guard started, Self.isTransient(error) else { throw error }
                 failures += 1
                 try? await Task.sleep(for: .milliseconds(min(100 * failures, 2000)))
                 continue
@@ -87,7 +87,9 @@ public struct OrderedConsumer: Sendable {
                 if cfg.deliverPolicy == "by_start_sequence", let s = cfg.optStartSeq, s > 0 {
                     lastStreamSeq = s - 1
                 }
-                guard await sink(.started(pending: info.numPending + info.delivered.consumerSeq)) else {
+                let pending = info.numPending + info.delivered.consumerSeq
+                resumable = pending == 0 || (cfg.deliverPolicy != "last_per_subject" && cfg.deliverPolicy != "last")
+                guard await sink(.started(pending: pending)) else {
                     cleanup(sub, info.name)
                     return
                 }
@@ -115,6 +117,7 @@ public struct OrderedConsumer: Sendable {
                     if meta.consumerSeq != expected { break loop }
                     expected += 1
                     lastStreamSeq = meta.streamSeq
+                    resumable = true
                     let stored = StoredMessage(subject: msg.subject, sequence: meta.streamSeq,
                                                timeNanos: meta.timestampNanos, headers: msg.headers,
                                                payload: msg.payload)
@@ -131,6 +134,23 @@ public struct OrderedConsumer: Sendable {
             watchdog.cancel()
             cleanup(sub, info.name)
             if stop { return }
+        }
+    }
+
+    /// Failures a later attempt can get past: timeouts, JetStream not (yet) answering,
+    /// cluster not available (10008), insufficient resources (10023).
+    static func isTransient(_ error: any Error) -> Bool {
+        switch error {
+        case let e as NATSError:
+            switch e {
+            case .timeout, .noResponders, .reconnectBufferFull: return true
+            default: return false
+            }
+        case let e as JetStreamError:
+            if e == .notEnabled { return true }
+            return e.errCode == 10008 || e.errCode == 10023
+        default:
+            return false
         }
     }
 

@@ -11,6 +11,7 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
         var readerGone = false
         var reader: CheckedContinuation<Element?, any Error>?
         var writer: CheckedContinuation<Bool, Never>?
+        var onCancel: (@Sendable () -> Void)?
         var count: Int { buffer.count - head }
     }
 
@@ -77,17 +78,30 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
 
     /// The reader stops; pending and later sends return false.
     public func cancel() {
-        let (reader, writer) = state.withLock { s in
+        let (reader, writer, handler) = state.withLock { s in
             s.readerGone = true
             s.buffer = []
             s.head = 0
-            let out = (s.reader, s.writer)
+            let out = (s.reader, s.writer, s.onCancel)
             s.reader = nil
             s.writer = nil
+            s.onCancel = nil
             return out
         }
         reader?.resume(returning: nil)
         writer?.resume(returning: false)
+        handler?()
+    }
+
+    /// Calls `handler` once when the reader stops (`cancel`), at once if it already has,
+    /// so a producer that waits for something else than `send` can stop too.
+    public func onCancel(_ handler: @escaping @Sendable () -> Void) {
+        let now = state.withLock { s -> Bool in
+            if s.readerGone { return true }
+            s.onCancel = handler
+            return false
+        }
+        if now { handler() }
     }
 
     /// The next element, nil at the end; throws the error given to `finish`.

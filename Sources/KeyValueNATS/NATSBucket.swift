@@ -91,10 +91,13 @@ final class NATSBucket: KeyValueBucket {
         let messages = items.map {
             JetStreamContext.Outgoing(subject: prefix + $0.key, payload: ByteBuffer(bytes: $0.value))
         }
+        let largest = items.map(\.value.count).max() ?? 0
         do {
             return try await js.publishPipelined(messages).map(\.seq)
         } catch let error as JetStreamError {
-            throw mapWriteError(error, key: "", size: 0)
+            throw await mapWriteError(error, key: "", size: largest)
+        } catch NATSError.payloadTooLarge(_, let max) {
+            throw KeyValueError.valueTooLarge(size: largest, limit: max)
         }
     }
 
@@ -102,20 +105,22 @@ final class NATSBucket: KeyValueBucket {
         do {
             return try await js.publish(prefix + key, headers: headers, payload: ByteBuffer(bytes: value)).seq
         } catch let error as JetStreamError {
-            throw mapWriteError(error, key: key, size: value.count)
+            throw await mapWriteError(error, key: key, size: value.count)
         } catch NATSError.payloadTooLarge(_, let max) {
             throw KeyValueError.valueTooLarge(size: value.count, limit: max)
         }
     }
 
-    private func mapWriteError(_ error: JetStreamError, key: String, size: Int) -> any Error {
+    private func mapWriteError(_ error: JetStreamError, key: String, size: Int) async -> any Error {
         switch error {
         case .api(let e) where e.errCode == 10071 || e.errCode == 10164:
             let actual = e.errorDescription.split(separator: ":").last
                 .flatMap { UInt64($0.filter { $0 != " " }) } ?? 0
             return KeyValueError.wrongLastRevision(key: key, actual: actual)
         case .api(let e) where e.errCode == 10054:
-            return KeyValueError.valueTooLarge(size: size, limit: -1)
+            // The reply does not say the limit: report the bucket's max value size.
+            let limit = (try? await js.streamInfo(stream))?.config.maxMsgSize.map(Int.init) ?? -1
+            return KeyValueError.valueTooLarge(size: size, limit: limit)
         case .api(let e) where e.errCode == 10077:
             return KeyValueError.bucketFull(name)
         case .noStreamResponse:
@@ -131,8 +136,15 @@ final class NATSBucket: KeyValueBucket {
         try KeyNames.validateKey(key)
         let entry: Entry?
         if let revision {
-            let msg = allowDirect ? try await js.directGet(stream: stream, sequence: revision)
-                : try await js.messageGet(stream: stream, sequence: revision)
+            // Revisions start at 1; the server answers 0 with "408 Empty Request".
+            if revision == 0 { throw KeyValueError.keyNotFound(key) }
+            let msg: StoredMessage?
+            do {
+                msg = allowDirect ? try await js.directGet(stream: stream, sequence: revision)
+                    : try await js.messageGet(stream: stream, sequence: revision)
+            } catch let error as JetStreamError where error.errCode == 10059 {
+                throw KeyValueError.bucketNotFound(name)
+            }
             entry = msg.flatMap { $0.subject == prefix + key ? makeEntry($0, delta: 0) : nil }
         } else {
             entry = try await latest(key)
@@ -195,6 +207,8 @@ final class NATSBucket: KeyValueBucket {
         } catch let error as JetStreamError where error.errCode == 10059 {
             throw KeyValueError.bucketNotFound(name)
         }
+        // A cancelled run ends early: its entries are not the whole answer.
+        try Task.checkCancellation()
         return entries
     }
 
@@ -217,7 +231,7 @@ final class NATSBucket: KeyValueBucket {
         let consumer = OrderedConsumer(js: js, stream: stream, config: config)
         let updatesOnly = options.updatesOnly
         let ignoreDeletes = options.ignoreDeletes
-        Task {
+        let task = Task {
             var initialDone = false
             var received: UInt64 = 0
             var initialPending: UInt64 = 0
@@ -251,16 +265,36 @@ final class NATSBucket: KeyValueBucket {
                 queue.finish(throwing: error)
             }
         }
+        // When the reader stops, end the consumer now (it deletes its server-side consumer)
+        // instead of when the next change arrives, which may be never.
+        queue.onCancel { task.cancel() }
         return KeyWatch(queue)
     }
 
     private func applyFilters(_ filters: [String], to config: inout ConsumerConfig) {
-        let subjects = filters.contains(">") || filters.isEmpty ? [prefix + ">"] : filters.map { prefix + $0 }
+        // The server refuses filter lists where one filter contains another (10138), so keep
+        // one of each and drop those another filter already covers; the union is the same.
+        var unique: [String] = []
+        for f in filters where !unique.contains(f) { unique.append(f) }
+        let kept = unique.filter { f in !unique.contains { $0 != f && Self.covers($0, f) } }
+        let subjects = kept.contains(">") || kept.isEmpty ? [prefix + ">"] : kept.map { prefix + $0 }
         if subjects.count == 1 {
             config.filterSubject = subjects[0]
         } else {
             config.filterSubjects = subjects
         }
+    }
+
+    /// True when every key `specific` matches is also matched by `general` (both filters).
+    static func covers(_ general: String, _ specific: String) -> Bool {
+        let g = general.split(separator: ".", omittingEmptySubsequences: false)
+        let s = specific.split(separator: ".", omittingEmptySubsequences: false)
+        for (i, token) in g.enumerated() {
+            if token == ">" { return s.count > i }
+            guard i < s.count, s[i] != ">" else { return false }
+            if token != "*" && (s[i] == "*" || s[i] != token) { return false }
+        }
+        return g.count == s.count
     }
 
     // MARK: Decoding

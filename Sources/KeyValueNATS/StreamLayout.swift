@@ -39,13 +39,19 @@ enum StreamLayout {
         return s
     }
 
+    /// True when the existing stream `a` has every setting kvsh writes for `b` except
+    /// `discard` and `allow_direct` (what nats.go upgrades); any other difference,
+    /// description and compression included, means the name is taken.
     static func sameExceptUpgradable(_ a: StreamConfig, _ b: StreamConfig) -> Bool {
-        var x = a
-        x.discard = b.discard
-        x.allowDirect = b.allowDirect
-        return x.subjects == b.subjects && x.maxMsgsPerSubject == b.maxMsgsPerSubject
-            && x.maxAge == b.maxAge && x.maxBytes == b.maxBytes && x.maxMsgSize == b.maxMsgSize
-            && x.storage == b.storage && x.numReplicas == b.numReplicas && x.discard == b.discard
+        func text(_ s: String?) -> String? { s?.isEmpty == true ? nil : s }
+        return a.subjects == b.subjects && a.maxMsgsPerSubject == b.maxMsgsPerSubject
+            && a.maxAge == b.maxAge && a.maxBytes == b.maxBytes && a.maxMsgSize == b.maxMsgSize
+            && a.storage == b.storage && a.numReplicas == b.numReplicas
+            && text(a.description) == text(b.description)
+            && (a.compression ?? "none") == (b.compression ?? "none")
+            && a.retention == b.retention && a.maxConsumers == b.maxConsumers && a.maxMsgs == b.maxMsgs
+            && a.duplicateWindow == b.duplicateWindow && a.denyDelete == b.denyDelete
+            && a.allowRollupHdrs == b.allowRollupHdrs
     }
 
     static func status(_ info: StreamInfo) -> BucketStatus {

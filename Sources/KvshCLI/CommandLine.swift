@@ -37,9 +37,17 @@ public enum KvshCommandLine {
             return 0
         } catch {
             if let exit = error as? ExitCode { return exit.rawValue }
-            if error is ValidationError {
-                Terminal.err(usageError(KvshRoot.fullMessage(for: error)) + "\n")
-                return 1
+            // `kvsh`, `kvsh kv` (a group without a command), `--help` and `help` end in an
+            // error ArgumentParser knows as a clean exit: print the help it has for it.
+            if KvshRoot.exitCode(for: error) == .success {
+                Terminal.out(KvshRoot.fullMessage(for: error) + "\n")
+                return 0
+            }
+            // Thrown by a command's run(): ArgumentParser's usage text here would be the root's
+            // (`Usage: kvsh <subcommand>`), not the command's, so print the message alone.
+            if let validation = error as? ValidationError {
+                Terminal.err("nats: error: \(validation.message)\n")
+                return ExitCode.validationFailure.rawValue
             }
             Terminal.err("nats: error: \(describe(error))\n")
             return 1
@@ -64,11 +72,30 @@ public enum KvshCommandLine {
         return lines.joined(separator: "\n")
     }
 
-    /// Drops a leading `nats`, moves global options given before the command to its end,
-    /// and rejects unknown command words with a suggestion.
+    /// Drops a leading `nats`, moves global options given before the command (before or after
+    /// that `nats`, as in `nats -s URL kv ls`) to its end, turns `kv help [CMD]` into
+    /// `help kv [CMD]`, and rejects unknown command words with a suggestion.
     static func normalize(_ input: [String]) throws -> [String] {
         var leading: [String] = []
         var rest = input[...]
+        var droppedNats = false
+        while true {
+            takeGlobalOptions(from: &rest, into: &leading)
+            guard !droppedNats, rest.first == "nats" else { break }
+            rest.removeFirst()
+            droppedNats = true
+        }
+        var out = Array(rest)
+        if out.count >= 2, out[0] == "kv" || out[0] == "account", out[1] == "help" {
+            out = ["help", out[0]] + out[2...]
+        }
+        try checkCommandWords(out)
+        out += leading
+        return out
+    }
+
+    /// Moves global options at the front of `rest` (with their values) to `leading`.
+    private static func takeGlobalOptions(from rest: inout ArraySlice<String>, into leading: inout [String]) {
         while let first = rest.first, first.hasPrefix("-"), first != "-h", first != "--help" {
             let name = first.split(separator: "=", maxSplits: 1).first.map(String.init) ?? first
             if GlobalOptions.valued.contains(name) {
@@ -83,11 +110,6 @@ public enum KvshCommandLine {
                 break
             }
         }
-        if rest.first == "nats" { rest.removeFirst() }
-        var out = Array(rest)
-        try checkCommandWords(out)
-        out += leading
-        return out
     }
 
     static let topCommands = ["kv", "account", "help"]

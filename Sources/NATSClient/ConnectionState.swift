@@ -18,6 +18,11 @@ struct ConnectionState {
     var requests: [String: PendingRequest] = [:]
     var nextToken: UInt64 = 0
     var pongWaiters: [PongWaiter] = []
+    /// Every PING after the handshake, in wire order, by flush id (0: keep-alive), so each
+    /// PONG completes the flush it answers: `queuedPings` still sit in `pending`,
+    /// `sentPings` went out on the current channel.
+    var queuedPings: [UInt64] = []
+    var sentPings: [UInt64] = []
     var nextPingID: UInt64 = 0
     var pingsOutstanding = 0
     var pingTimer: RepeatedTask?
@@ -37,11 +42,13 @@ struct SubscriptionRecord {
 
 struct PendingRequest {
     var continuation: CheckedContinuation<InboundMessage, any Error>
-    var timer: Scheduled<Void>
+    /// Armed right after registration; nil only in between.
+    var timer: Scheduled<Void>?
 }
 
 struct PongWaiter {
     var id: UInt64
     var continuation: CheckedContinuation<Void, any Error>
-    var timer: Scheduled<Void>
+    /// Armed right after registration; nil only in between.
+    var timer: Scheduled<Void>?
 }

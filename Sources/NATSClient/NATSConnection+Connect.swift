@@ -26,7 +26,15 @@ extension NATSConnection {
                         InboundHandler(connection: self, infoPromise: infoPromise, pongPromise: pongPromise))
                 }
             }
-        let channel = try await bootstrap.connect(host: url.host, port: url.port).get()
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: url.host, port: url.port).get()
+        } catch {
+            // No handler took the promises: complete them, NIO traps on leaked promises.
+            infoPromise.fail(error)
+            pongPromise.fail(error)
+            throw error
+        }
         do {
             let info = try await infoPromise.futureResult.get()
             let wantTLS = url.scheme == "tls" || options.tls != nil || info.tlsRequired
@@ -43,12 +51,16 @@ extension NATSConnection {
             ClientOp.ping(into: &helloBuffer)
             let hello = helloBuffer
             try await channel.eventLoop.submit {
-                let handler = try channel.pipeline.syncOperations.handler(type: InboundHandler.self)
+                // Gone when the channel already closed (e.g. a failed TLS handshake); the
+                // PONG promise then carries the reason, so do not mask it with `notFound`.
+                guard let handler = try? channel.pipeline.syncOperations.handler(type: InboundHandler.self) else {
+                    return
+                }
                 handler.startedHandshake()
                 channel.writeAndFlush(hello, promise: nil)
             }.get()
             try await pongPromise.futureResult.get()
-            goLive(channel: channel, url: url, info: info)
+            try goLive(channel: channel, url: url, info: info)
         } catch {
             try? await channel.close()
             throw error
@@ -80,10 +92,15 @@ extension NATSConnection {
     }
 
     /// Publishes the new channel, replays subscriptions, then the buffered writes.
-    private func goLive(channel: any Channel, url: ServerURL, info: ServerInfo) {
+    private func goLive(channel: any Channel, url: ServerURL, info: ServerInfo) throws(NATSError) {
         let interval = TimeAmount.nanoseconds(Int64(options.pingInterval.nanoseconds))
         let maxOut = options.maxPingsOutstanding
-        let out = state.withLockedValue { s -> ByteBuffer in
+        let out = state.withLockedValue { s -> ByteBuffer? in
+            // close() ran while this handshake was in flight: do not bring the connection back.
+            // And the server may have hung up right after its PONG: channelClosed ignored that
+            // (not our channel yet), so adopting it now would leave a dead connection that
+            // never reconnects. `isActive` turns false before channelInactive is delivered.
+            guard !s.closed else { return nil }
             s.channel = channel
             s.connectedURL = url
             s.info = info
@@ -97,6 +114,8 @@ extension NATSConnection {
             }
             buf.writeBuffer(&s.pending)
             s.pending.clear()
+            s.sentPings = s.queuedPings
+            s.queuedPings = []
             s.flushScheduled = false
             s.pingTimer?.cancel()
             s.pingTimer = channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) {
@@ -104,22 +123,23 @@ extension NATSConnection {
             }
             return buf
         }
+        guard let out else { throw .connectionClosed }
         channel.writeAndFlush(out, promise: nil)
     }
 
     private func sendKeepAlive(channel: any Channel, maxOutstanding: Int) {
-        let stale = state.withLockedValue { s -> Bool in
-            guard s.channel === channel else { return false }
+        let stale = state.withLockedValue { s -> Bool? in
+            guard s.channel === channel else { return nil }
             s.pingsOutstanding += 1
             return s.pingsOutstanding > maxOutstanding
         }
+        guard let stale else { return }
         if stale {
             channel.close(promise: nil)
             return
         }
-        var buf = channel.allocator.buffer(capacity: 6)
-        ClientOp.ping(into: &buf)
-        channel.writeAndFlush(buf, promise: nil)
+        // Through the outbound buffer, like flush PINGs, so PONGs match in order.
+        try? enqueuePing(0, waiter: nil)
     }
 
     /// The live channel went away: reconnect unless we are closing.
@@ -129,9 +149,13 @@ extension NATSConnection {
             s.channel = nil
             s.pingTimer?.cancel()
             s.pingTimer = nil
-            let pongs = s.pongWaiters
-            s.pongWaiters = []
-            for p in pongs { p.timer.cancel(); p.continuation.resume(throwing: NATSError.connectionClosed) }
+            // PINGs that went out on this channel get no PONG; those still buffered are
+            // sent after the reconnect and keep their waiters.
+            let lost = Set(s.sentPings)
+            s.sentPings = []
+            let pongs = s.pongWaiters.filter { lost.contains($0.id) }
+            s.pongWaiters.removeAll { lost.contains($0.id) }
+            for p in pongs { p.timer?.cancel(); p.continuation.resume(throwing: NATSError.connectionClosed) }
             guard !s.closed, !s.reconnecting else { return .none }
             s.reconnecting = true
             return .some(s.connectedURL)
@@ -168,16 +192,21 @@ extension NATSConnection {
     }
 
     private func failForGood() async {
-        let (subs, requests) = state.withLockedValue { s in
+        let taken = state.withLockedValue { s -> ([UInt64: SubscriptionRecord], [String: PendingRequest], [PongWaiter])? in
+            guard !s.closed else { return nil } // close() got here first and cleaned up
             s.closed = true
-            let out = (s.subscriptions, s.requests)
+            let out = (s.subscriptions, s.requests, s.pongWaiters)
             s.subscriptions = [:]
             s.requests = [:]
+            s.pongWaiters = []
             return out
         }
+        guard let (subs, requests, pongs) = taken else { return }
         for (_, sub) in subs { sub.continuation.finish(throwing: NATSError.connectionClosed) }
-        for (_, r) in requests { r.timer.cancel(); r.continuation.resume(throwing: NATSError.connectionClosed) }
+        for (_, r) in requests { r.timer?.cancel(); r.continuation.resume(throwing: NATSError.connectionClosed) }
+        for p in pongs { p.timer?.cancel(); p.continuation.resume(throwing: NATSError.connectionClosed) }
         emit(.closed)
+        eventContinuation.finish()
     }
 }
 

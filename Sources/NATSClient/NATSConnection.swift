@@ -90,28 +90,39 @@ public final class NATSConnection: Sendable {
         let loop = group.next()
         let message: InboundMessage = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (cont: CheckedContinuation<InboundMessage, any Error>) in
+                // Register first, then arm the timer: a timer that fired before the request
+                // was registered found nothing to time out, and the request waited forever.
+                do {
+                    try self.state.withLockedValue { s throws in
+                        guard !s.closed else { throw NATSError.connectionClosed }
+                        s.requests[token] = PendingRequest(continuation: cont, timer: nil)
+                    }
+                } catch {
+                    cont.resume(throwing: error)
+                    return
+                }
                 let timer = loop.scheduleTask(in: .nanoseconds(Int64(timeout.nanoseconds))) { [weak self] in
                     guard let self else { return }
                     self.completeRequest(token, with: .failure(NATSError.timeout(what: "a reply on \(subject)")))
                 }
-                var registered = false
+                let armed = self.state.withLockedValue { s -> Bool in
+                    guard s.requests[token] != nil else { return false }
+                    s.requests[token]?.timer = timer
+                    return true
+                }
+                if !armed { timer.cancel() }
+                // Cancelled before registration: the cancellation handler found nothing.
+                if Task.isCancelled {
+                    self.completeRequest(token, with: .failure(CancellationError()))
+                    return
+                }
                 do {
-                    try self.state.withLockedValue { s throws in
-                        guard !s.closed else { throw NATSError.connectionClosed }
-                        s.requests[token] = PendingRequest(continuation: cont, timer: timer)
-                    }
-                    registered = true
                     try self.enqueue { buf in
                         ClientOp.publish(subject: subject, replyTo: reply, headers: headers, payload: payload,
                                          into: &buf)
                     }
                 } catch {
-                    timer.cancel()
-                    if registered {
-                        self.completeRequest(token, with: .failure(error))
-                    } else {
-                        cont.resume(throwing: error)
-                    }
+                    self.completeRequest(token, with: .failure(error))
                 }
             }
         } onCancel: {
@@ -127,20 +138,24 @@ public final class NATSConnection: Sendable {
         let loop = group.next()
         let id = state.withLockedValue { s -> UInt64 in s.nextPingID &+= 1; return s.nextPingID }
         try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Void, any Error>) in
+            // Register first, then arm the timer (see `request`); an unregistered waiter
+            // is resumed here, nobody else would.
+            do {
+                try enqueuePing(id, waiter: PongWaiter(id: id, continuation: cont, timer: nil))
+            } catch {
+                cont.resume(throwing: error)
+                return
+            }
             let timer = loop.scheduleTask(in: .nanoseconds(Int64(timeout.nanoseconds))) { [weak self] in
                 guard let self else { return }
                 self.completePing(id, with: .failure(NATSError.timeout(what: "PONG")))
             }
-            do {
-                try state.withLockedValue { s throws in
-                    guard !s.closed else { throw NATSError.connectionClosed }
-                    s.pongWaiters.append(PongWaiter(id: id, continuation: cont, timer: timer))
-                }
-                try enqueue { ClientOp.ping(into: &$0) }
-            } catch {
-                timer.cancel()
-                completePing(id, with: .failure(error))
+            let armed = state.withLockedValue { s -> Bool in
+                guard let i = s.pongWaiters.firstIndex(where: { $0.id == id }) else { return false }
+                s.pongWaiters[i].timer = timer
+                return true
             }
+            if !armed { timer.cancel() }
         }
     }
 
@@ -183,10 +198,11 @@ public final class NATSConnection: Sendable {
 
     /// Flushes what is buffered (bounded), then closes; every subscription ends.
     public func close() async {
-        try? await flush(timeout: .seconds(1))
-        let (channel, subs, requests, pongs) = state.withLockedValue { s in
+        if !state.withLockedValue({ $0.closed }) { try? await flush(timeout: .seconds(1)) }
+        let (channel, subs, requests, pongs, wasClosed) = state.withLockedValue { s in
+            let wasClosed = s.closed
             s.closed = true
-            let out = (s.channel, s.subscriptions, s.requests, s.pongWaiters)
+            let out = (s.channel, s.subscriptions, s.requests, s.pongWaiters, wasClosed)
             s.channel = nil
             s.subscriptions = [:]
             s.requests = [:]
@@ -194,10 +210,11 @@ public final class NATSConnection: Sendable {
             return out
         }
         for (_, sub) in subs { sub.continuation.finish() }
-        for (_, r) in requests { r.timer.cancel(); r.continuation.resume(throwing: NATSError.connectionClosed) }
-        for p in pongs { p.timer.cancel(); p.continuation.resume(throwing: NATSError.connectionClosed) }
+        for (_, r) in requests { r.timer?.cancel(); r.continuation.resume(throwing: NATSError.connectionClosed) }
+        for p in pongs { p.timer?.cancel(); p.continuation.resume(throwing: NATSError.connectionClosed) }
         try? await channel?.close()
-        emit(.closed)
+        // Once: a second close, or a close after the reconnect loop gave up, adds nothing.
+        if !wasClosed { emit(.closed) }
         eventContinuation.finish()
     }
 
@@ -250,10 +267,28 @@ public final class NATSConnection: Sendable {
         channel.eventLoop.execute { self.flushPending(channel) }
     }
 
+    /// Queues a PING (`id` 0: keep-alive) and registers `waiter` for its PONG, atomically,
+    /// so PONGs are matched to PINGs in wire order.
+    func enqueuePing(_ id: UInt64, waiter: PongWaiter?) throws(NATSError) {
+        let outcome = state.withLockedValue { s -> Result<(any Channel)?, NATSError> in
+            guard !s.closed else { return .failure(.connectionClosed) }
+            ClientOp.ping(into: &s.pending)
+            s.queuedPings.append(id)
+            if let waiter { s.pongWaiters.append(waiter) }
+            guard let ch = s.channel, !s.flushScheduled else { return .success(nil) }
+            s.flushScheduled = true
+            return .success(ch)
+        }
+        guard let channel = try outcome.get() else { return }
+        channel.eventLoop.execute { self.flushPending(channel) }
+    }
+
     private func flushPending(_ channel: any Channel) {
         let buffer = state.withLockedValue { s -> ByteBuffer? in
             s.flushScheduled = false
             guard s.channel === channel, s.pending.readableBytes > 0 else { return nil }
+            s.sentPings += s.queuedPings
+            s.queuedPings = []
             let out = s.pending
             s.pending = ByteBufferAllocator().buffer(capacity: 16 * 1024)
             return out
@@ -263,7 +298,7 @@ public final class NATSConnection: Sendable {
 
     private func completeRequest(_ token: String, with result: Result<InboundMessage, any Error>) {
         guard let pending = state.withLockedValue({ $0.requests.removeValue(forKey: token) }) else { return }
-        pending.timer.cancel()
+        pending.timer?.cancel()
         pending.continuation.resume(with: result)
     }
 
@@ -273,7 +308,7 @@ public final class NATSConnection: Sendable {
             return s.pongWaiters.remove(at: i)
         }
         guard let waiter else { return }
-        waiter.timer.cancel()
+        waiter.timer?.cancel()
         waiter.continuation.resume(with: result)
     }
 
@@ -295,10 +330,13 @@ public final class NATSConnection: Sendable {
         case .pong:
             let waiter = state.withLockedValue { s -> PongWaiter? in
                 s.pingsOutstanding = 0
-                return s.pongWaiters.isEmpty ? nil : s.pongWaiters.removeFirst()
+                guard !s.sentPings.isEmpty else { return nil }
+                let id = s.sentPings.removeFirst()
+                guard id != 0, let i = s.pongWaiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.pongWaiters.remove(at: i)
             }
             if let waiter {
-                waiter.timer.cancel()
+                waiter.timer?.cancel()
                 waiter.continuation.resume()
             }
         case .info(let info):
@@ -334,6 +372,8 @@ extension NATSConnection {
             return "\(error)"
         }
         if let e = error as? NIOSSLError { return "TLS: \(e)" }
+        // Alerts from the server (e.g. a client certificate it requires) arrive as these.
+        if let e = error as? BoringSSLError { return "TLS: \(e)" }
         let text = "\(error)"
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
         return text

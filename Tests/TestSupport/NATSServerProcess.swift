@@ -212,6 +212,7 @@ private let liveServerPIDs = LockedBox<Set<Int32>>([])
 private let liveBaseDirs = LockedBox<Set<String>>([])
 
 private let registerExitCleanupOnce: Void = {
+    sweepOrphanedServers()
     _ = atexit {
         for pid in liveServerPIDs.withLock({ $0 }) {
             kill(pid, SIGKILL)
@@ -221,6 +222,23 @@ private let registerExitCleanupOnce: Void = {
         }
     }
 }()
+
+/// A test run killed hard (a crash, a timeout, SIGKILL) cannot run its exit cleanup, so each
+/// server dir records `<test pid> <server pid>` in `owner`; the next run kills the servers of
+/// owners that are gone and removes their dirs.
+private func sweepOrphanedServers() {
+    let tmp = NSTemporaryDirectory()
+    let fileManager = FileManager.default
+    for name in (try? fileManager.contentsOfDirectory(atPath: tmp)) ?? [] where name.hasPrefix("kvsh-nats-") {
+        let dir = (tmp as NSString).appendingPathComponent(name)
+        guard let text = try? String(contentsOfFile: dir + "/owner", encoding: .utf8) else { continue }
+        let parts = text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard parts.count == 2 else { continue }
+        if kill(parts[0], 0) == 0 || errno == EPERM { continue }
+        kill(parts[1], SIGKILL)
+        try? fileManager.removeItem(atPath: dir)
+    }
+}
 
 /// A real `nats-server` child process bound to 127.0.0.1 on a random port, with its own
 /// temporary directory (store dir, ports file dir, log, optional config file).
@@ -503,6 +521,8 @@ public final class NATSServerProcess: Sendable {
             if let port, canConnect(port: port) {
                 let pid = process.processIdentifier
                 liveServerPIDs.withLock { _ = $0.insert(pid) }
+                let owner = "\(getpid()) \(pid)\n"
+                try? Data(owner.utf8).write(to: URL(fileURLWithPath: (portsDir as NSString).deletingLastPathComponent + "/owner"))
                 return .ready(process, port)
             }
             if monotonicNow() >= deadline {

@@ -36,15 +36,3 @@ struct KVAdd: AsyncParsableCommand {
         Terminal.out(global.json ? jsonStatus(status) + "\n" : renderStatus(status))
     }
 }
-
-struct KVRemove: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete a bucket and all its data")
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "Bucket name") var bucket: String
-    @Flag(name: .shortAndLong, help: "Do not ask (accepted for nats CLI compatibility)") var force = false
-
-    func run() async throws {
-        try KeyNames.validateBucket(bucket)
-        try await withSession(global) { s in try await s.store.deleteBucket(bucket) }
-    }
-}

@@ -69,7 +69,7 @@ struct KVUpdate: AsyncParsableCommand {
 struct KVDelete: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "del", abstract: "Delete a key (keeps its history), or with no key the whole bucket",
-        aliases: ["delete"])
+        aliases: ["delete", "rm"])  // `rm` as in the nats CLI: `kv rm BUCKET` and `kv rm BUCKET KEY`
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Bucket name") var bucket: String
     @Argument(help: "Key") var key: String?

@@ -11,7 +11,7 @@ struct KvshRoot: AsyncParsableCommand {
 struct KVCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kv", abstract: "Key-Value store commands",
-        subcommands: [KVAdd.self, KVStatus.self, KVList.self, KVRemove.self, KVPut.self, KVGet.self,
+        subcommands: [KVAdd.self, KVStatus.self, KVList.self, KVPut.self, KVGet.self,
                       KVCreate.self, KVUpdate.self, KVDelete.self, KVPurge.self, KVHistory.self,
                       KVKeys.self, KVWatch.self])
 }
