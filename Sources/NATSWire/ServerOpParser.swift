@@ -29,8 +29,9 @@ public struct ServerOpParser: Sendable {
         }
         let line = buffer.getSlice(at: buffer.readerIndex, length: lineEnd)!
         let opEnd = line.readableBytesView.firstIndex { $0 == 0x20 || $0 == 0x09 } ?? line.writerIndex
-        let opName = String(decoding: line.readableBytesView[line.readerIndex..<opEnd], as: UTF8.self).uppercased()
         var rest = line.getSlice(at: opEnd, length: line.writerIndex - opEnd)!
+        // Compare the op name without allocating: most operations are MSG/HMSG.
+        let opName = Self.opName(line.readableBytesView[line.readerIndex..<opEnd])
 
         switch opName {
         case "MSG", "HMSG":
@@ -67,9 +68,19 @@ public struct ServerOpParser: Sendable {
         }
     }
 
+    private static let knownOps = ["MSG", "HMSG", "PING", "PONG", "+OK", "-ERR", "INFO"]
+
+    /// The upper-cased op name when it is a known one, else the raw text.
+    private static func opName(_ bytes: ByteBufferView.SubSequence) -> String {
+        for op in knownOps where op.utf8.count == bytes.count {
+            if zip(op.utf8, bytes).allSatisfy({ $0 == ($1 >= 0x61 && $1 <= 0x7A ? $1 - 0x20 : $1) }) { return op }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     private static func message(args: inout ByteBuffer, hasHeaders: Bool, buffer: inout ByteBuffer,
                                 lineEnd: Int, maxSize: Int) throws(WireError) -> InboundMessage? {
-        let tokens = args.readableBytesView.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
+        let tokens = Tokens(args.readableBytesView)
         let want = hasHeaders ? (4, 5) : (3, 4)
         guard tokens.count == want.0 || tokens.count == want.1 else {
             throw WireError("\(hasHeaders ? "HMSG" : "MSG") with \(tokens.count) arguments")
@@ -78,17 +89,17 @@ public struct ServerOpParser: Sendable {
         guard let sid = parseInt(tokens[1]) else { throw WireError("invalid sid") }
         let hasReply = tokens.count == want.1
         let replyTo = hasReply ? String(decoding: tokens[2], as: UTF8.self) : nil
-        let sizeTokens = tokens[(hasReply ? 3 : 2)...]
+        let firstSize = hasReply ? 3 : 2
         var headerLength = 0
         let total: Int
         if hasHeaders {
-            guard let h = parseInt(sizeTokens.first!), let t = parseInt(sizeTokens.last!), h <= t, h >= 12,
+            guard let h = parseInt(tokens[firstSize]), let t = parseInt(tokens[firstSize + 1]), h <= t, h >= 12,
                   let hi = Int(exactly: h), let ti = Int(exactly: t)
             else { throw WireError("invalid HMSG sizes") }
             headerLength = hi
             total = ti
         } else {
-            guard let t = parseInt(sizeTokens.first!), let ti = Int(exactly: t)
+            guard let t = parseInt(tokens[firstSize]), let ti = Int(exactly: t)
             else { throw WireError("invalid MSG size") }
             total = ti
         }
@@ -106,6 +117,50 @@ public struct ServerOpParser: Sendable {
         let payload = buffer.getSlice(at: start + headerLength, length: total - headerLength)!
         buffer.moveReaderIndex(forwardBy: needed)
         return InboundMessage(subject: subject, sid: sid, replyTo: replyTo, headers: headers, payload: payload)
+    }
+
+    /// Up to six space-separated arguments of a MSG/HMSG line, without allocating an array.
+    struct Tokens {
+        private var ranges: (Range<Int>, Range<Int>, Range<Int>, Range<Int>, Range<Int>, Range<Int>)
+        private let view: ByteBufferView
+        private(set) var count = 0
+
+        init(_ view: ByteBufferView) {
+            self.view = view
+            let empty = 0..<0
+            ranges = (empty, empty, empty, empty, empty, empty)
+            var i = view.startIndex
+            while i < view.endIndex {
+                while i < view.endIndex, view[i] == 0x20 || view[i] == 0x09 { i += 1 }
+                guard i < view.endIndex else { break }
+                let start = i
+                while i < view.endIndex, view[i] != 0x20, view[i] != 0x09 { i += 1 }
+                if count < 6 { set(count, start..<i) }
+                count += 1
+            }
+        }
+
+        private mutating func set(_ n: Int, _ r: Range<Int>) {
+            switch n {
+            case 0: ranges.0 = r
+            case 1: ranges.1 = r
+            case 2: ranges.2 = r
+            case 3: ranges.3 = r
+            case 4: ranges.4 = r
+            default: ranges.5 = r
+            }
+        }
+
+        subscript(_ n: Int) -> ByteBufferView.SubSequence {
+            switch n {
+            case 0: view[ranges.0]
+            case 1: view[ranges.1]
+            case 2: view[ranges.2]
+            case 3: view[ranges.3]
+            case 4: view[ranges.4]
+            default: view[ranges.5]
+            }
+        }
     }
 
     private static func parseInt(_ bytes: ByteBufferView.SubSequence) -> UInt64? {
