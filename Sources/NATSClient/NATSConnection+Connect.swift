@@ -100,7 +100,7 @@ extension NATSConnection {
             // And the server may have hung up right after its PONG: channelClosed ignored that
             // (not our channel yet), so adopting it now would leave a dead connection that
             // never reconnects. `isActive` turns false before channelInactive is delivered.
-            guard !s.closed else { return nil }
+            guard !s.closed, channel.isActive else { return nil }
             s.channel = channel
             s.connectedURL = url
             s.info = info
@@ -192,7 +192,8 @@ extension NATSConnection {
     }
 
     private func failForGood() async {
-        let taken = state.withLockedValue { s -> ([UInt64: SubscriptionRecord], [String: PendingRequest], [PongWaiter])? in
+        typealias Taken = ([UInt64: SubscriptionRecord], [String: PendingRequest], [PongWaiter])
+        let taken = state.withLockedValue { s -> Taken? in
             guard !s.closed else { return nil } // close() got here first and cleaned up
             s.closed = true
             let out = (s.subscriptions, s.requests, s.pongWaiters)

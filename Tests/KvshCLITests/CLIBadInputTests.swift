@@ -5,7 +5,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("kvsh binary: bad input")
+@Suite("kvsh binary: bad input", .offCooperativePool)
 struct CLIBadInputTests {
     /// What the store holds, to show a rejected command wrote nothing.
     struct Snapshot: Equatable {

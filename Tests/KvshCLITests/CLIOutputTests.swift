@@ -5,7 +5,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("kvsh binary: output")
+@Suite("kvsh binary: output", .offCooperativePool)
 struct CLIOutputTests {
     @Test("kv history: a table of every kept revision")
     func historyTable() throws {

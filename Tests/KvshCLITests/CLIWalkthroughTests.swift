@@ -12,7 +12,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("kvsh binary: the walkthrough")
+@Suite("kvsh binary: the walkthrough", .offCooperativePool)
 struct CLIWalkthroughTests {
     @Test("the kvsh under test is the one built with this test bundle")
     func binaryUnderTest() throws {

@@ -1,0 +1,184 @@
+import Foundation
+import NATSClient
+import NATSWire
+import NIOCore
+import Testing
+import TestSupport
+
+/// Publishes one message to itself and reads it back: proves the session works.
+func roundTrip(_ conn: NATSConnection, _ subject: String = "auth.check") async throws -> String {
+    let sub = try conn.subscribe(subject)
+    defer { sub.unsubscribe() }
+    try conn.publish(subject, payload: ByteBuffer(string: "hello"))
+    return try await within(5, "round trip on \(subject)") {
+        for try await msg in sub { return text(msg.payload) }
+        return "(ended)"
+    }
+}
+
+@Suite("Authentication and TLS", .offCooperativePool)
+struct AuthTests {
+    @Test("user and password: options, URL credentials, and a wrong password")
+    func userPassword() async throws {
+        let server = try await startServer(jetstream: false, extraArgs: ["--user", "a", "--pass", "b"])
+        defer { server.stopInBackground() }
+
+        var options = try testOptions(server.url)
+        options.user = "a"
+        options.password = "b"
+        let viaOptions = try await NATSConnection.connect(options)
+        #expect(try await roundTrip(viaOptions) == "hello")
+        await viaOptions.close()
+
+        let viaURL = try await NATSConnection.connect(testOptions("nats://a:b@127.0.0.1:\(server.port)"))
+        #expect(try await roundTrip(viaURL) == "hello")
+        await viaURL.close()
+
+        options.password = "wrong"
+        let wrong = await capture { _ = try await NATSConnection.connect(options) }
+        guard case .server(let message)? = wrong as? NATSError else {
+            Issue.record("expected NATSError.server, got \(String(describing: wrong))")
+            return
+        }
+        #expect(message.contains("Authorization Violation"))
+
+        let wrongURL = await capture {
+            _ = try await NATSConnection.connect(testOptions("nats://a:nope@127.0.0.1:\(server.port)"))
+        }
+        #expect("\(wrongURL.map { "\($0)" } ?? "")".contains("Authorization Violation"))
+        // The password never shows up in the message.
+        #expect(!"\(wrongURL.map { "\($0)" } ?? "")".contains("nope"))
+
+        let none = await capture { _ = try await NATSConnection.connect(testOptions(server.url)) }
+        #expect("\(none.map { "\($0)" } ?? "")".contains("Authorization Violation"))
+    }
+
+    @Test("token authentication")
+    func token() async throws {
+        let server = try await startServer(jetstream: false, extraArgs: ["--auth", "tok"])
+        defer { server.stopInBackground() }
+        var options = try testOptions(server.url)
+        options.token = "tok"
+        let conn = try await NATSConnection.connect(options)
+        #expect(try await roundTrip(conn) == "hello")
+        await conn.close()
+
+        options.token = "bad"
+        let wrong = await capture { _ = try await NATSConnection.connect(options) }
+        guard case .server(let message)? = wrong as? NATSError else {
+            Issue.record("expected NATSError.server, got \(String(describing: wrong))")
+            return
+        }
+        #expect(message.contains("Authorization Violation"))
+    }
+
+    @Test("TLS with a private CA and a client certificate; without the CA it fails with a TLS reason")
+    func mutualTLS() async throws {
+        let pki = try await offPool { try TestPKI() }
+        defer { pki.remove() }
+        let config = """
+            tls {
+              cert_file: "\(pki.serverCert)"
+              key_file: "\(pki.serverKey)"
+              ca_file: "\(pki.caCert)"
+              verify: true
+              timeout: 2
+            }
+            """
+        let server = try await startServer(jetstream: false, config: config)
+        defer { server.stopInBackground() }
+        let url = "tls://127.0.0.1:\(server.port)"
+
+        var options = try testOptions(url)
+        options.tls = TLSOptions(caFile: pki.caCert, certFile: pki.clientCert, keyFile: pki.clientKey)
+        let conn = try await NATSConnection.connect(options)
+        #expect(conn.serverInfo.tlsRequired)
+        #expect(try await roundTrip(conn) == "hello")
+        let echo = try conn.subscribe("tls.echo")
+        let serving = Task(executorPreference: TestExecutor.shared) {
+            for try await msg in echo { if let r = msg.replyTo { try conn.publish(r, payload: msg.payload) } }
+        }
+        defer { serving.cancel() }
+        try await conn.flush()
+        #expect(text(try await conn.request("tls.echo", payload: ByteBuffer(string: "secure")).payload) == "secure")
+        await conn.close()
+
+        // The server's certificate is not signed by any system root.
+        var noCA = options
+        noCA.tls = TLSOptions(caFile: nil, certFile: pki.clientCert, keyFile: pki.clientKey)
+        let untrusted = await capture { _ = try await NATSConnection.connect(noCA) }
+        guard case .cannotConnect(let tried)? = untrusted as? NATSError else {
+            Issue.record("expected cannotConnect, got \(String(describing: untrusted))")
+            return
+        }
+        #expect(tried.count == 1)
+        #expect(tried.first?.contains("TLS") == true, "reason: \(tried)")
+        #expect(tried.first?.contains("127.0.0.1:\(server.port)") == true)
+
+        // The server requires TLS: a plain nats:// URL without TLS options still upgrades
+        // (system roots, so it fails on the certificate, again for a TLS reason).
+        let plain = await capture { _ = try await NATSConnection.connect(testOptions(server.url)) }
+        #expect("\(plain.map { "\($0)" } ?? "")".contains("TLS"))
+
+        // verify: true — without a client certificate the server refuses the session.
+        var noClientCert = options
+        noClientCert.tls = TLSOptions(caFile: pki.caCert)
+        let anonymous = await capture {
+            let c = try await NATSConnection.connect(noClientCert)
+            // With TLS 1.3 the refusal can arrive just after the handshake.
+            _ = try await roundTrip(c)
+            await c.close()
+        }
+        #expect(anonymous != nil)
+        if case .cannotConnect(let reasons)? = anonymous as? NATSError {
+            #expect(reasons.first?.contains("TLS") == true, "\(reasons)")
+        }
+    }
+}
+
+/// A throwaway CA, a server certificate for IP 127.0.0.1 and a client certificate.
+struct TestPKI: Sendable {
+    let dir: String
+    var caCert: String { dir + "/ca.pem" }
+    var serverCert: String { dir + "/server.pem" }
+    var serverKey: String { dir + "/server.key" }
+    var clientCert: String { dir + "/client.pem" }
+    var clientKey: String { dir + "/client.key" }
+
+    init() throws {
+        let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl", "/opt/homebrew/bin/openssl"]
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+            ?? (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+            .map { "\($0)/openssl" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let openssl else {
+            throw TestSupportError("openssl not found (looked in /usr/bin, /usr/local/bin and $PATH): "
+                                   + "the TLS test needs it to generate certificates; install openssl")
+        }
+        dir = try makeTempDir(prefix: "kvsh-tls-")
+        func run(_ args: [String]) throws {
+            let r = try runProcess(openssl, args, timeout: 30)
+            guard r.status == 0 else {
+                throw TestSupportError("openssl \(args.joined(separator: " ")) failed (\(r.status)): "
+                                       + String(decoding: r.stderr, as: UTF8.self))
+            }
+        }
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        try run(["req", "-x509"] + ec + ["-keyout", dir + "/ca.key", "-out", caCert, "-days", "2",
+                 "-subj", "/CN=kvsh test CA",
+                 "-addext", "basicConstraints=critical,CA:TRUE",
+                 "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        for (name, usage, cn) in [("server", "serverAuth", "127.0.0.1"), ("client", "clientAuth", "kvsh client")] {
+            try run(["req"] + ec + ["-keyout", "\(dir)/\(name).key", "-out", "\(dir)/\(name).csr",
+                     "-subj", "/CN=\(cn)"])
+            let ext = "\(dir)/\(name).ext"
+            var lines = ["basicConstraints=CA:FALSE", "keyUsage=critical,digitalSignature,keyEncipherment",
+                         "extendedKeyUsage=\(usage)"]
+            if name == "server" { lines.append("subjectAltName=IP:127.0.0.1") }
+            try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: ext))
+            try run(["x509", "-req", "-in", "\(dir)/\(name).csr", "-CA", caCert, "-CAkey", dir + "/ca.key",
+                     "-CAcreateserial", "-out", "\(dir)/\(name).pem", "-days", "2", "-extfile", ext])
+        }
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: dir) }
+}
