@@ -16,6 +16,8 @@ struct ConnectionState {
     var nextSid: UInt64 = inboxSid
     var subscriptions: [UInt64: SubscriptionRecord] = [:]
     var requests: [String: PendingRequest] = [:]
+    /// When the request sweeper will next run, if armed.
+    var sweepAt: NIODeadline?
     var nextToken: UInt64 = 0
     var pongWaiters: [PongWaiter] = []
     /// Every PING after the handshake, in wire order, by flush id (0: keep-alive), so each
@@ -42,8 +44,9 @@ struct SubscriptionRecord {
 
 struct PendingRequest {
     var continuation: CheckedContinuation<InboundMessage, any Error>
-    /// Armed right after registration; nil only in between.
-    var timer: Scheduled<Void>?
+    /// The connection's sweeper fails the request past this.
+    var deadline: NIODeadline
+    var subject: String
 }
 
 struct PongWaiter {

@@ -204,7 +204,7 @@ extension NATSConnection {
         }
         guard let (subs, requests, pongs) = taken else { return }
         for (_, sub) in subs { sub.continuation.finish(throwing: NATSError.connectionClosed) }
-        for (_, r) in requests { r.timer?.cancel(); r.continuation.resume(throwing: NATSError.connectionClosed) }
+        for (_, r) in requests { r.continuation.resume(throwing: NATSError.connectionClosed) }
         for p in pongs { p.timer?.cancel(); p.continuation.resume(throwing: NATSError.connectionClosed) }
         emit(.closed)
         eventContinuation.finish()

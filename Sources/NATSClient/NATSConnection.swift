@@ -87,30 +87,22 @@ public final class NATSConnection: Sendable {
             return String(s.nextToken, radix: 36)
         }
         let reply = inboxPrefix + "." + token
-        let loop = group.next()
         let message: InboundMessage = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (cont: CheckedContinuation<InboundMessage, any Error>) in
-                // Register first, then arm the timer: a timer that fired before the request
-                // was registered found nothing to time out, and the request waited forever.
+                // One sweeper per connection times requests out, instead of a timer per
+                // request: arming and cancelling a timer cost a cross-thread wake-up each.
+                let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.nanoseconds))
                 do {
                     try self.state.withLockedValue { s throws in
                         guard !s.closed else { throw NATSError.connectionClosed }
-                        s.requests[token] = PendingRequest(continuation: cont, timer: nil)
+                        s.requests[token] = PendingRequest(continuation: cont, deadline: deadline,
+                                                           subject: subject)
                     }
                 } catch {
                     cont.resume(throwing: error)
                     return
                 }
-                let timer = loop.scheduleTask(in: .nanoseconds(Int64(timeout.nanoseconds))) { [weak self] in
-                    guard let self else { return }
-                    self.completeRequest(token, with: .failure(NATSError.timeout(what: "a reply on \(subject)")))
-                }
-                let armed = self.state.withLockedValue { s -> Bool in
-                    guard s.requests[token] != nil else { return false }
-                    s.requests[token]?.timer = timer
-                    return true
-                }
-                if !armed { timer.cancel() }
+                self.armRequestSweeper(before: deadline)
                 // Cancelled before registration: the cancellation handler found nothing.
                 if Task.isCancelled {
                     self.completeRequest(token, with: .failure(CancellationError()))
@@ -198,7 +190,12 @@ public final class NATSConnection: Sendable {
 
     /// Flushes what is buffered (bounded), then closes; every subscription ends.
     public func close() async {
-        if !state.withLockedValue({ $0.closed }) { try? await flush(timeout: .seconds(1)) }
+        // Only wait for the server when writes are still queued here; a one-shot command
+        // whose requests were all answered, or a connection that is down, closes at once.
+        let unsent = state.withLockedValue { s in
+            !s.closed && s.channel != nil && (s.pending.readableBytes > 0 || s.flushScheduled)
+        }
+        if unsent { try? await flush(timeout: .seconds(1)) }
         let (channel, subs, requests, pongs, wasClosed) = state.withLockedValue { s in
             let wasClosed = s.closed
             s.closed = true
@@ -210,7 +207,7 @@ public final class NATSConnection: Sendable {
             return out
         }
         for (_, sub) in subs { sub.continuation.finish() }
-        for (_, r) in requests { r.timer?.cancel(); r.continuation.resume(throwing: NATSError.connectionClosed) }
+        for (_, r) in requests { r.continuation.resume(throwing: NATSError.connectionClosed) }
         for p in pongs { p.timer?.cancel(); p.continuation.resume(throwing: NATSError.connectionClosed) }
         try? await channel?.close()
         // Once: a second close, or a close after the reconnect loop gave up, adds nothing.
@@ -296,9 +293,44 @@ public final class NATSConnection: Sendable {
         if let buffer { channel.writeAndFlush(buffer, promise: nil) }
     }
 
+    /// Makes sure a sweep runs by `deadline` (at the latest every 100 ms while requests wait).
+    private func armRequestSweeper(before deadline: NIODeadline) {
+        let now = NIODeadline.now()
+        let at = min(deadline, now + .milliseconds(100))
+        let schedule = state.withLockedValue { s -> Bool in
+            if let armed = s.sweepAt, armed <= at { return false }
+            s.sweepAt = at
+            return true
+        }
+        guard schedule else { return }
+        group.next().scheduleTask(deadline: at) { [weak self] in self?.sweepRequests(armedFor: at) }
+    }
+
+    /// Fails every request past its deadline and re-arms while others wait.
+    private func sweepRequests(armedFor at: NIODeadline) {
+        let now = NIODeadline.now()
+        let (expired, next) = state.withLockedValue { s -> ([PendingRequest], NIODeadline?) in
+            if s.sweepAt == at { s.sweepAt = nil }
+            var expired: [PendingRequest] = []
+            var next: NIODeadline?
+            for (token, r) in s.requests {
+                if r.deadline <= now {
+                    expired.append(r)
+                    s.requests.removeValue(forKey: token)
+                } else {
+                    next = min(next ?? r.deadline, r.deadline)
+                }
+            }
+            return (expired, next)
+        }
+        for r in expired {
+            r.continuation.resume(throwing: NATSError.timeout(what: "a reply on \(r.subject)"))
+        }
+        if let next { armRequestSweeper(before: next) }
+    }
+
     private func completeRequest(_ token: String, with result: Result<InboundMessage, any Error>) {
         guard let pending = state.withLockedValue({ $0.requests.removeValue(forKey: token) }) else { return }
-        pending.timer?.cancel()
         pending.continuation.resume(with: result)
     }
 
