@@ -27,6 +27,12 @@ let package = Package(
         ]),
         .target(name: "JetStream", dependencies: ["NATSClient"]),
         .target(name: "KeyValue"),
+        .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"])]),
+        .target(name: "LineEditor", dependencies: ["CEditLine"]),
+        .target(name: "Shell", dependencies: [
+            "KeyValue", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "KeyValueNATS", dependencies: ["KeyValue", "JetStream"]),
         .target(name: "KvshCLI", dependencies: [
             "KeyValue", "KeyValueNATS", "JetStream", "NATSClient", "NATSWire",
@@ -43,6 +49,8 @@ let package = Package(
             "NATSWire", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "KeyValueTests", dependencies: ["KeyValue"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "KeyValue"]),
+        .testTarget(name: "LineEditorTests", dependencies: ["LineEditor", "TestSupport"]),
         .testTarget(name: "JetStreamTests", dependencies: [
             "JetStream", "NATSWire", .product(name: "NIOCore", package: "swift-nio"),
         ]),

@@ -1,0 +1,1 @@
+// The libedit wrapper; see docs/architecture.md.

@@ -1,0 +1,1 @@
+// The kvsh command language; see docs/language.md.
