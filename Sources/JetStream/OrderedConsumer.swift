@@ -187,15 +187,60 @@ struct AckMetadata {
     var pending: UInt64
 
     init?(_ subject: String) {
-        let t = subject.split(separator: ".", omittingEmptySubsequences: false)
-        guard t.count >= 9, t[0] == "$JS", t[1] == "ACK" else { return nil }
-        let base = t.count == 9 ? 4 : 6 // v1: stream, consumer; v2: domain, hash, stream, consumer
-        guard t.count > base + 4, let s = UInt64(t[base + 1]), let c = UInt64(t[base + 2]),
-              let ts = Int64(t[base + 3]), let p = UInt64(t[base + 4]) else { return nil }
-        streamSeq = s
-        consumerSeq = c
-        timestampNanos = ts
-        pending = p
+        // Token counts tell the form apart: v1 has 9 tokens, v2 11 or 12. The five numbers
+        // needed start at token 4 (v1) or 6 (v2); read them without splitting the string.
+        var text = subject
+        guard let parsed = text.withUTF8({ Self.parse($0) }) else { return nil }
+        self = parsed
+    }
+
+    private init(streamSeq: UInt64, consumerSeq: UInt64, timestampNanos: Int64, pending: UInt64) {
+        self.streamSeq = streamSeq
+        self.consumerSeq = consumerSeq
+        self.timestampNanos = timestampNanos
+        self.pending = pending
+    }
+
+    private static func parse(_ b: UnsafeBufferPointer<UInt8>) -> AckMetadata? {
+        let prefix: [UInt8] = Array("$JS.ACK.".utf8)
+        guard b.count > prefix.count, b.starts(with: prefix) else { return nil }
+        var dots = 0
+        for c in b where c == UInt8(ascii: ".") { dots += 1 }
+        let tokens = dots + 1
+        guard tokens == 9 || tokens >= 11 else { return nil }
+        let first = tokens == 9 ? 5 : 7 // index of the stream sequence token
+        var numbers: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var token = 0
+        var i = 0
+        while i < b.count && token < first + 4 {
+            if token >= first {
+                var n: UInt64 = 0
+                var digits = 0
+                while i < b.count, b[i] != UInt8(ascii: ".") {
+                    guard b[i] >= 0x30, b[i] <= 0x39, digits < 20 else { return nil }
+                    let (m, o1) = n.multipliedReportingOverflow(by: 10)
+                    let (a, o2) = m.addingReportingOverflow(UInt64(b[i] - 0x30))
+                    guard !o1, !o2 else { return nil }
+                    n = a
+                    digits += 1
+                    i += 1
+                }
+                guard digits > 0 else { return nil }
+                switch token - first {
+                case 0: numbers.0 = n
+                case 1: numbers.1 = n
+                case 2: numbers.2 = n
+                default: numbers.3 = n
+                }
+            } else {
+                while i < b.count, b[i] != UInt8(ascii: ".") { i += 1 }
+            }
+            i += 1
+            token += 1
+        }
+        guard token == first + 4, numbers.2 <= UInt64(Int64.max) else { return nil }
+        return AckMetadata(streamSeq: numbers.0, consumerSeq: numbers.1, timestampNanos: Int64(numbers.2),
+                           pending: numbers.3)
     }
 }
 
