@@ -62,7 +62,8 @@ extension JetStreamContext {
                 throw NATSError.connectionClosed
             }
             lastProgress.withLockedValue { $0 = .now() }
-            guard let token = reply.subject.split(separator: ".").last, let index = Int(token),
+            guard let dot = reply.subject.utf8.lastIndex(of: UInt8(ascii: ".")),
+                  let index = Int(Substring(reply.subject.utf8[reply.subject.utf8.index(after: dot)...])),
                   index >= 0, index < sent, acks[index] == nil else { continue }
             if reply.headers?.status == 503 {
                 throw JetStreamError.noStreamResponse(subject: messages[index].subject)
