@@ -37,6 +37,7 @@ let package = Package(
         .target(name: "KvshCLI", dependencies: [
             "KeyValue", "KeyValueNATS", "JetStream", "NATSClient", "NATSWire",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(name: "kvsh", dependencies: ["KvshCLI"]),
         // Benchmark driver for scripts/bench (not shipped).

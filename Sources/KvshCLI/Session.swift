@@ -7,8 +7,12 @@ import JetStream
 import KeyValue
 import KeyValueNATS
 import NATSClient
+import NIOPosix
 
 /// A connected store built from the global options.
+/// The event loop of this process's connections.
+let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
 struct Session {
     let connection: NATSConnection
     let js: JetStreamContext
@@ -28,7 +32,9 @@ struct Session {
         }
         client.connectTimeout = timeout
         client.requestTimeout = timeout
-        let connection = try await NATSConnection.connect(client)
+        // One event-loop thread is plenty for one connection, and a CLI process starts
+        // faster spawning one thread than one per core.
+        let connection = try await NATSConnection.connect(client, group: eventLoopGroup)
         let js = JetStreamContext(connection: connection, timeout: timeout)
         return Session(connection: connection, js: js, store: NATSKeyValueStore(js: js))
     }
