@@ -43,9 +43,14 @@ extension NATSConnection {
             var connect = ConnectOptions()
             connect.name = options.name
             connect.tlsRequired = wantTLS
-            connect.user = url.user ?? options.user
-            connect.password = url.password ?? options.password
-            connect.token = options.token
+            if let user = url.user, url.password == nil {
+                // `nats://secret@host` carries a token, as in the other NATS clients.
+                connect.token = user
+            } else {
+                connect.user = url.user ?? options.user
+                connect.password = url.password ?? options.password
+                connect.token = options.token
+            }
             var helloBuffer = channel.allocator.buffer(capacity: 512)
             ClientOp.connect(connect, into: &helloBuffer)
             ClientOp.ping(into: &helloBuffer)

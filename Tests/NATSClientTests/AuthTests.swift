@@ -63,6 +63,12 @@ struct AuthTests {
         #expect(try await roundTrip(conn) == "hello")
         await conn.close()
 
+        // A token may also ride in the URL, as `nats://tok@host:port`.
+        let port = try #require(server.url.split(separator: ":").last)
+        let inURL = try await NATSConnection.connect(testOptions("nats://tok@127.0.0.1:\(port)"))
+        #expect(try await roundTrip(inURL) == "hello")
+        await inURL.close()
+
         options.token = "bad"
         let wrong = await capture { _ = try await NATSConnection.connect(options) }
         guard case .server(let message)? = wrong as? NATSError else {

@@ -28,6 +28,14 @@ struct KVWatch: AsyncParsableCommand {
         let json = global.json
         try await withSession(global) { s in
             let watch = try await s.store.bucket(bucket).watch(filters: filters, options: options)
+            // A watch outlives outages; say so on stderr rather than going quiet.
+            s.connection.addEventObserver { event in
+                switch event {
+                case .disconnected(let url): Terminal.err("nats: disconnected from \(url), reconnecting\n")
+                case .reconnected(let url): Terminal.err("nats: reconnected to \(url)\n")
+                default: break
+                }
+            }
             try await untilInterrupted {
                 for try await event in watch {
                     guard case .entry(let e) = event else { continue }
