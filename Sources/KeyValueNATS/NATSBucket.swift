@@ -180,9 +180,10 @@ final class NATSBucket: KeyValueBucket {
         var config = ConsumerConfig()
         config.deliverPolicy = "last_per_subject"
         config.headersOnly = true
-        applyFilters(filters, to: &config)
+        let clientFilters = applyFilters(filters, to: &config)
         let entries = try await collect(config, ignoreDeletes: true)
-        return Array(Set(entries.map(\.key))).sorted()
+        let keys = entries.map(\.key).filter { Self.matches(clientFilters, $0) }
+        return Array(Set(keys)).sorted()
     }
 
     /// Reads what a consumer has to deliver at creation time, then stops.
@@ -226,7 +227,7 @@ final class NATSBucket: KeyValueBucket {
             config.deliverPolicy = options.includeHistory ? "all" : "last_per_subject"
         }
         if options.metaOnly { config.headersOnly = true }
-        applyFilters(filters, to: &config)
+        let clientFilters = applyFilters(filters, to: &config)
         let queue = BoundedQueue<WatchEvent>(capacity: 256)
         let consumer = OrderedConsumer(js: js, stream: stream, config: config)
         let updatesOnly = options.updatesOnly
@@ -248,7 +249,7 @@ final class NATSBucket: KeyValueBucket {
                     case .message(let msg, let pending):
                         received += 1
                         let entry = self.makeEntry(msg, delta: pending)
-                        if !(ignoreDeletes && entry.operation != .put) {
+                        if !(ignoreDeletes && entry.operation != .put), Self.matches(clientFilters, entry.key) {
                             guard await queue.send(.entry(entry)) else { return false }
                         }
                         if !initialDone && (received >= initialPending || pending == 0) {
@@ -271,7 +272,10 @@ final class NATSBucket: KeyValueBucket {
         return KeyWatch(queue)
     }
 
-    private func applyFilters(_ filters: [String], to config: inout ConsumerConfig) {
+    /// Sets the consumer's filter subjects. Returns filters to apply here instead when the
+    /// server predates multi-filter consumers (2.10); nil when the server filters.
+    @discardableResult
+    private func applyFilters(_ filters: [String], to config: inout ConsumerConfig) -> [String]? {
         // The server refuses filter lists where one filter contains another (10138), so keep
         // one of each and drop those another filter already covers; the union is the same.
         var unique: [String] = []
@@ -280,9 +284,26 @@ final class NATSBucket: KeyValueBucket {
         let subjects = kept.contains(">") || kept.isEmpty ? [prefix + ">"] : kept.map { prefix + $0 }
         if subjects.count == 1 {
             config.filterSubject = subjects[0]
-        } else {
-            config.filterSubjects = subjects
+            return nil
         }
+        if Self.serverHasMultiFilter(js.connection.serverInfo.version) {
+            config.filterSubjects = subjects
+            return nil
+        }
+        config.filterSubject = prefix + ">"
+        return kept
+    }
+
+    static func matches(_ filters: [String]?, _ key: String) -> Bool {
+        guard let filters else { return true }
+        return filters.contains { KeyNames.matches($0, key) }
+    }
+
+    /// `filter_subjects` arrived in nats-server 2.10.
+    static func serverHasMultiFilter(_ version: String) -> Bool {
+        let parts = version.split(separator: ".").prefix(2).map { Int($0.prefix { $0.isNumber }) ?? 0 }
+        guard parts.count == 2 else { return true }
+        return parts[0] > 2 || (parts[0] == 2 && parts[1] >= 10)
     }
 
     /// True when every key `specific` matches is also matched by `general` (both filters).
