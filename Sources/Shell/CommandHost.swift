@@ -1,0 +1,75 @@
+/// Where the shell's text goes: the terminal in kvsh, a buffer in tests.
+///
+/// Text is written exactly as given; whoever writes a line ends it with `"\n"`.
+public protocol ShellOutput: Sendable {
+    /// Normal output (`echo`, a command's human output).
+    func write(_ text: String)
+    /// Diagnostics (script errors, `nats: error: …` at the prompt).
+    func writeError(_ text: String)
+}
+
+/// Runs the commands the language does not define itself: `kv …`, `account info`, and the
+/// bucket commands after `use` (which reach the host already rewritten to `kv put BUCKET …`).
+///
+/// The host prints its own human output through `context.output` (nothing when
+/// `context.isCaptured`) and returns the value `let` binds. A failure is thrown: the error's
+/// description (`String(describing:)`) is the message the user sees; the interpreter adds the
+/// script position. Throw `CommandError` to choose the exit status.
+public protocol CommandHost: Sendable {
+    /// Runs one command. `words` are the expanded arguments, without a leading `nats`.
+    func run(_ words: [String], context: CommandContext) async throws -> CommandResult
+
+    /// Help for `help WORDS…` (`help kv`, `help kv put`); for `help` alone, `topic` is empty and
+    /// the host may summarise its commands. Nil when the host knows no such command.
+    func help(for topic: [String]) -> String?
+}
+
+extension CommandHost {
+    /// No help of its own: `help` lists only the language's commands.
+    public func help(for topic: [String]) -> String? { nil }
+}
+
+/// What a command may know about the statement that runs it.
+public struct CommandContext: Sendable {
+    /// Where the command's text goes.
+    public var output: any ShellOutput
+    /// True when `let` binds the result: print nothing, just return the value.
+    public var isCaptured: Bool
+    /// Where the command starts in its script, for messages.
+    public var position: SourcePosition
+
+    /// A context; the interpreter makes one per command, tests may make their own.
+    public init(output: any ShellOutput, isCaptured: Bool, position: SourcePosition) {
+        self.output = output
+        self.isCaptured = isCaptured
+        self.position = position
+    }
+}
+
+/// What a successful command returns.
+public struct CommandResult: Sendable, Equatable {
+    /// What `let NAME = COMMAND` binds: an entry for `kv get`, a list for `kv keys`, a record
+    /// for `kv status`…, `.null` when there is nothing to bind.
+    public var value: Value
+
+    /// A result binding `value` (nothing, by default).
+    public init(_ value: Value = .null) { self.value = value }
+}
+
+/// A failure with a message and an exit status (1 unless said otherwise). Hosts and built-ins
+/// throw it; any other error counts as status 1 with its description as the message.
+public struct CommandError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong and, where possible, what to do; shown after the position.
+    public var message: String
+    /// The `$?` the failure leaves, 1…255.
+    public var status: Int32
+
+    /// A failure with `message`, leaving `$?` at `status`.
+    public init(_ message: String, status: Int32 = 1) {
+        self.message = message
+        self.status = status
+    }
+
+    /// The message.
+    public var description: String { message }
+}

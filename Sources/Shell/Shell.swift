@@ -1,1 +1,0 @@
-// The kvsh command language; see docs/language.md.

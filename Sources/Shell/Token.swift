@@ -1,0 +1,95 @@
+/// What the lexer hands the parser: an operator, a word, or the end of the input.
+struct Token: Sendable, Equatable {
+    enum Kind: Sendable, Equatable {
+        case word(Word)
+        /// `&&`
+        case and
+        /// `||`
+        case or
+        /// `!` standing alone
+        case bang
+        case semicolon
+        case newline
+        case leftBrace
+        case rightBrace
+        case end
+    }
+
+    var kind: Kind
+    var position: SourcePosition
+
+    /// How messages name the token: `'&&'`, `'put'`, `newline`, `end of input`.
+    var display: String {
+        switch kind {
+        case .word(let word): "'\(word.sourceText)'"
+        case .and: "'&&'"
+        case .or: "'||'"
+        case .bang: "'!'"
+        case .semicolon: "';'"
+        case .newline: "newline"
+        case .leftBrace: "'{'"
+        case .rightBrace: "'}'"
+        case .end: "end of input"
+        }
+    }
+}
+
+/// One shell word: adjacent parts with no space between them, e.g. `key-$n."$suffix"`.
+struct Word: Sendable, Equatable {
+    var parts: [WordPart]
+    var position: SourcePosition
+    /// The word as written, for messages.
+    var sourceText: String
+
+    /// The text of a word written plainly — no quotes, escapes or variables. Only such a
+    /// word can be a keyword, a name after `let`/`for`, or the `=` of a `let`.
+    var bareText: String? {
+        if parts.count == 1, case .literal(let text) = parts[0] { return text }
+        return nil
+    }
+}
+
+/// A piece of a word.
+enum WordPart: Sendable, Equatable {
+    /// Plain unquoted text.
+    case literal(String)
+    /// Text made literal by single quotes or a backslash escape.
+    case quoted(String)
+    /// A double-quoted string: `.literal` and `.variable` parts, joined as text.
+    case doubleQuoted([WordPart])
+    /// `$name`, `$name.field`, `${name.field}`, `$1`, `$#`, `$?`, `$@`, `$0`.
+    case variable(VariableReference)
+}
+
+/// A reference to a variable, with the fields to follow (`$e.value` → `e`, `[value]`).
+struct VariableReference: Sendable, Equatable {
+    enum Base: Sendable, Equatable {
+        case named(String)
+        /// `$0` is the script name, `$1…` its arguments.
+        case positional(Int)
+        /// `$#`
+        case argumentCount
+        /// `$?`
+        case lastStatus
+        /// `$@`: every argument as a list.
+        case allArguments
+    }
+
+    var base: Base
+    var fields: [String]
+    var position: SourcePosition
+
+    /// The reference as it would be written, `$e.value`, for messages.
+    var display: String {
+        var text = "$"
+        switch base {
+        case .named(let name): text += name
+        case .positional(let n): text += String(n)
+        case .argumentCount: text += "#"
+        case .lastStatus: text += "?"
+        case .allArguments: text += "@"
+        }
+        for field in fields { text += "." + field }
+        return text
+    }
+}
