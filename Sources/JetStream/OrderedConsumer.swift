@@ -30,6 +30,18 @@ public struct OrderedConsumer: Sendable {
     /// Runs until `sink` returns false or the task is cancelled.
     /// - Throws: when the stream is gone or the connection closed for good.
     public func run(_ sink: (Event) async -> Bool) async throws {
+        try await runBatched { events in
+            for event in events {
+                guard await sink(event) else { return false }
+            }
+            return true
+        }
+    }
+
+    /// Like `run`, but hands on the events in batches, in order: all the messages that
+    /// arrived together, up to the next flow-control request. A sink that passes each
+    /// batch on at once (one wake-up of its reader per batch) keeps up with bursts.
+    public func runBatched(_ sink: ([Event]) async -> Bool) async throws {
         let connection = js.connection
         let current = NIOLockedValueBox<Subscription?>(nil)
         let observer = connection.addEventObserver { event in
@@ -89,7 +101,7 @@ public struct OrderedConsumer: Sendable {
                 }
                 let pending = info.numPending + info.delivered.consumerSeq
                 resumable = pending == 0 || (cfg.deliverPolicy != "last_per_subject" && cfg.deliverPolicy != "last")
-                guard await sink(.started(pending: pending)) else {
+                guard await sink([.started(pending: pending)]) else {
                     cleanup(sub, info.name)
                     return
                 }
@@ -97,35 +109,43 @@ public struct OrderedConsumer: Sendable {
             let watchdog = startWatchdog(sub)
             var expected: UInt64 = 1
             var stop = false
+            var batches = sub.batches()
+            var events: [Event] = []
             do {
-                loop: for try await msg in sub {
-                    if let status = msg.headers?.status {
-                        guard status == 100 else { continue }
-                        if let reply = msg.replyTo {
-                            try? connection.publish(reply, payload: ByteBuffer())
-                        } else if let headers = msg.headers {
-                            if let stalled = headers["Nats-Consumer-Stalled"] {
-                                try? connection.publish(stalled, payload: ByteBuffer())
+                loop: while let batch = try await batches.next() {
+                    for msg in batch {
+                        if let status = msg.headers?.status {
+                            guard status == 100 else { continue }
+                            // Flow control: answer only once the messages before it were handed
+                            // on, so a slow sink holds the server back.
+                            if let reply = msg.replyTo {
+                                guard await Self.deliver(&events, to: sink) else { stop = true; break loop }
+                                try? connection.publish(reply, payload: ByteBuffer())
+                            } else if let headers = msg.headers {
+                                if let stalled = headers["Nats-Consumer-Stalled"] {
+                                    guard await Self.deliver(&events, to: sink) else { stop = true; break loop }
+                                    try? connection.publish(stalled, payload: ByteBuffer())
+                                }
+                                if let last = headers["Nats-Last-Consumer"].flatMap(UInt64.init), last != expected - 1 {
+                                    break loop
+                                }
                             }
-                            if let last = headers["Nats-Last-Consumer"].flatMap(UInt64.init), last != expected - 1 {
-                                break loop
-                            }
+                            continue
                         }
-                        continue
+                        guard let reply = msg.replyTo, let meta = AckMetadata(reply) else { continue }
+                        if meta.consumerSeq != expected { break loop }
+                        expected += 1
+                        lastStreamSeq = meta.streamSeq
+                        resumable = true
+                        let stored = StoredMessage(subject: msg.subject, sequence: meta.streamSeq,
+                                                   timeNanos: meta.timestampNanos, headers: msg.headers,
+                                                   payload: msg.payload)
+                        events.append(.message(stored, pending: meta.pending))
                     }
-                    guard let reply = msg.replyTo, let meta = AckMetadata(reply) else { continue }
-                    if meta.consumerSeq != expected { break loop }
-                    expected += 1
-                    lastStreamSeq = meta.streamSeq
-                    resumable = true
-                    let stored = StoredMessage(subject: msg.subject, sequence: meta.streamSeq,
-                                               timeNanos: meta.timestampNanos, headers: msg.headers,
-                                               payload: msg.payload)
-                    if !(await sink(.message(stored, pending: meta.pending))) {
-                        stop = true
-                        break loop
-                    }
+                    guard await Self.deliver(&events, to: sink) else { stop = true; break loop }
                 }
+                // A gap or an ended subscription: what arrived in order before it still counts.
+                if !stop, !(await Self.deliver(&events, to: sink)) { stop = true }
             } catch {
                 watchdog.cancel()
                 cleanup(sub, info.name)
@@ -135,6 +155,13 @@ public struct OrderedConsumer: Sendable {
             cleanup(sub, info.name)
             if stop { return }
         }
+    }
+
+    /// Hands `events` to `sink` (if any) and empties it. Returns false when the sink stops.
+    private static func deliver(_ events: inout [Event], to sink: ([Event]) async -> Bool) async -> Bool {
+        guard !events.isEmpty else { return true }
+        defer { events.removeAll(keepingCapacity: true) }
+        return await sink(events)
     }
 
     /// Failures a later attempt can get past: timeouts, JetStream not (yet) answering,

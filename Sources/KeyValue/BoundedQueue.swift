@@ -15,7 +15,7 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
         var count: Int { buffer.count - head }
     }
 
-    private enum SendStep { case done(Bool), resumed(CheckedContinuation<Element?, any Error>), wait }
+    private enum SendStep { case done(Bool), resumed(CheckedContinuation<Element?, any Error>, Element), wait }
     private enum NextStep { case value(Element), end((any Error)?), wait }
 
     private let state = Mutex(State())
@@ -26,35 +26,55 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
     /// Adds an element, waiting while the queue is full.
     /// - Returns: false once the reader has gone; the producer should stop.
     public func send(_ element: Element) async -> Bool {
-        let step = state.withLock { s -> SendStep in
-            if s.readerGone || s.finished { return .done(false) }
-            if let reader = s.reader {
-                s.reader = nil
-                return .resumed(reader)
-            }
-            if s.count < capacity {
-                s.buffer.append(element)
-                return .done(true)
-            }
-            return .wait
-        }
-        switch step {
-        case .done(let ok): return ok
-        case .resumed(let reader):
-            reader.resume(returning: element)
-            return true
-        case .wait:
-            let ok = await withCheckedContinuation { (cont: CheckedContinuation<Bool, Never>) in
-                let resumeNow = state.withLock { s -> Bool in
-                    if s.readerGone || s.finished { return true }
-                    if s.count < capacity { return true }
-                    s.writer = cont
-                    return false
+        await send(contentsOf: CollectionOfOne(element))
+    }
+
+    /// Adds the elements in order, waiting while the queue is full. A waiting reader is
+    /// woken once for all of them rather than once per element.
+    /// - Returns: false once the reader has gone; the producer should stop.
+    public func send<C: Collection>(contentsOf elements: C) async -> Bool where C.Element == Element {
+        if elements.isEmpty { return state.withLock { !$0.readerGone && !$0.finished } }
+        var index = elements.startIndex
+        while index != elements.endIndex {
+            let step = state.withLock { s -> SendStep in
+                if s.readerGone || s.finished { return .done(false) }
+                var handover: (CheckedContinuation<Element?, any Error>, Element)?
+                if let reader = s.reader {
+                    // A waiting reader means an empty buffer: it takes the first element.
+                    s.reader = nil
+                    handover = (reader, elements[index])
+                    index = elements.index(after: index)
                 }
-                if resumeNow { cont.resume(returning: true) }
+                while index != elements.endIndex && s.count < capacity {
+                    s.buffer.append(elements[index])
+                    index = elements.index(after: index)
+                }
+                if let handover { return .resumed(handover.0, handover.1) }
+                return index == elements.endIndex ? .done(true) : .wait
             }
-            guard ok else { return false }
-            return await send(element)
+            switch step {
+            case .done(let ok):
+                return ok
+            case .resumed(let reader, let element):
+                reader.resume(returning: element)
+            case .wait:
+                guard await waitForRoom() else { return false }
+            }
+        }
+        return true
+    }
+
+    /// Waits until the reader has drained the queue to half its capacity.
+    /// - Returns: false once the reader has gone or the queue was finished.
+    private func waitForRoom() async -> Bool {
+        await withCheckedContinuation { (cont: CheckedContinuation<Bool, Never>) in
+            let now = state.withLock { s -> Bool? in
+                if s.readerGone || s.finished { return false }
+                if s.count < capacity { return true }
+                s.writer = cont
+                return nil
+            }
+            if let now { cont.resume(returning: now) }
         }
     }
 
@@ -117,8 +137,12 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
                             s.buffer.removeFirst(s.head)
                             s.head = 0
                         }
-                        writer = s.writer
-                        s.writer = nil
+                        // Wake a waiting writer only once half the queue is free, so a
+                        // full queue costs one writer wake-up per half capacity, not per element.
+                        if s.count <= capacity / 2 {
+                            writer = s.writer
+                            s.writer = nil
+                        }
                         return .value(e)
                     }
                     if s.finished || s.readerGone {

@@ -237,27 +237,31 @@ final class NATSBucket: KeyValueBucket {
             var received: UInt64 = 0
             var initialPending: UInt64 = 0
             do {
-                try await consumer.run { event in
-                    switch event {
-                    case .started(let pending):
-                        initialPending = pending
-                        if updatesOnly || pending == 0 {
-                            initialDone = true
-                            return await queue.send(.initialValuesDone)
+                // One batch of consumer events becomes one send: the reader wakes once per burst.
+                var out: [WatchEvent] = []
+                try await consumer.runBatched { events in
+                    out.removeAll(keepingCapacity: true)
+                    for event in events {
+                        switch event {
+                        case .started(let pending):
+                            initialPending = pending
+                            if updatesOnly || pending == 0 {
+                                initialDone = true
+                                out.append(.initialValuesDone)
+                            }
+                        case .message(let msg, let pending):
+                            received += 1
+                            let entry = self.makeEntry(msg, delta: pending)
+                            if !(ignoreDeletes && entry.operation != .put), Self.matches(clientFilters, entry.key) {
+                                out.append(.entry(entry))
+                            }
+                            if !initialDone && (received >= initialPending || pending == 0) {
+                                initialDone = true
+                                out.append(.initialValuesDone)
+                            }
                         }
-                        return true
-                    case .message(let msg, let pending):
-                        received += 1
-                        let entry = self.makeEntry(msg, delta: pending)
-                        if !(ignoreDeletes && entry.operation != .put), Self.matches(clientFilters, entry.key) {
-                            guard await queue.send(.entry(entry)) else { return false }
-                        }
-                        if !initialDone && (received >= initialPending || pending == 0) {
-                            initialDone = true
-                            return await queue.send(.initialValuesDone)
-                        }
-                        return true
                     }
+                    return await queue.send(contentsOf: out)
                 }
                 queue.finish()
             } catch let error as JetStreamError where error.errCode == 10059 {

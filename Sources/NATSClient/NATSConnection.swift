@@ -18,6 +18,8 @@ public final class NATSConnection: Sendable {
     let logger: Logger
     let eventStream: AsyncStream<ConnectionEvent>
     let eventContinuation: AsyncStream<ConnectionEvent>.Continuation
+    /// Open subscriptions by sid, for the backlog count `Subscription.batches()` reads.
+    let subscriptionObjects = NIOLockedValueBox<[UInt64: Subscription]>([:])
 
     private init(options: ClientOptions, group: any EventLoopGroup) {
         self.options = options
@@ -172,6 +174,7 @@ public final class NATSConnection: Sendable {
                                                           lastActivity: .now())
             return .success(sub)
         }.get()
+        subscriptionObjects.withLockedValue { $0[sub.sid] = sub }
         try enqueue { ClientOp.subscribe(subject: subject, queue: queue, sid: sub.sid, into: &$0) }
         return sub
     }
@@ -181,6 +184,7 @@ public final class NATSConnection: Sendable {
 
     func unsubscribe(sid: UInt64) {
         let removed = state.withLockedValue { $0.subscriptions.removeValue(forKey: sid) }
+        subscriptionObjects.withLockedValue { _ = $0.removeValue(forKey: sid) }
         guard let removed else { return }
         removed.continuation.finish()
         try? enqueue { ClientOp.unsubscribe(sid: sid, into: &$0) }
@@ -207,6 +211,7 @@ public final class NATSConnection: Sendable {
             return out
         }
         for (_, sub) in subs { sub.continuation.finish() }
+        subscriptionObjects.withLockedValue { $0 = [:] }
         for (_, r) in requests { r.continuation.resume(throwing: NATSError.connectionClosed) }
         for p in pongs { p.timer?.cancel(); p.continuation.resume(throwing: NATSError.connectionClosed) }
         try? await channel?.close()
@@ -358,7 +363,11 @@ public final class NATSConnection: Sendable {
                 s.subscriptions[msg.sid]?.lastActivity = now
                 return s.subscriptions[msg.sid]?.continuation
             }
-            cont?.yield(msg)
+            guard let cont else { return }
+            // Count before yielding: every message a batch reader takes was counted first.
+            let sub = subscriptionObjects.withLockedValue { $0[msg.sid] }
+            sub?.backlog.add(1, ordering: .relaxed)
+            if case .terminated = cont.yield(msg) { sub?.backlog.subtract(1, ordering: .relaxed) }
         case .pong:
             let waiter = state.withLockedValue { s -> PongWaiter? in
                 s.pingsOutstanding = 0
