@@ -35,7 +35,7 @@ let package = Package(
         ]),
         .target(name: "KeyValueNATS", dependencies: ["KeyValue", "JetStream"]),
         .target(name: "KvshCLI", dependencies: [
-            "KeyValue", "KeyValueNATS", "JetStream", "NATSClient", "NATSWire",
+            "KeyValue", "KeyValueNATS", "JetStream", "NATSClient", "NATSWire", "Shell",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),

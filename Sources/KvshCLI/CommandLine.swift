@@ -6,7 +6,32 @@ import NATSClient
 /// Entry point of the `kvsh` executable.
 public enum KvshCommandLine {
     /// Runs one command line (without the program name) and returns the exit status.
+    ///
+    /// Besides one-shot commands (`kvsh kv put my-kv Key1 Value1`), runs scripts:
+    /// `kvsh [OPTIONS] FILE [ARG…]` (and `#!/usr/bin/env kvsh` files), `kvsh [OPTIONS] -c TEXT [ARG…]`,
+    /// and, with no command, the script on stdin when stdin is not a terminal (empty stdin
+    /// prints the usage, as before) or the interactive shell when it is.
     public static func run(_ arguments: [String]) async -> Int32 {
+        do {
+            switch try shellInvocation(arguments, stdinIsTerminal: Terminal.stdinIsTerminal, isFile: isRegularFile) {
+            case nil:
+                break
+            case .standardInput(let options)?:
+                let input = Terminal.readAllStdin()
+                guard !input.isEmpty else { break }
+                guard var text = String(validating: input, as: UTF8.self) else {
+                    Terminal.err("kvsh: cannot read '\(ShellInvocation.standardInputFileName)': it is not UTF-8 text\n")
+                    return 1
+                }
+                if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
+                return await runShell(.standardInput(options: options), standardInput: text)
+            case let invocation?:
+                return await runShell(invocation)
+            }
+        } catch {
+            Terminal.err("nats: error: \(error)\n")
+            return ExitCode.validationFailure.rawValue
+        }
         let args: [String]
         do {
             args = try normalize(arguments)
@@ -75,7 +100,10 @@ public enum KvshCommandLine {
     /// Drops a leading `nats`, moves global options given before the command (before or after
     /// that `nats`, as in `nats -s URL kv ls`) to its end, turns `kv help [CMD]` into
     /// `help kv [CMD]`, and rejects unknown command words with a suggestion.
-    static func normalize(_ input: [String]) throws -> [String] {
+    ///
+    /// `commandWords` are the words a line may start with, for the suggestion: the shell adds
+    /// its built-ins.
+    static func normalize(_ input: [String], commandWords: [String] = topCommands) throws -> [String] {
         var leading: [String] = []
         var rest = input[...]
         var droppedNats = false
@@ -89,13 +117,13 @@ public enum KvshCommandLine {
         if out.count >= 2, out[0] == "kv" || out[0] == "account", out[1] == "help" {
             out = ["help", out[0]] + out[2...]
         }
-        try checkCommandWords(out)
+        try checkCommandWords(out, commandWords: commandWords)
         out += leading
         return out
     }
 
     /// Moves global options at the front of `rest` (with their values) to `leading`.
-    private static func takeGlobalOptions(from rest: inout ArraySlice<String>, into leading: inout [String]) {
+    static func takeGlobalOptions(from rest: inout ArraySlice<String>, into leading: inout [String]) {
         while let first = rest.first, first.hasPrefix("-"), first != "-h", first != "--help" {
             let name = first.split(separator: "=", maxSplits: 1).first.map(String.init) ?? first
             if GlobalOptions.valued.contains(name) {
@@ -116,9 +144,9 @@ public enum KvshCommandLine {
     static let kvCommands = ["add", "new", "status", "info", "view", "ls", "list", "rm", "put", "get", "create",
                              "update", "del", "delete", "purge", "history", "keys", "watch", "help"]
 
-    private static func checkCommandWords(_ args: [String]) throws {
+    private static func checkCommandWords(_ args: [String], commandWords: [String]) throws {
         guard let top = args.first, !top.hasPrefix("-") else { return }
-        guard topCommands.contains(top) else { throw unknown(top, topCommands) }
+        guard topCommands.contains(top) else { throw unknown(top, commandWords) }
         if top == "kv", args.count > 1, !args[1].hasPrefix("-"), !kvCommands.contains(args[1]) {
             throw unknown(args[1], kvCommands, prefix: "kv ")
         }

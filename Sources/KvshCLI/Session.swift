@@ -9,16 +9,27 @@ import KeyValueNATS
 import NATSClient
 import NIOPosix
 
-/// A connected store built from the global options.
 /// The event loop of this process's connections.
 let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
-struct Session {
+/// A connected store built from the global options.
+struct Session: Sendable {
     let connection: NATSConnection
     let js: JetStreamContext
     let store: NATSKeyValueStore
 
     static func open(_ options: GlobalOptions) async throws -> Session {
+        let (client, timeout) = try clientOptions(options)
+        // One event-loop thread is plenty for one connection, and a CLI process starts
+        // faster spawning one thread than one per core.
+        let connection = try await NATSConnection.connect(client, group: eventLoopGroup)
+        let js = JetStreamContext(connection: connection, timeout: timeout)
+        return Session(connection: connection, js: js, store: NATSKeyValueStore(js: js))
+    }
+
+    /// The client options and request timeout the global options ask for; throws for a bad
+    /// `--timeout` or server URL without touching the network.
+    static func clientOptions(_ options: GlobalOptions) throws -> (ClientOptions, Duration) {
         let timeoutNanos = try parseDuration(options.timeout)
         guard timeoutNanos > 0 else { throw ArgumentError("--timeout must be positive") }
         let timeout = Duration.nanoseconds(timeoutNanos)
@@ -32,11 +43,7 @@ struct Session {
         }
         client.connectTimeout = timeout
         client.requestTimeout = timeout
-        // One event-loop thread is plenty for one connection, and a CLI process starts
-        // faster spawning one thread than one per core.
-        let connection = try await NATSConnection.connect(client, group: eventLoopGroup)
-        let js = JetStreamContext(connection: connection, timeout: timeout)
-        return Session(connection: connection, js: js, store: NATSKeyValueStore(js: js))
+        return (client, timeout)
     }
 
     func close() async { await connection.close() }

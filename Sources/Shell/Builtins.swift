@@ -79,7 +79,8 @@ extension ShellSession {
             let bucket = call.texts[0]
             try KeyNames.validateBucket(bucket)
             // Asking for the status checks that the bucket exists before anything relies on it.
-            let context = CommandContext(output: output, isCaptured: true, position: call.position)
+            let context = CommandContext(output: output, isCaptured: true, position: call.position,
+                                         dataArguments: [2])
             _ = try await host.run(["kv", "status", bucket], context: context)
             environment.currentBucket = bucket
             return .null

@@ -37,12 +37,17 @@ public struct CommandContext: Sendable {
     public var isCaptured: Bool
     /// Where the command starts in its script, for messages.
     public var position: SourcePosition
+    /// Indexes in the words of arguments that begin with a substituted value (`$v`, `"$v…"`,
+    /// each element of a spread `$list`). They are data: a host that parses options must
+    /// treat them as operands even when they start with `-` (a stored value `--help`).
+    public var dataArguments: Set<Int>
 
     /// A context; the interpreter makes one per command, tests may make their own.
-    public init(output: any ShellOutput, isCaptured: Bool, position: SourcePosition) {
+    public init(output: any ShellOutput, isCaptured: Bool, position: SourcePosition, dataArguments: Set<Int> = []) {
         self.output = output
         self.isCaptured = isCaptured
         self.position = position
+        self.dataArguments = dataArguments
     }
 }
 

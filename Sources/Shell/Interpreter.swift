@@ -1,7 +1,11 @@
 /// Why execution stops before the end of the statements: carried up the tree by `throw`.
 enum Interruption: Error {
-    /// A failure nobody tested (or an error no test may catch, such as an unset variable).
+    /// A failure nobody tested.
     case failure(ShellError, status: Int32)
+    /// A mistake in the script (an unset variable, a missing field, an empty command, a syntax
+    /// error in a sourced file): it stops the script even where a failure would be tested,
+    /// including from inside a `source`d file run as a condition.
+    case mistake(ShellError, status: Int32)
     /// `exit N`
     case exit(Int32)
     /// The task was cancelled (Ctrl-C).
@@ -100,11 +104,24 @@ extension ShellSession {
     {
         let position = command.position
         var values = try expand(command.words)
+        var words = command.words
         // Lines pasted from the NATS docs start with `nats`.
-        if values.count > 1, values[0] == .string("nats") { values.removeFirst() }
+        if values.count > 1, values[0] == .string("nats") {
+            values.removeFirst()
+            words.removeFirst()
+        }
         let arguments = Expander.spread(values)
+        // Arguments that begin with a substituted value are data: the host must never take
+        // `$v` holding `--help` for an option.
+        var data = Set<Int>()
+        var index = 0
+        for (value, word) in zip(values, words) {
+            let count = if case .list(let items) = value { items.count } else { 1 }
+            if word.startsWithSubstitution { data.formUnion(index..<index + count) }
+            index += count
+        }
         guard let first = arguments.first else {
-            throw .failure(ShellError("the command is empty: '\(command.words[0].sourceText)' is an empty list",
+            throw .mistake(ShellError("the command is empty: '\(command.words[0].sourceText)' is an empty list",
                                       at: position), status: 1)
         }
         let name = first.textForm
@@ -116,7 +133,8 @@ extension ShellSession {
                     captured: captured, position: position)
                 value = try await run(builtin, invocation)
             } else {
-                value = try await runExternal(arguments.map(\.textForm), captured: captured, position: position)
+                value = try await runExternal(arguments.map(\.textForm), data: data, captured: captured,
+                                              position: position)
             }
             return (0, value)
         } catch let interruption as Interruption {
@@ -133,17 +151,22 @@ extension ShellSession {
         }
     }
 
-    private func runExternal(_ words: [String], captured: Bool, position: SourcePosition) async throws -> Value {
+    private func runExternal(_ words: [String], data: Set<Int>, captured: Bool, position: SourcePosition)
+        async throws -> Value
+    {
         var words = words
+        var data = data
         if Self.bucketCommands.contains(words[0]) {
             guard let bucket = environment.currentBucket else {
                 throw CommandError("'\(words[0])' works on the current bucket: choose one with 'use BUCKET', "
                                    + "or write 'kv \(words[0]) BUCKET …'")
             }
+            // `put k v` → `kv put BUCKET k v`: the name moves to 1, the arguments two further.
             words.insert(contentsOf: ["kv", words[0], bucket], at: 0)
             words.remove(at: 3)
+            data = Set(data.map { $0 == 0 ? 1 : $0 + 2 })
         }
-        let context = CommandContext(output: output, isCaptured: captured, position: position)
+        let context = CommandContext(output: output, isCaptured: captured, position: position, dataArguments: data)
         return try await host.run(words, context: context).value
     }
 
@@ -151,7 +174,7 @@ extension ShellSession {
         do {
             return try Expander(environment: environment).values(of: words)
         } catch {
-            throw .failure(error, status: 1)
+            throw .mistake(error, status: 1)
         }
     }
 

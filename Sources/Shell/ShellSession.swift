@@ -119,7 +119,7 @@ public actor ShellSession {
         switch interruption {
         case .exit(let code):
             status = code
-        case .failure(let error, let code):
+        case .failure(let error, let code), .mistake(let error, let code):
             // At the prompt the line is on screen; a position only helps inside a sourced file.
             let text = interactive && error.position.file.isEmpty ? error.message : "\(error)"
             output.writeError(interactive ? "nats: error: \(text)\n" : "\(text)\n")

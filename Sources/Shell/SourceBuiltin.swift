@@ -22,7 +22,7 @@ extension ShellSession {
         do {
             script = try Parser.parse(text, file: resolved)
         } catch {
-            throw Interruption.failure(error, status: Self.syntaxErrorStatus)
+            throw Interruption.mistake(error, status: Self.syntaxErrorStatus)
         }
 
         let saved = (environment.scriptName, environment.arguments, environment.scriptPath)

@@ -47,6 +47,22 @@ struct Word: Sendable, Equatable {
         if parts.count == 1, case .literal(let text) = parts[0] { return text }
         return nil
     }
+
+    /// True when the word's text begins with a substituted value (`$v`, `${v}x`, `"$v…"`):
+    /// its first character is data, so the word can never be an option.
+    var startsWithSubstitution: Bool { Self.startsWithSubstitution(parts) ?? false }
+
+    /// Whether the first part that contributes text is a variable; nil when no part does.
+    private static func startsWithSubstitution(_ parts: [WordPart]) -> Bool? {
+        for part in parts {
+            switch part {
+            case .variable: return true
+            case .literal(let text), .quoted(let text): if !text.isEmpty { return false }
+            case .doubleQuoted(let inner): if let answer = startsWithSubstitution(inner) { return answer }
+            }
+        }
+        return nil
+    }
 }
 
 /// A piece of a word.

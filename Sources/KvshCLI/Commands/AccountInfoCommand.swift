@@ -2,61 +2,67 @@ import NATSWire
 import ArgumentParser
 import JetStream
 import NATSClient
+import Shell
 
 struct AccountCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "account", abstract: "Account commands", subcommands: [AccountInfoCommand.self])
 }
 
-struct AccountInfoCommand: AsyncParsableCommand {
+struct AccountInfoCommand: KvshCommand {
     static let configuration = CommandConfiguration(
         commandName: "info", abstract: "Show the connection and JetStream usage of this account")
     @OptionGroup var global: GlobalOptions
 
-    func run() async throws {
-        try await withSession(global) { s in
-            let rtt = try await s.connection.rtt()
-            let info = s.connection.serverInfo
-            let url = s.connection.connectedURL.map { "\($0)" } ?? ""
-            var account: AccountInfo?
-            var jsError: JetStreamError?
-            do {
-                account = try await s.js.accountInfo()
-            } catch let e as JetStreamError {
-                jsError = e
-            }
-            if global.json {
-                Terminal.out(accountJSON(info, url: url, rtt: rtt, account: account).serialized + "\n")
-                if account == nil, let jsError { throw jsError }
-                return
-            }
-            let connection = AlignedSection(title: "Connection Information", rows: [
-                ("Client ID", info.clientID.map { String($0) } ?? ""),
-                ("Client IP", info.clientIP ?? ""),
-                ("RTT", formatRTT(rtt)),
-                ("Headers Supported", String(info.headers)),
-                ("Maximum Payload", formatBytes(UInt64(max(0, info.maxPayload)))),
-                ("Connected URL", url),
-                ("Connected Address", "\(info.host):\(info.port)"),
-                ("Connected Server ID", info.serverID),
-                ("Connected Server Version", info.version),
-                ("TLS Connection", String(s.connection.connectedURL?.scheme == "tls" || info.tlsRequired)),
-            ])
-            var sections = [connection]
-            if let a = account {
-                sections.append(AlignedSection(title: "JetStream Account Information", rows: [
-                    ("Memory", "\(formatBytes(a.memory)) of \(limit(a.limits.maxMemory))"),
-                    ("Storage", "\(formatBytes(a.storage)) of \(limit(a.limits.maxStorage))"),
-                    ("Streams", "\(formatInt(a.streams)) of \(count(a.limits.maxStreams))"),
-                    ("Consumers", "\(formatInt(a.consumers)) of \(count(a.limits.maxConsumers))"),
-                ] + (a.domain.map { [("Domain", $0)] } ?? [])))
-            }
-            Terminal.out(renderAlignedSections(heading: "Account Information for \(url)", sections))
-            if account == nil {
-                Terminal.out("\nJetStream is not supported in this account\n")
-                throw jsError ?? JetStreamError.notEnabled
-            }
+    func run() async throws { try await runOneShot() }
+
+    /// Returns the record of `account info --json` (`jetstream` is null when the account has
+    /// no JetStream, and then the command fails after printing the connection part).
+    func execute(_ ctx: CommandExecution) async throws -> Value {
+        let s = try await ctx.session()
+        let rtt = try await s.connection.rtt()
+        let info = s.connection.serverInfo
+        let url = s.connection.connectedURL.map { "\($0)" } ?? ""
+        var account: AccountInfo?
+        var jsError: JetStreamError?
+        do {
+            account = try await s.js.accountInfo()
+        } catch let e as JetStreamError {
+            jsError = e
         }
+        let json = accountJSON(info, url: url, rtt: rtt, account: account)
+        if ctx.json {
+            ctx.write(json.serialized + "\n")
+            if account == nil, let jsError { throw jsError }
+            return Value(json)
+        }
+        let connection = AlignedSection(title: "Connection Information", rows: [
+            ("Client ID", info.clientID.map { String($0) } ?? ""),
+            ("Client IP", info.clientIP ?? ""),
+            ("RTT", formatRTT(rtt)),
+            ("Headers Supported", String(info.headers)),
+            ("Maximum Payload", formatBytes(UInt64(max(0, info.maxPayload)))),
+            ("Connected URL", url),
+            ("Connected Address", "\(info.host):\(info.port)"),
+            ("Connected Server ID", info.serverID),
+            ("Connected Server Version", info.version),
+            ("TLS Connection", String(s.connection.connectedURL?.scheme == "tls" || info.tlsRequired)),
+        ])
+        var sections = [connection]
+        if let a = account {
+            sections.append(AlignedSection(title: "JetStream Account Information", rows: [
+                ("Memory", "\(formatBytes(a.memory)) of \(limit(a.limits.maxMemory))"),
+                ("Storage", "\(formatBytes(a.storage)) of \(limit(a.limits.maxStorage))"),
+                ("Streams", "\(formatInt(a.streams)) of \(count(a.limits.maxStreams))"),
+                ("Consumers", "\(formatInt(a.consumers)) of \(count(a.limits.maxConsumers))"),
+            ] + (a.domain.map { [("Domain", $0)] } ?? [])))
+        }
+        ctx.write(renderAlignedSections(heading: "Account Information for \(url)", sections))
+        if account == nil {
+            ctx.write("\nJetStream is not supported in this account\n")
+            throw jsError ?? JetStreamError.notEnabled
+        }
+        return Value(json)
     }
 
     private func limit(_ n: Int64) -> String { n < 0 ? "Unlimited" : formatBytes(UInt64(n)) }

@@ -1,19 +1,6 @@
 import ArgumentParser
 import KeyValue
 
-/// Opens a session, runs `body`, and always closes it.
-func withSession<T>(_ options: GlobalOptions, _ body: (Session) async throws -> T) async throws -> T {
-    let session = try await Session.open(options)
-    do {
-        let result = try await body(session)
-        await session.close()
-        return result
-    } catch {
-        await session.close()
-        throw error
-    }
-}
-
 /// The value argument, or all of stdin when it was left out and stdin is not a terminal.
 func valueBytes(_ argument: String?) throws -> [UInt8] {
     if let argument { return Array(argument.utf8) }
@@ -31,12 +18,12 @@ func parseRevision(_ text: String) throws -> UInt64 {
 }
 
 /// Prints a written value the way natscli does: the value itself, or JSON.
-func printWritten(_ bucket: String, _ key: String, _ value: [UInt8], revision: UInt64, json: Bool) {
-    if json {
-        Terminal.out(JSONValue.object([
+func printWritten(_ ctx: CommandExecution, _ bucket: String, _ key: String, _ value: [UInt8], revision: UInt64) {
+    if ctx.json {
+        ctx.write(JSONValue.object([
             .init("bucket", .string(bucket)), .init("key", .string(key)), .init("revision", .uint(revision)),
         ]).serialized + "\n")
     } else {
-        Terminal.out(ValueText.block(value) + "\n")
+        ctx.write(ValueText.block(value) + "\n")
     }
 }

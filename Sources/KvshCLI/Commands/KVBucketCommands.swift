@@ -1,7 +1,8 @@
 import ArgumentParser
 import KeyValue
+import Shell
 
-struct KVAdd: AsyncParsableCommand {
+struct KVAdd: KvshCommand {
     static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a bucket", aliases: ["new"])
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Bucket name (letters, digits, _ and -)") var bucket: String
@@ -14,7 +15,10 @@ struct KVAdd: AsyncParsableCommand {
     @Flag(help: "Compress stored data") var compress = false
     @Option(help: "A description") var description: String?
 
-    func run() async throws {
+    func run() async throws { try await runOneShot() }
+
+    /// Returns the new bucket's status record.
+    func execute(_ ctx: CommandExecution) async throws -> Value {
         var config = BucketConfig(bucket: bucket)
         config.history = history
         config.description = description
@@ -32,7 +36,8 @@ struct KVAdd: AsyncParsableCommand {
         }
         config.storage = kind
         try config.validate()
-        let status = try await withSession(global) { s in try await s.store.createBucket(config) }
-        Terminal.out(global.json ? jsonStatus(status) + "\n" : renderStatus(status))
+        let status = try await ctx.session().store.createBucket(config)
+        ctx.write(ctx.json ? jsonStatus(status) + "\n" : renderStatus(status))
+        return .status(status)
     }
 }

@@ -1,7 +1,8 @@
 import ArgumentParser
 import KeyValue
+import Shell
 
-struct KVGet: AsyncParsableCommand {
+struct KVGet: KvshCommand {
     static let configuration = CommandConfiguration(commandName: "get", abstract: "Show a key's value")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Bucket name") var bucket: String
@@ -9,66 +10,72 @@ struct KVGet: AsyncParsableCommand {
     @Option(help: "Show this revision instead of the latest") var revision: String?
     @Flag(help: "Print only the value's bytes") var raw = false
 
-    func run() async throws {
+    func run() async throws { try await runOneShot() }
+
+    /// Returns the entry.
+    func execute(_ ctx: CommandExecution) async throws -> Value {
         try KeyNames.validateBucket(bucket)
         try KeyNames.validateKey(key)
         let rev = try revision.map(parseRevision)
-        let entry = try await withSession(global) { s in
-            try await s.store.bucket(bucket).get(key, revision: rev)
-        }
+        let entry = try await ctx.session().store.bucket(bucket).get(key, revision: rev)
         if raw {
-            Terminal.outBytes(entry.value)
-        } else if global.json {
-            Terminal.out(jsonEntry(entry) + "\n")
+            ctx.writeBytes(entry.value)
+        } else if ctx.json {
+            ctx.write(jsonEntry(entry) + "\n")
         } else {
-            Terminal.out(renderGet(entry))
+            ctx.write(renderGet(entry))
         }
+        return .entry(entry)
     }
 }
 
-struct KVHistory: AsyncParsableCommand {
+struct KVHistory: KvshCommand {
     static let configuration = CommandConfiguration(commandName: "history", abstract: "Show every kept revision of a key")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Bucket name") var bucket: String
     @Argument(help: "Key") var key: String
 
-    func run() async throws {
+    func run() async throws { try await runOneShot() }
+
+    /// Returns the entries, oldest first.
+    func execute(_ ctx: CommandExecution) async throws -> Value {
         try KeyNames.validateBucket(bucket)
         try KeyNames.validateKey(key)
-        let entries = try await withSession(global) { s in
-            try await s.store.bucket(bucket).history(key)
-        }
-        Terminal.out(global.json ? jsonHistory(entries) + "\n" : renderHistory(bucket: bucket, key: key, entries: entries))
+        let entries = try await ctx.session().store.bucket(bucket).history(key)
+        ctx.write(ctx.json ? jsonHistory(entries) + "\n" : renderHistory(bucket: bucket, key: key, entries: entries))
+        return .list(entries.map(Value.entry))
     }
 }
 
-struct KVKeys: AsyncParsableCommand {
+struct KVKeys: KvshCommand {
     static let configuration = CommandConfiguration(commandName: "keys", abstract: "List keys that have a value")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Bucket name") var bucket: String
     @Argument(help: "Key filters such as 'orders.*' or 'orders.>'") var filters: [String] = []
 
-    func run() async throws {
+    func run() async throws { try await runOneShot() }
+
+    /// Returns the keys, sorted, as a list of strings.
+    func execute(_ ctx: CommandExecution) async throws -> Value {
         try KeyNames.validateBucket(bucket)
         for f in filters { try KeyNames.validateFilter(f) }
-        let keys = try await withSession(global) { s in
-            try await s.store.bucket(bucket).keys(filters: filters)
-        }
-        printKeys(keys, json: global.json)
+        let keys = try await ctx.session().store.bucket(bucket).keys(filters: filters)
+        printKeys(ctx, keys)
+        return .list(keys.map(Value.string))
     }
 }
 
-func printKeys(_ keys: [String], json: Bool) {
-    if json {
-        Terminal.out(jsonKeys(keys) + "\n")
+func printKeys(_ ctx: CommandExecution, _ keys: [String]) {
+    if ctx.json {
+        ctx.write(jsonKeys(keys) + "\n")
     } else if keys.isEmpty {
-        Terminal.out("No keys found in bucket\n")
+        ctx.write("No keys found in bucket\n")
     } else {
-        Terminal.out(keys.map { ValueText.escapingControls($0) + "\n" }.joined())
+        ctx.write(keys.map { ValueText.escapingControls($0) + "\n" }.joined())
     }
 }
 
-struct KVList: AsyncParsableCommand {
+struct KVList: KvshCommand {
     static let configuration = CommandConfiguration(
         commandName: "ls", abstract: "List buckets, or the keys of one bucket", aliases: ["list"])
     @OptionGroup var global: GlobalOptions
@@ -76,37 +83,44 @@ struct KVList: AsyncParsableCommand {
     @Argument(help: "Key filter") var filter: String?
     @Flag(name: [.customShort("n"), .long], help: "Bucket names only") var names = false
 
-    func run() async throws {
+    func run() async throws { try await runOneShot() }
+
+    /// Returns the keys of BUCKET (strings); without a bucket, the buckets' status records, or
+    /// their names (strings) with `--names`.
+    func execute(_ ctx: CommandExecution) async throws -> Value {
         if let bucket {
             try KeyNames.validateBucket(bucket)
             let filters = filter.map { [$0] } ?? []
             for f in filters { try KeyNames.validateFilter(f) }
-            let keys = try await withSession(global) { s in
-                try await s.store.bucket(bucket).keys(filters: filters)
-            }
-            printKeys(keys, json: global.json)
-            return
+            let keys = try await ctx.session().store.bucket(bucket).keys(filters: filters)
+            printKeys(ctx, keys)
+            return .list(keys.map(Value.string))
         }
-        let statuses = try await withSession(global) { s in try await s.store.bucketStatuses() }
-        if global.json {
-            Terminal.out(JSONValue.array(statuses.map(statusJSON)).serialized + "\n")
+        let statuses = try await ctx.session().store.bucketStatuses()
+        if ctx.json {
+            ctx.write(JSONValue.array(statuses.map(statusJSON)).serialized + "\n")
         } else if names {
-            Terminal.out(statuses.map { $0.bucket + "\n" }.joined())
+            ctx.write(statuses.map { $0.bucket + "\n" }.joined())
         } else {
-            Terminal.out(renderBucketList(statuses, now: .now))
+            ctx.write(renderBucketList(statuses, now: .now))
         }
+        return .list(names ? statuses.map { .string($0.bucket) } : statuses.map(Value.status))
     }
 }
 
-struct KVStatus: AsyncParsableCommand {
+struct KVStatus: KvshCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show a bucket's settings and size", aliases: ["info", "view"])
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Bucket name") var bucket: String
 
-    func run() async throws {
+    func run() async throws { try await runOneShot() }
+
+    /// Returns the status record (the fields of `kv status --json`).
+    func execute(_ ctx: CommandExecution) async throws -> Value {
         try KeyNames.validateBucket(bucket)
-        let status = try await withSession(global) { s in try await s.store.bucket(bucket).status() }
-        Terminal.out(global.json ? jsonStatus(status) + "\n" : renderStatus(status))
+        let status = try await ctx.session().store.bucket(bucket).status()
+        ctx.write(ctx.json ? jsonStatus(status) + "\n" : renderStatus(status))
+        return .status(status)
     }
 }

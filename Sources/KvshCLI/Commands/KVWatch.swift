@@ -1,13 +1,15 @@
 import ArgumentParser
 import Dispatch
 import KeyValue
+import Shell
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-struct KVWatch: AsyncParsableCommand {
+struct KVWatch: KvshCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch", abstract: "Print the latest values, then every change, until Ctrl-C")
     @OptionGroup var global: GlobalOptions
@@ -19,48 +21,108 @@ struct KVWatch: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Show deletes and purges") var deletes = true
     @Option(help: "Start at this revision") var revision: String?
 
-    func run() async throws {
+    func run() async throws { try await runOneShot() }
+
+    /// Prints until interrupted — SIGINT/SIGTERM for a one-shot command, cancellation of the
+    /// running task (Ctrl-C at the prompt) in the shell — and then returns null normally.
+    func execute(_ ctx: CommandExecution) async throws -> Value {
         try KeyNames.validateBucket(bucket)
         for f in filters { try KeyNames.validateFilter(f) }
         if includeHistory && updatesOnly { throw ValidationError("--history and --updates exclude each other") }
+        if ctx.captured {
+            throw ArgumentError("kv watch prints until Ctrl-C and has no result to bind: run it without 'let'")
+        }
         let options = WatchOptions(includeHistory: includeHistory, updatesOnly: updatesOnly,
                                    ignoreDeletes: !deletes, fromRevision: try revision.map(parseRevision))
-        let json = global.json
-        try await withSession(global) { s in
-            let watch = try await s.store.bucket(bucket).watch(filters: filters, options: options)
-            // A watch outlives outages; say so on stderr rather than going quiet.
-            s.connection.addEventObserver { event in
-                switch event {
-                case .disconnected(let url): Terminal.err("nats: disconnected from \(url), reconnecting\n")
-                case .reconnected(let url): Terminal.err("nats: reconnected to \(url)\n")
-                default: break
-                }
+        let json = ctx.json
+        let output = ctx.output
+        let session = try await ctx.session()
+        let watch = try await session.store.bucket(bucket).watch(filters: filters, options: options)
+        defer { watch.stop() }
+        // A watch outlives outages; say so on stderr rather than going quiet.
+        let observer = session.connection.addEventObserver { event in
+            switch event {
+            case .disconnected(let url): output.writeError("nats: disconnected from \(url), reconnecting\n")
+            case .reconnected(let url): output.writeError("nats: reconnected to \(url)\n")
+            default: break
             }
-            try await untilInterrupted {
-                for try await event in watch {
-                    guard case .entry(let e) = event else { continue }
-                    Terminal.out(json ? jsonEntry(e) + "\n" : renderWatchLine(e) + "\n")
-                }
-            }
-            watch.stop()
         }
+        defer { session.connection.removeEventObserver(observer) }
+        let printEvents: @Sendable () async throws -> Void = {
+            for try await event in watch {
+                guard case .entry(let e) = event else { continue }
+                output.write(json ? jsonEntry(e) + "\n" : renderWatchLine(e) + "\n")
+            }
+        }
+        switch ctx.mode {
+        case .oneShot:
+            try await untilInterrupted(printEvents)
+        case .shell:
+            // Cancelling the task ends the watch's sequence (or throws CancellationError):
+            // either way the watch is over and the command succeeded.
+            do {
+                try await printEvents()
+            } catch is CancellationError {
+                return .null
+            }
+        }
+        return .null
     }
 }
 
 /// Runs `body` until it ends or SIGINT/SIGTERM arrives; a signal ends it cleanly.
 func untilInterrupted(_ body: @escaping @Sendable () async throws -> Void) async throws {
-    signal(SIGINT, SIG_IGN)
-    signal(SIGTERM, SIG_IGN)
-    let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: .global()) }
-    defer { sources.forEach { $0.cancel() } }
+    let signals = InterruptSignals()
+    defer { signals.stop() }
     let work = Task { try await body() }
-    for source in sources {
-        source.setEventHandler { work.cancel() }
-        source.resume()
-    }
+    signals.onSignal { work.cancel() }
     do {
         try await work.value
     } catch is CancellationError {
         return
+    }
+}
+
+/// While it is listening, SIGINT and SIGTERM call the action given to `onSignal` instead of
+/// ending the process. The signals are ignored from creation on, so one that arrives before
+/// the action is set is kept and acted on when it is set. After `stop()` they stay ignored.
+struct InterruptSignals {
+    private let sources: [any DispatchSourceSignal]
+    private let target = Target()
+
+    init() {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: .global()) }
+        for source in sources {
+            source.setEventHandler { [target] in target.fire() }
+            source.resume()
+        }
+    }
+
+    /// What a signal does from now on (at once if one has arrived already).
+    func onSignal(_ action: @escaping @Sendable () -> Void) { target.set(action) }
+
+    /// Stops listening.
+    func stop() { sources.forEach { $0.cancel() } }
+
+    private final class Target: Sendable {
+        private let state = Mutex<(action: (@Sendable () -> Void)?, fired: Bool)>((nil, false))
+
+        func set(_ action: @escaping @Sendable () -> Void) {
+            let fired = state.withLock { state in
+                state.action = action
+                return state.fired
+            }
+            if fired { action() }
+        }
+
+        func fire() {
+            let action = state.withLock { state in
+                state.fired = true
+                return state.action
+            }
+            action?()
+        }
     }
 }

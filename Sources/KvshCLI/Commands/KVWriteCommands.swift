@@ -1,25 +1,28 @@
 import ArgumentParser
 import KeyValue
+import Shell
 
-struct KVPut: AsyncParsableCommand {
+struct KVPut: KvshCommand {
     static let configuration = CommandConfiguration(commandName: "put", abstract: "Store a value, whatever the key holds")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Bucket name") var bucket: String
     @Argument(help: "Key") var key: String
     @Argument(help: "Value (read from stdin when left out)") var value: String?
 
-    func run() async throws {
+    func run() async throws { try await runOneShot() }
+
+    /// Returns the entry written (see `Value.written`).
+    func execute(_ ctx: CommandExecution) async throws -> Value {
         try KeyNames.validateBucket(bucket)
         try KeyNames.validateKey(key)
-        let bytes = try valueBytes(value)
-        let rev = try await withSession(global) { s in
-            try await s.store.bucket(bucket).put(key, bytes)
-        }
-        printWritten(bucket, key, bytes, revision: rev, json: global.json)
+        let bytes = try ctx.valueBytes(value)
+        let rev = try await ctx.session().store.bucket(bucket).put(key, bytes)
+        printWritten(ctx, bucket, key, bytes, revision: rev)
+        return .written(bucket, key, bytes, revision: rev)
     }
 }
 
-struct KVCreate: AsyncParsableCommand {
+struct KVCreate: KvshCommand {
     static let configuration = CommandConfiguration(
         commandName: "create", abstract: "Store a value only if the key has none (a lock)")
     @OptionGroup var global: GlobalOptions
@@ -27,18 +30,20 @@ struct KVCreate: AsyncParsableCommand {
     @Argument(help: "Key") var key: String
     @Argument(help: "Value (read from stdin when left out)") var value: String?
 
-    func run() async throws {
+    func run() async throws { try await runOneShot() }
+
+    /// Returns the entry written.
+    func execute(_ ctx: CommandExecution) async throws -> Value {
         try KeyNames.validateBucket(bucket)
         try KeyNames.validateKey(key)
-        let bytes = try valueBytes(value)
-        let rev = try await withSession(global) { s in
-            try await s.store.bucket(bucket).create(key, bytes)
-        }
-        printWritten(bucket, key, bytes, revision: rev, json: global.json)
+        let bytes = try ctx.valueBytes(value)
+        let rev = try await ctx.session().store.bucket(bucket).create(key, bytes)
+        printWritten(ctx, bucket, key, bytes, revision: rev)
+        return .written(bucket, key, bytes, revision: rev)
     }
 }
 
-struct KVUpdate: AsyncParsableCommand {
+struct KVUpdate: KvshCommand {
     static let configuration = CommandConfiguration(
         commandName: "update", abstract: "Store a value only if REVISION is the key's latest (compare-and-swap)",
         discussion: "With three arguments the value is read from stdin: kv update BUCKET KEY REVISION < file")
@@ -47,7 +52,10 @@ struct KVUpdate: AsyncParsableCommand {
     @Argument(help: "Key") var key: String
     @Argument(help: "VALUE REVISION, or REVISION alone with the value on stdin") var rest: [String] = []
 
-    func run() async throws {
+    func run() async throws { try await runOneShot() }
+
+    /// Returns the entry written.
+    func execute(_ ctx: CommandExecution) async throws -> Value {
         try KeyNames.validateBucket(bucket)
         try KeyNames.validateKey(key)
         let value: String?
@@ -58,15 +66,14 @@ struct KVUpdate: AsyncParsableCommand {
         default: throw ValidationError("expected VALUE and REVISION after the key")
         }
         let revision = try parseRevision(revisionText)
-        let bytes = try valueBytes(value)
-        let rev = try await withSession(global) { s in
-            try await s.store.bucket(bucket).update(key, bytes, revision: revision)
-        }
-        printWritten(bucket, key, bytes, revision: rev, json: global.json)
+        let bytes = try ctx.valueBytes(value)
+        let rev = try await ctx.session().store.bucket(bucket).update(key, bytes, revision: revision)
+        printWritten(ctx, bucket, key, bytes, revision: rev)
+        return .written(bucket, key, bytes, revision: rev)
     }
 }
 
-struct KVDelete: AsyncParsableCommand {
+struct KVDelete: KvshCommand {
     static let configuration = CommandConfiguration(
         commandName: "del", abstract: "Delete a key (keeps its history), or with no key the whole bucket",
         aliases: ["delete", "rm"])  // `rm` as in the nats CLI: `kv rm BUCKET` and `kv rm BUCKET KEY`
@@ -77,22 +84,25 @@ struct KVDelete: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Do not ask (kvsh never asks; accepted for nats CLI compatibility)")
     var force = false
 
-    func run() async throws {
+    func run() async throws { try await runOneShot() }
+
+    /// Returns the delete marker written (an entry with op `DEL` and an empty value), or null
+    /// when the whole bucket was removed.
+    func execute(_ ctx: CommandExecution) async throws -> Value {
         try KeyNames.validateBucket(bucket)
         guard let key else {
-            try await withSession(global) { s in try await s.store.deleteBucket(bucket) }
-            return
+            try await ctx.session().store.deleteBucket(bucket)
+            return .null
         }
         try KeyNames.validateKey(key)
         let guardRevision = try revision.map(parseRevision)
-        let rev = try await withSession(global) { s in
-            try await s.store.bucket(bucket).delete(key, revision: guardRevision)
-        }
-        if global.json { printWritten(bucket, key, [], revision: rev, json: true) }
+        let rev = try await ctx.session().store.bucket(bucket).delete(key, revision: guardRevision)
+        if ctx.json { printWritten(ctx, bucket, key, [], revision: rev) }
+        return .written(bucket, key, [], revision: rev, operation: .delete)
     }
 }
 
-struct KVPurge: AsyncParsableCommand {
+struct KVPurge: KvshCommand {
     static let configuration = CommandConfiguration(
         commandName: "purge", abstract: "Remove every revision of a key, leaving a purge marker")
     @OptionGroup var global: GlobalOptions
@@ -101,13 +111,15 @@ struct KVPurge: AsyncParsableCommand {
     @Option(help: "Only if this is the key's latest revision") var revision: String?
     @Flag(name: .shortAndLong, help: "Do not ask (accepted for nats CLI compatibility)") var force = false
 
-    func run() async throws {
+    func run() async throws { try await runOneShot() }
+
+    /// Returns the purge marker written (an entry with op `PURGE`).
+    func execute(_ ctx: CommandExecution) async throws -> Value {
         try KeyNames.validateBucket(bucket)
         try KeyNames.validateKey(key)
         let guardRevision = try revision.map(parseRevision)
-        let rev = try await withSession(global) { s in
-            try await s.store.bucket(bucket).purge(key, revision: guardRevision)
-        }
-        if global.json { printWritten(bucket, key, [], revision: rev, json: true) }
+        let rev = try await ctx.session().store.bucket(bucket).purge(key, revision: guardRevision)
+        if ctx.json { printWritten(ctx, bucket, key, [], revision: rev) }
+        return .written(bucket, key, [], revision: rev, operation: .purge)
     }
 }

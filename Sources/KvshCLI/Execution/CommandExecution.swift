@@ -1,0 +1,124 @@
+import ArgumentParser
+import KeyValue
+import Shell
+
+/// A store command that runs the same way from the command line (`kvsh kv put …`) and from a
+/// shell line or script (`kv put …`): `execute` does the work, prints through the execution's
+/// output unless the result is captured by `let`, and returns the value `let` binds.
+protocol KvshCommand: AsyncParsableCommand {
+    /// The connection options parsed with the command. One-shot runs connect with them; the
+    /// shell connects once with its own (see `ShellHost`) and rejects them per command.
+    var global: GlobalOptions { get }
+
+    /// Runs the command. Validates its arguments before it asks for the session, so a bad key
+    /// is reported as such even when no server is reachable.
+    func execute(_ ctx: CommandExecution) async throws -> Value
+}
+
+extension KvshCommand {
+    /// `kvsh kv put …`: open a session on first use, execute with the terminal as output, close.
+    func runOneShot() async throws {
+        let sessions = OneShotSessions(options: global)
+        let ctx = CommandExecution(sessions: sessions, output: TerminalOutput(), json: global.json,
+                                   captured: false, mode: .oneShot)
+        do {
+            _ = try await execute(ctx)
+        } catch {
+            await sessions.close()
+            throw error
+        }
+        await sessions.close()
+    }
+}
+
+/// Gives a command its connected `Session` when it first needs one.
+protocol SessionSource: Sendable {
+    func session() async throws -> Session
+}
+
+/// Everything a command needs to run once: where its session comes from, where its text goes,
+/// and how it was invoked.
+///
+/// The session is reached through `session()` rather than held open, so that a command checks
+/// its arguments before connecting (a one-shot `kv put bad.name k v` reports the name, not an
+/// unreachable server) and so that a shell connects only when a store command first runs
+/// (`echo hi` works without a server).
+struct CommandExecution: Sendable {
+    /// How the command was started.
+    enum Mode: Sendable, Equatable {
+        /// From argv: may read a missing value from stdin; `kv watch` ends on SIGINT/SIGTERM.
+        case oneShot
+        /// From a shell line or script: values must be arguments (stdin may be the script, or
+        /// the terminal); `kv watch` ends when its task is cancelled (Ctrl-C at the prompt).
+        case shell
+    }
+
+    let sessions: any SessionSource
+    /// Where human (or `--json`) output goes; diagnostics go to its `writeError`.
+    let output: any ShellOutput
+    /// Print JSON instead of the human form.
+    let json: Bool
+    /// `let NAME = COMMAND`: print nothing, the returned value is bound.
+    let captured: Bool
+    let mode: Mode
+
+    /// The open session (connecting on first use).
+    func session() async throws -> Session { try await sessions.session() }
+
+    /// The command's output text; nothing when captured.
+    func write(_ text: String) {
+        if !captured { output.write(text) }
+    }
+
+    /// Raw bytes (`kv get --raw`), unchanged when the output can take bytes; nothing when captured.
+    func writeBytes(_ bytes: [UInt8]) {
+        guard !captured else { return }
+        if let raw = output as? any ByteOutput {
+            raw.writeBytes(bytes)
+        } else {
+            output.write(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
+    /// The value argument; one-shot commands read a missing one from stdin when it is not a
+    /// terminal, shell commands never read stdin (it may be the script itself).
+    func valueBytes(_ argument: String?) throws -> [UInt8] {
+        if let argument { return Array(argument.utf8) }
+        guard mode == .oneShot else {
+            throw ArgumentError("missing value: give it as an argument (the shell does not read values from stdin)")
+        }
+        return try KvshCLI.valueBytes(nil)
+    }
+}
+
+/// An output that can take bytes that are not UTF-8 text.
+protocol ByteOutput: ShellOutput {
+    func writeBytes(_ bytes: [UInt8])
+}
+
+/// stdout and stderr, unbuffered and binary-safe.
+struct TerminalOutput: ByteOutput {
+    func write(_ text: String) { Terminal.out(text) }
+    func writeError(_ text: String) { Terminal.err(text) }
+    func writeBytes(_ bytes: [UInt8]) { Terminal.outBytes(bytes) }
+}
+
+/// The session of one one-shot command: opened on first use, closed by `runOneShot`.
+actor OneShotSessions: SessionSource {
+    private let options: GlobalOptions
+    private var opened: Session?
+
+    init(options: GlobalOptions) { self.options = options }
+
+    func session() async throws -> Session {
+        if let opened { return opened }
+        let session = try await Session.open(options)
+        opened = session
+        return session
+    }
+
+    func close() async {
+        await opened?.close()
+        opened = nil
+    }
+}

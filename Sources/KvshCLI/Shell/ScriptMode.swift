@@ -1,0 +1,108 @@
+import ArgumentParser
+import Shell
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A shell and the host it runs store commands on, configured by kvsh's global options.
+/// Throws (without touching the network) for a bad `--timeout` or server URL. The host
+/// connects on the first store command; call `host.close()` when the shell ends.
+func makeShell(options: GlobalOptions, output: any ShellOutput = TerminalOutput()) throws
+    -> (session: ShellSession, host: ShellHost) {
+    let host = try ShellHost(options: options)
+    return (ShellSession(host: host, output: output), host)
+}
+
+/// How kvsh was asked to run the command language rather than one command.
+enum ShellInvocation: Equatable {
+    /// `kvsh [OPTIONS] FILE [ARG…]`, also a `#!/usr/bin/env kvsh` script.
+    case script(path: String, arguments: [String], options: [String])
+    /// `kvsh [OPTIONS] -c TEXT [ARG…]`
+    case command(text: String, arguments: [String], options: [String])
+    /// `kvsh [OPTIONS]` with stdin not a terminal: the script is stdin.
+    case standardInput(options: [String])
+    /// `kvsh [OPTIONS]` at a terminal.
+    case interactive(options: [String])
+
+    /// The file name scripts given with `-c` report in `file:line:column` messages.
+    static let commandFileName = "-c"
+    /// The file name of a script read from stdin.
+    static let standardInputFileName = "<stdin>"
+}
+
+extension KvshCommandLine {
+    /// Which shell mode `arguments` ask for, or nil for a one-shot command.
+    ///
+    /// Global options come first. Then `-c TEXT` runs TEXT; a first word that is not a command
+    /// word (`kv`, `account`, `help`, `nats`) and names an existing file, or looks like a script
+    /// path (contains `/` or ends in `.kvsh`), runs that script; nothing at all starts the
+    /// shell on stdin. Everything after the script or `-c TEXT` is the script's `$1…`.
+    static func shellInvocation(_ arguments: [String], stdinIsTerminal: Bool,
+                                isFile: (String) -> Bool) throws -> ShellInvocation? {
+        var rest = arguments[...]
+        var options: [String] = []
+        takeGlobalOptions(from: &rest, into: &options)
+        guard let first = rest.first else {
+            return stdinIsTerminal ? .interactive(options: options) : .standardInput(options: options)
+        }
+        if first == "-c" {
+            rest.removeFirst()
+            guard let text = rest.popFirst() else {
+                throw ArgumentError("-c needs the commands to run: kvsh -c 'kv ls; kv get my-kv Key1'")
+            }
+            return .command(text: text, arguments: Array(rest), options: options)
+        }
+        guard !first.hasPrefix("-"), !topCommands.contains(first), first != "nats" else { return nil }
+        guard isFile(first) || first.contains("/") || first.hasSuffix(".kvsh") else { return nil }
+        return .script(path: first, arguments: Array(rest.dropFirst()), options: options)
+    }
+
+    /// Runs a script, `-c` text or stdin with a shell built from `optionWords`; SIGINT and
+    /// SIGTERM interrupt it (status 130). Returns the script's exit status.
+    static func runShell(_ invocation: ShellInvocation, standardInput: String = "") async -> Int32 {
+        let optionWords: [String]
+        switch invocation {
+        case .script(_, _, let o), .command(_, _, let o), .standardInput(let o), .interactive(let o): optionWords = o
+        }
+        let options: GlobalOptions
+        do {
+            options = try GlobalOptions.parse(optionWords)
+        } catch {
+            Terminal.err("nats: error: \(GlobalOptions.message(for: error))\n")
+            return GlobalOptions.exitCode(for: error).rawValue
+        }
+        if case .interactive = invocation { return await runInteractiveShell(options: options) }
+        let shell: (session: ShellSession, host: ShellHost)
+        do {
+            shell = try makeShell(options: options)
+        } catch {
+            Terminal.err("nats: error: \(describe(error))\n")
+            return 1
+        }
+        let session = shell.session
+        // Listening before the script starts, so an early Ctrl-C interrupts it too.
+        let signals = InterruptSignals()
+        let run: Task<Int32, Never>
+        switch invocation {
+        case .script(let path, let arguments, _):
+            run = Task { await session.runFile(atPath: path, arguments: arguments) }
+        case .command(let text, let arguments, _):
+            run = Task { await session.run(source: text, file: ShellInvocation.commandFileName, arguments: arguments) }
+        case .standardInput, .interactive:
+            run = Task { await session.run(source: standardInput, file: ShellInvocation.standardInputFileName) }
+        }
+        signals.onSignal { run.cancel() }
+        let status = await run.value
+        signals.stop()
+        await shell.host.close()
+        return status
+    }
+}
+
+/// True when `path` names a regular file (following symbolic links).
+func isRegularFile(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+}

@@ -1,0 +1,246 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ArgumentParser
+import KeyValue
+import Shell
+
+/// The store commands of a kvsh shell (a script, `kvsh -c`, or the prompt): every word list the
+/// language does not handle itself (`kv …`, `account info`) is parsed with the same
+/// ArgumentParser command tree as a one-shot command line and executed by the same
+/// `KvshCommand.execute`, so output and errors are identical.
+///
+/// One session serves the whole shell run. It is opened when a store command (or a completion)
+/// first needs it, so `echo hi` runs without a server; a failed connect is retried by the next
+/// command. `close()` ends it.
+///
+/// Connection options (`-s/--server`, `--user`, `--password`, `--token`, `--tls*`,
+/// `--timeout`) belong to the shell, not to one command: inside the shell they are rejected
+/// with a usage error. `--json` is accepted per command (`kv get b k --json`).
+actor ShellHost: CommandHost, SessionSource {
+    /// The options the shell connects with (kvsh's global options).
+    nonisolated let options: GlobalOptions
+    private var opened: Session?
+    private var opening: Task<Session, any Error>?
+    var completionCache = CompletionCache()
+
+    /// Checks what can be checked without a server (the timeout, the server URLs), so that a
+    /// typo fails before a script runs; connects later.
+    init(options: GlobalOptions) throws {
+        _ = try Session.clientOptions(options)
+        self.options = options
+    }
+
+    // MARK: Session
+
+    /// The shell's session, connecting on first use. Concurrent callers share one connect.
+    /// A cancelled caller (Ctrl-C) stops waiting at once; the connect goes on (it ends within
+    /// `--timeout`) and the next command uses its result.
+    func session() async throws -> Session {
+        if let opened { return opened }
+        let task: Task<Session, any Error>
+        if let opening {
+            task = opening
+        } else {
+            let options = self.options
+            task = Task { try await Session.open(options) }
+            opening = task
+        }
+        switch await cancellableResult(of: task) {
+        case .success(let session):
+            if opened == nil { opened = session }
+            if opening == task { opening = nil }
+            return opened ?? session
+        case .failure(let error):
+            // A caller that gave up leaves the connect to finish for the next one.
+            if !(error is CancellationError), opening == task { opening = nil }
+            throw error
+        }
+    }
+
+    /// True once a store command has connected (and `close` has not run).
+    var isConnected: Bool { opened != nil }
+
+    /// Closes the session. A connect still under way is not waited for: its connection is
+    /// closed when (and if) it completes.
+    func close() async {
+        if let opening {
+            self.opening = nil
+            Task { try? await opening.value.close() }
+        }
+        await opened?.close()
+        opened = nil
+        completionCache = CompletionCache()
+    }
+
+    // MARK: CommandHost
+
+    nonisolated func run(_ words: [String], context: CommandContext) async throws -> CommandResult {
+        let command: any KvshCommand
+        switch try Self.parse(words, data: context.dataArguments) {
+        case .help(let text):
+            let text = text.hasSuffix("\n") ? text : text + "\n"
+            if !context.isCaptured { context.output.write(text) }
+            return CommandResult(.string(text))
+        case .command(let parsed):
+            command = parsed
+        }
+        let ctx = CommandExecution(sessions: self, output: context.output, json: options.json || command.global.json,
+                                   captured: context.isCaptured, mode: .shell)
+        do {
+            return CommandResult(try await command.execute(ctx))
+        } catch {
+            throw Self.shellError(error)
+        }
+    }
+
+    nonisolated func help(for topic: [String]) -> String? {
+        if topic.isEmpty { return Self.overview }
+        guard let type = Self.commandType(for: topic) else { return nil }
+        return KvshRoot.helpMessage(for: type)
+    }
+
+    // MARK: Parsing
+
+    /// What a word list turned out to be.
+    enum Parsed {
+        case command(any KvshCommand)
+        /// A request for help (`kv`, `kv put --help`, `kv help put`): the text to print.
+        case help(String)
+    }
+
+    /// Parses a store command's words as the one-shot command line would (after the same
+    /// normalization), turning every problem into a one-line `CommandError`: an unknown command
+    /// with a suggestion (status 1), or ArgumentParser's message without the usage (status 64,
+    /// as one-shot usage errors exit).
+    static func parse(_ words: [String], data: Set<Int> = []) throws -> Parsed {
+        let words = shieldingData(words, data: data)
+        for word in words.prefix(while: { $0 != "--" }) {
+            let name = String(word.prefix { $0 != "=" })
+            if GlobalOptions.valued.contains(name) {
+                throw CommandError("\(name) cannot be given to one command in the shell: the shell keeps one "
+                                   + "connection, made with the options kvsh starts with (kvsh \(name) … SCRIPT)",
+                                   status: ExitCode.validationFailure.rawValue)
+            }
+        }
+        let args: [String]
+        do {
+            args = try KvshCommandLine.normalize(words, commandWords: shellCommandWords)
+        } catch {
+            throw CommandError(KvshCommandLine.describe(error))
+        }
+        let parsed: any ParsableCommand
+        do {
+            parsed = try KvshRoot.parseAsRoot(args)
+        } catch {
+            let code = KvshRoot.exitCode(for: error)
+            if code == .success { return .help(KvshRoot.fullMessage(for: error)) }
+            throw CommandError(KvshRoot.message(for: error), status: code.rawValue)
+        }
+        if let command = parsed as? any KvshCommand { return .command(command) }
+        // A group without a subcommand (`kv`, `account`) or ArgumentParser's `help`: running
+        // them asks for help, exactly as on the command line.
+        do {
+            var command = parsed
+            try command.run()
+        } catch {
+            if KvshRoot.exitCode(for: error) == .success { return .help(KvshRoot.fullMessage(for: error)) }
+            throw CommandError(KvshRoot.message(for: error), status: KvshRoot.exitCode(for: error).rawValue)
+        }
+        return .help(KvshRoot.helpMessage(for: type(of: parsed)))
+    }
+
+    /// `words` rearranged so that no data argument (one that begins with a substituted value,
+    /// see `CommandContext.dataArguments`) can be taken for an option: when a data argument
+    /// starts with `-`, the options written in the line (with the values of those that take
+    /// one) go first, then `--`, then the operands in their order. Unchanged otherwise.
+    static func shieldingData(_ words: [String], data: Set<Int>) -> [String] {
+        guard data.contains(where: { $0 >= 2 && $0 < words.count && words[$0].hasPrefix("-") }),
+              words[0] == "kv" || words[0] == "account" else { return words }
+        let name = kvAliases[words[1]] ?? words[1]
+        let valued = Set(kvOptions[name]?.valued ?? []).union(GlobalOptions.valued)
+        var options: [String] = []
+        var operands: [String] = []
+        var index = 2
+        while index < words.count {
+            let word = words[index]
+            if data.contains(index) || !word.hasPrefix("-") {
+                operands.append(word)
+            } else if word == "--" {
+                operands += words[(index + 1)...]
+                break
+            } else {
+                options.append(word)
+                if valued.contains(word), index + 1 < words.count {
+                    index += 1
+                    options.append(words[index])
+                }
+            }
+            index += 1
+        }
+        return Array(words[..<2]) + options + ["--"] + operands
+    }
+
+    /// Words a shell line may start with, for "did you mean": the store commands and the built-ins.
+    static let shellCommandWords = ["kv", "account"] + ShellSession.builtinNames
+
+    /// A command's failure as the shell reports it: the one-shot message (what follows
+    /// `nats: error: `), status 64 for usage errors as one-shot commands exit, 1 otherwise.
+    static func shellError(_ error: any Error) -> any Error {
+        switch error {
+        case is CancellationError, is CommandError: error
+        case let e as ValidationError: CommandError(e.message, status: ExitCode.validationFailure.rawValue)
+        default: CommandError(KvshCommandLine.describe(error))
+        }
+    }
+
+    /// Options of the `kv` subcommands in the shell (connection options are not accepted there),
+    /// and which of them take a value, for completion and for keeping data out of options.
+    /// `CompletionTests` checks it against the commands' help.
+    static let kvOptions: [String: (flags: [String], valued: [String])] = {
+        let common = ["--json", "--help"]
+        let guarded = (flags: ["--force"] + common, valued: ["--revision"])
+        return [
+            "add": (["--compress"] + common,
+                    ["--history", "--ttl", "--max-value-size", "--max-bucket-size", "--storage", "--replicas",
+                     "--description"]),
+            "status": (common, []), "ls": (["--names"] + common, []),
+            "get": (["--raw"] + common, ["--revision"]), "history": (common, []), "keys": (common, []),
+            "put": (common, []), "create": (common, []), "update": (common, []),
+            "del": guarded, "purge": guarded,
+            "watch": (["--history", "--updates", "--deletes", "--no-deletes"] + common, ["--revision"]),
+        ]
+    }()
+
+    static let kvAliases = ["new": "add", "info": "status", "view": "status", "list": "ls", "delete": "del", "rm": "del"]
+
+    // MARK: Help
+
+    /// The command type `topic` names (`["kv", "put"]`, aliases included), nil when none.
+    static func commandType(for topic: [String]) -> (any ParsableCommand.Type)? {
+        var type: any ParsableCommand.Type = KvshRoot.self
+        for word in topic {
+            guard let sub = type.configuration.subcommands.first(where: {
+                $0.configuration.commandName == word || $0.configuration.aliases.contains(word)
+            }) else { return nil }
+            type = sub
+        }
+        return type
+    }
+
+    /// `help` alone: one line per store command, from the commands' own abstracts.
+    static let overview: String = {
+        var rows: [(String, String)] = []
+        for group in KvshRoot.configuration.subcommands {
+            let groupName = group.configuration.commandName ?? ""
+            for command in group.configuration.subcommands {
+                rows.append(("\(groupName) \(command.configuration.commandName ?? "")", command.configuration.abstract))
+            }
+        }
+        let width = rows.map(\.0.count).max() ?? 0
+        return "Store commands ('help kv put' shows one):\n"
+            + rows.map { "  " + $0.0 + String(repeating: " ", count: width - $0.0.count + 2) + $0.1 + "\n" }.joined()
+    }()
+}
