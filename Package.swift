@@ -35,7 +35,7 @@ let package = Package(
         ]),
         .target(name: "KeyValueNATS", dependencies: ["KeyValue", "JetStream"]),
         .target(name: "KvshCLI", dependencies: [
-            "KeyValue", "KeyValueNATS", "JetStream", "NATSClient", "NATSWire", "Shell",
+            "KeyValue", "KeyValueNATS", "JetStream", "NATSClient", "NATSWire", "Shell", "LineEditor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -45,6 +45,8 @@ let package = Package(
             "KeyValue", "KeyValueNATS", "JetStream", "NATSClient",
         ], path: "Benchmarks/kvsh-bench"),
 
+        // Drives LineEditor through a pseudo-terminal in LineEditorTests (not shipped).
+        .executableTarget(name: "lineeditor-demo", dependencies: ["LineEditor"], path: "Tests/LineEditorDemo"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NATSWireTests", dependencies: [
             "NATSWire", .product(name: "NIOCore", package: "swift-nio"),

@@ -1,17 +1,146 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+import LineEditor
 import Shell
+import Synchronization
 
-// The interactive shell: `kvsh` (optionally with global options) when stdin is a terminal.
-// A stub until the REPL is wired to LineEditor. What it builds on:
-//
-// - `makeShell(options:output:)` gives the `ShellSession` (variables, `$?`, `use` bucket; run a
-//   line with `runInteractive(line:)`, continue lines while `Parser.isIncomplete`) and its
-//   `ShellHost` (one lazily opened connection; `close()` it at the end);
-// - `completions(line:cursor:host:currentBucket:)` (ShellCompletion.swift) for Tab;
-// - Ctrl-C: run each line in a task and cancel it (a running `kv watch` then returns normally,
-//   and the session prints `interrupted` for anything else).
+// The interactive shell: `kvsh` (optionally with global options) when stdin and stdout are
+// terminals. libedit reads lines on a thread of its own (it blocks); each line runs as a task
+// that Ctrl-C cancels (a foreground `kv watch` then returns to the prompt).
 
-/// Runs the interactive shell with `options` (kvsh's global options) and returns the exit status.
-func runInteractiveShell(options: GlobalOptions) async -> Int32 {
-    Terminal.err("kvsh: interactive shell not available yet\n")
-    return 1
+/// Runs the interactive shell with `options` (kvsh's global options) and returns the exit status
+/// (0 on Ctrl-D, N after `exit N`). The startup file runs first unless `skipStartupFile`.
+func runInteractiveShell(options: GlobalOptions, skipStartupFile: Bool) async -> Int32 {
+    let shell: (session: ShellSession, host: ShellHost)
+    do {
+        shell = try makeShell(options: options)
+    } catch {
+        Terminal.err("nats: error: \(KvshCommandLine.describe(error))\n")
+        return 1
+    }
+    let host = shell.host
+    let session = shell.session
+    let bucketBox = CurrentBucket()
+    let editor: LineEditor
+    do {
+        editor = try LineEditor(historyFile: ShellPaths.historyFile, historyLimit: 1000) { line, cursor in
+            // libedit calls this on its own thread: wait (bounded) for the async completer.
+            let result = CompletionResult()
+            let done = DispatchSemaphore(value: 0)
+            Task {
+                result.set(await completions(line: line, cursor: cursor, host: host,
+                                             currentBucket: bucketBox.get()))
+                done.signal()
+            }
+            _ = done.wait(timeout: .now() + .seconds(2))
+            return result.get()
+        }
+    } catch {
+        Terminal.err("kvsh: \(error)\n")
+        return 1
+    }
+    if !skipStartupFile, let rc = ShellPaths.rcFile, access(rc, R_OK) == 0 {
+        _ = await session.runFile(atPath: rc, arguments: [])
+    }
+    let place = Prompt.place(options)
+    // One listener for the whole session; each command's task is its target while it runs.
+    let signals = InterruptSignals()
+    defer { signals.stop() }
+    while true {
+        let bucket = await session.currentBucket
+        bucketBox.set(bucket)
+        guard let text = await readBlock(editor, prompt: Prompt.main(place, bucket: bucket)) else { break }
+        if text.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\n" }) { continue }
+        do {
+            try editor.addHistory(text)
+        } catch {
+            editor.printAbove("kvsh: \(error)")
+        }
+        signals.reset()
+        let run = Task { await session.runInteractive(line: text) }
+        signals.onSignal {
+            Terminal.out("\n")  // the terminal echoed ^C; the next prompt starts on a new row
+            run.cancel()
+        }
+        let outcome = await run.value
+        signals.reset()
+        switch outcome {
+        case .finished: break
+        case .exit(let s):
+            await host.close()
+            return s
+        }
+    }
+    await host.close()
+    return 0
+}
+
+/// Reads one complete input: a line, or several while a block is still open.
+/// Returns nil on Ctrl-D at an empty prompt; Ctrl-C abandons what was typed.
+private func readBlock(_ editor: LineEditor, prompt: String) async -> String? {
+    var lines: [String] = []
+    while true {
+        let result = await readLineOffPool(editor, prompt: lines.isEmpty ? prompt : Prompt.continuation)
+        switch result {
+        case .eof:
+            return lines.isEmpty ? nil : lines.joined(separator: "\n")
+        case .interrupted:
+            lines = []
+        case .line(let line):
+            lines.append(line)
+            let text = lines.joined(separator: "\n")
+            if !Parser.isIncomplete(text) { return text }
+        }
+    }
+}
+
+/// libedit blocks its thread; keep it off the cooperative pool, always on the same thread.
+private let editorQueue = DispatchQueue(label: "kvsh.lineeditor")
+
+private func readLineOffPool(_ editor: LineEditor, prompt: String) async -> LineEditor.ReadResult {
+    await withCheckedContinuation { continuation in
+        editorQueue.async { continuation.resume(returning: editor.readLine(prompt: prompt)) }
+    }
+}
+
+enum Prompt {
+    /// Where commands go: the server list as given, or the default.
+    static func place(_ options: GlobalOptions) -> String {
+        options.server ?? Session.environment("NATS_URL") ?? "nats://127.0.0.1:4222"
+    }
+
+    static func main(_ place: String, bucket: String?) -> String {
+        "kvsh \(place)\(bucket.map { " " + $0 } ?? "")> "
+    }
+
+    static let continuation = "...> "
+}
+
+/// XDG locations of the interactive shell's files.
+enum ShellPaths {
+    static var historyFile: String? {
+        if let state = Session.environment("XDG_STATE_HOME") { return state + "/kvsh/history" }
+        return Session.environment("HOME").map { $0 + "/.local/state/kvsh/history" }
+    }
+
+    static var rcFile: String? {
+        if let config = Session.environment("XDG_CONFIG_HOME") { return config + "/kvsh/kvshrc" }
+        return Session.environment("HOME").map { $0 + "/.config/kvsh/kvshrc" }
+    }
+}
+
+private final class CurrentBucket: Sendable {
+    private let value = Mutex<String?>(nil)
+    func set(_ bucket: String?) { value.withLock { $0 = bucket } }
+    func get() -> String? { value.withLock { $0 } }
+}
+
+private final class CompletionResult: Sendable {
+    private let value = Mutex<[String]>([])
+    func set(_ candidates: [String]) { value.withLock { $0 = candidates } }
+    func get() -> [String] { value.withLock { $0 } }
 }

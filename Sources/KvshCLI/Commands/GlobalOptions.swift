@@ -20,5 +20,9 @@ struct GlobalOptions: ParsableArguments {
     /// Options that take a value, for moving global options given before the command.
     static let valued: Set<String> = ["-s", "--server", "--user", "--password", "--token", "--tlsca",
                                       "--tlscert", "--tlskey", "--timeout"]
-    static let flags: Set<String> = ["--json"]
+    static let flags: Set<String> = ["--json", noStartupFile]
+
+    /// Interactive shell only: skip `$XDG_CONFIG_HOME/kvsh/kvshrc`. Taken out of the words
+    /// before they are parsed, so it is not offered by every command's help.
+    static let noStartupFile = "--norc"
 }

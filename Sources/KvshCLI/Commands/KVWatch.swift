@@ -106,6 +106,10 @@ struct InterruptSignals {
     /// Stops listening.
     func stop() { sources.forEach { $0.cancel() } }
 
+    /// Forgets the action and any signal seen so far (the REPL reuses one listener for every
+    /// command: installing a second one would reset the signal disposition under the first).
+    func reset() { target.reset() }
+
     private final class Target: Sendable {
         private let state = Mutex<(action: (@Sendable () -> Void)?, fired: Bool)>((nil, false))
 
@@ -116,6 +120,8 @@ struct InterruptSignals {
             }
             if fired { action() }
         }
+
+        func reset() { state.withLock { $0 = (nil, false) } }
 
         func fire() {
             let action = state.withLock { state in

@@ -62,10 +62,12 @@ extension KvshCommandLine {
     /// Runs a script, `-c` text or stdin with a shell built from `optionWords`; SIGINT and
     /// SIGTERM interrupt it (status 130). Returns the script's exit status.
     static func runShell(_ invocation: ShellInvocation, standardInput: String = "") async -> Int32 {
-        let optionWords: [String]
+        var optionWords: [String]
         switch invocation {
         case .script(_, _, let o), .command(_, _, let o), .standardInput(let o), .interactive(let o): optionWords = o
         }
+        let skipStartupFile = optionWords.contains(GlobalOptions.noStartupFile)
+        optionWords.removeAll { $0 == GlobalOptions.noStartupFile }
         let options: GlobalOptions
         do {
             options = try GlobalOptions.parse(optionWords)
@@ -73,7 +75,9 @@ extension KvshCommandLine {
             Terminal.err("nats: error: \(GlobalOptions.message(for: error))\n")
             return GlobalOptions.exitCode(for: error).rawValue
         }
-        if case .interactive = invocation { return await runInteractiveShell(options: options) }
+        if case .interactive = invocation {
+            return await runInteractiveShell(options: options, skipStartupFile: skipStartupFile)
+        }
         let shell: (session: ShellSession, host: ShellHost)
         do {
             shell = try makeShell(options: options)
