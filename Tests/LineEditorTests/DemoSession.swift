@@ -41,8 +41,10 @@ final class DemoSession {
     /// Starts the demo on a `rows`×`columns` pseudo-terminal.
     /// - Parameter environment: added to a clean environment (TERM=xterm, a UTF-8 locale,
     ///   HOME and EDITRC pointing into `home`, so no user configuration applies).
-    init(home: URL, environment: [String: String] = [:], rows: Int = 24, columns: Int = 80) throws {
-        let executable = try DemoBinary.path()
+    /// Starts `executable` (the LineEditor demo unless given) on a new pseudo-terminal.
+    init(home: URL, environment: [String: String] = [:], rows: Int = 24, columns: Int = 80,
+         executable: String? = nil) throws {
+        let executable = try executable ?? DemoBinary.path()
         var master: Int32 = -1
         var slave: Int32 = -1
         var size = winsize(ws_row: UInt16(rows), ws_col: UInt16(columns), ws_xpixel: 0, ws_ypixel: 0)

@@ -1,0 +1,63 @@
+// The kvsh REPL as a person uses it: the built kvsh on a pseudo-terminal against a real
+// nats-server. Keystrokes in, what the screen shows checked.
+
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("kvsh REPL through a pseudo-terminal", .serialized, .offCooperativePool)
+struct KvshReplTests {
+    @Test("completion of a bucket and a key, Ctrl-C stops a foreground watch, history recall, Ctrl-D exits 0")
+    func session() async throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let kvsh = KvshBinary.path()
+        let env = inheritedEnvironment(["NATS_URL": server.url, "SWIFT_BACKTRACE": "enable=no"])
+        for args in [["kv", "add", "repl-bucket"], ["kv", "put", "repl-bucket", "alpha.one", "first-value"]] {
+            let r = try runProcess(kvsh, args, env: env, timeout: 20)
+            #expect(r.status == 0, "\(args): \(String(decoding: r.stderr, as: UTF8.self))")
+        }
+        let state = directory.url.appendingPathComponent("state").path
+        let session = try DemoSession(home: directory.url, environment: [
+            "NATS_URL": server.url, "XDG_STATE_HOME": state,
+            "XDG_CONFIG_HOME": directory.url.appendingPathComponent("config").path,
+        ], columns: 100, executable: kvsh)
+        let prompt = "kvsh \(server.url)>"
+        await session.expectPrompt(prompt)
+
+        // Tab completes the bucket name, then the key one level at a time.
+        session.send("kv get repl-b" + Key.tab)
+        await session.expectScreen("the bucket completed") { $0.usedLines.last == "\(prompt) kv get repl-bucket" }
+        session.send("al" + Key.tab)
+        await session.expectScreen("the key's first level") { $0.usedLines.last == "\(prompt) kv get repl-bucket alpha." }
+        session.send(Key.tab)
+        await session.expectScreen("the whole key") { $0.usedLines.last == "\(prompt) kv get repl-bucket alpha.one" }
+        session.send(Key.enter)
+        await session.expectOutput("first-value")
+        await session.expectPrompt(prompt)
+
+        // A foreground watch runs until Ctrl-C, which returns to the prompt.
+        session.send("kv watch repl-bucket" + Key.enter)
+        await session.expectOutput("PUT repl-bucket > alpha.one: first-value")
+        session.send(Key.ctrlC)
+        await session.expectPrompt(prompt)
+
+        // The session goes on, and Up recalls the last command.
+        session.send("echo still here" + Key.enter)
+        await session.expectOutput("still here")
+        await session.expectPrompt(prompt)
+        session.send(Key.up)
+        await session.expectScreen("history recall") { $0.usedLines.last == "\(prompt) echo still here" }
+        session.send("\u{15}")  // Ctrl-U clears the line
+        await session.expectPrompt(prompt)
+
+        session.send(Key.ctrlD)
+        #expect(await session.expectExit() == 0)
+        let history = try String(contentsOfFile: state + "/kvsh/history", encoding: .utf8)
+        #expect(history.contains("repl-bucket"))  // libedit escapes spaces in its file format
+        let mode = try FileManager.default.attributesOfItem(atPath: state + "/kvsh/history")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+}
