@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Dispatch
 import LineEditor
+import NATSClient
 import Shell
 import Synchronization
 
@@ -42,6 +43,16 @@ func runInteractiveShell(options: GlobalOptions, skipStartupFile: Bool) async ->
     } catch {
         Terminal.err("kvsh: \(error)\n")
         return 1
+    }
+    // Background news goes above the line being edited, escaped so it stays one line.
+    await host.observeConnection { event in
+        switch event {
+        case .disconnected(let url): editor.printAbove("nats: disconnected from \(url), reconnecting")
+        case .reconnected(let url): editor.printAbove("nats: reconnected to \(url)")
+        case .lameDuck(let server): editor.printAbove("nats: server \(ValueText.escapingControls(server)) is shutting down")
+        case .serverError(let text): editor.printAbove("nats: server error: \(ValueText.escapingControls(text))")
+        case .closed: break
+        }
     }
     if !skipStartupFile, let rc = ShellPaths.rcFile, access(rc, R_OK) == 0 {
         _ = await session.runFile(atPath: rc, arguments: [])

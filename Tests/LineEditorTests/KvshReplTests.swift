@@ -53,6 +53,22 @@ struct KvshReplTests {
         session.send("\u{15}")  // Ctrl-U clears the line
         await session.expectPrompt(prompt)
 
+        // Background news (a lost connection) appears above a half-typed line, which survives.
+        session.send("kv ke")
+        await session.expectScreen("the half-typed line") { $0.usedLines.last == "\(prompt) kv ke" }
+        server.kill9()
+        await session.expectScreen("the disconnect above the prompt") { screen in
+            screen.usedLines.contains("nats: disconnected from \(server.url), reconnecting")
+                && screen.usedLines.last == "\(prompt) kv ke"
+        }
+        try server.restart()
+        await session.expectScreen("the reconnect above the prompt") { screen in
+            screen.usedLines.contains("nats: reconnected to \(server.url)") && screen.usedLines.last == "\(prompt) kv ke"
+        }
+        session.send("ys repl-bucket" + Key.enter)
+        await session.expectOutput("alpha.one")
+        await session.expectPrompt(prompt)
+
         session.send(Key.ctrlD)
         #expect(await session.expectExit() == 0)
         let history = try String(contentsOfFile: state + "/kvsh/history", encoding: .utf8)

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import ArgumentParser
 import KeyValue
+import NATSClient
 import Shell
 
 /// The store commands of a kvsh shell (a script, `kvsh -c`, or the prompt): every word list the
@@ -50,7 +51,10 @@ actor ShellHost: CommandHost, SessionSource {
         }
         switch await cancellableResult(of: task) {
         case .success(let session):
-            if opened == nil { opened = session }
+            if opened == nil {
+                opened = session
+                if let connectionObserver { session.connection.addEventObserver(connectionObserver) }
+            }
             if opening == task { opening = nil }
             return opened ?? session
         case .failure(let error):
@@ -58,6 +62,15 @@ actor ShellHost: CommandHost, SessionSource {
             if !(error is CancellationError), opening == task { opening = nil }
             throw error
         }
+    }
+
+    private var connectionObserver: (@Sendable (ConnectionEvent) -> Void)?
+
+    /// Calls `observer` for disconnects and reconnects of the session's connection (the prompt
+    /// prints them above the line being edited).
+    func observeConnection(_ observer: @escaping @Sendable (ConnectionEvent) -> Void) {
+        connectionObserver = observer
+        opened?.connection.addEventObserver(observer)
     }
 
     /// True once a store command has connected (and `close` has not run).
