@@ -43,7 +43,7 @@ final class DemoSession {
     ///   HOME and EDITRC pointing into `home`, so no user configuration applies).
     /// Starts `executable` (the LineEditor demo unless given) on a new pseudo-terminal.
     init(home: URL, environment: [String: String] = [:], rows: Int = 24, columns: Int = 80,
-         executable: String? = nil) throws {
+         executable: String? = nil, arguments extraArguments: [String] = []) throws {
         let executable = try executable ?? DemoBinary.path()
         var master: Int32 = -1
         var slave: Int32 = -1
@@ -84,7 +84,7 @@ final class DemoSession {
         let setSessionID: Int32 = 0x80  // POSIX_SPAWN_SETSID (glibc), hidden from Swift
         posix_spawnattr_setflags(&attributes, Int16(Int32(POSIX_SPAWN_SETSIGDEF) | Int32(POSIX_SPAWN_SETSIGMASK) | setSessionID))
 
-        let arguments: [UnsafeMutablePointer<CChar>?] = [strdup(executable), nil]
+        let arguments: [UnsafeMutablePointer<CChar>?] = ([executable] + extraArguments).map { strdup($0) } + [nil]
         let environmentStrings: [UnsafeMutablePointer<CChar>?] = Self.environment(home: home, extra: environment)
             .map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {

@@ -20,11 +20,18 @@ struct KvshReplTests {
             #expect(r.status == 0, "\(args): \(String(decoding: r.stderr, as: UTF8.self))")
         }
         let state = directory.url.appendingPathComponent("state").path
+        // The startup file runs before the first prompt.
+        let config = directory.url.appendingPathComponent("config/kvsh")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        try "set greeting from-kvshrc\n".write(to: config.appendingPathComponent("kvshrc"), atomically: true, encoding: .utf8)
         let session = try DemoSession(home: directory.url, environment: [
             "NATS_URL": server.url, "XDG_STATE_HOME": state,
             "XDG_CONFIG_HOME": directory.url.appendingPathComponent("config").path,
         ], columns: 100, executable: kvsh)
         let prompt = "kvsh \(server.url)>"
+        await session.expectPrompt(prompt)
+        session.send("echo $greeting" + Key.enter)
+        await session.expectOutput("from-kvshrc")
         await session.expectPrompt(prompt)
 
         // Tab completes the bucket name, then the key one level at a time.
@@ -71,6 +78,18 @@ struct KvshReplTests {
 
         session.send(Key.ctrlD)
         #expect(await session.expectExit() == 0)
+        // --norc skips the startup file.
+        let bare = try DemoSession(home: directory.url, environment: [
+            "NATS_URL": server.url, "XDG_STATE_HOME": state,
+            "XDG_CONFIG_HOME": directory.url.appendingPathComponent("config").path,
+        ], columns: 100, executable: kvsh, arguments: ["--norc"])
+        await bare.expectPrompt(prompt)
+        bare.send("echo $greeting" + Key.enter)
+        await bare.expectOutput("variable 'greeting' is not set")
+        await bare.expectPrompt(prompt)
+        bare.send(Key.ctrlD)
+        #expect(await bare.expectExit() == 0)
+
         let history = try String(contentsOfFile: state + "/kvsh/history", encoding: .utf8)
         #expect(history.contains("repl-bucket"))  // libedit escapes spaces in its file format
         let mode = try FileManager.default.attributesOfItem(atPath: state + "/kvsh/history")[.posixPermissions] as? Int
