@@ -77,7 +77,7 @@ struct ShellHostParseTests {
             Issue.record("-- did not end the options")
             return
         }
-        #expect((command as? KVPut)?.value == "--server")
+        #expect((command as? KVPut)?.arguments.value == "--server")
     }
 
     @Test("--json is accepted per command; groups and --help give help")
@@ -407,6 +407,6 @@ struct ShieldingTests {
             Issue.record("not a command")
             return
         }
-        #expect((command as? KVPut)?.value == "--server=x")
+        #expect((command as? KVPut)?.arguments.value == "--server=x")
     }
 }

@@ -2,23 +2,34 @@ import ArgumentParser
 import KeyValue
 import Shell
 
-struct KVPut: KvshCommand {
-    static let configuration = CommandConfiguration(commandName: "put", abstract: "Store a value, whatever the key holds")
-    @OptionGroup var global: GlobalOptions
+/// `BUCKET KEY [VALUE]`, shared by `put` and `create`.
+struct ValueWriteArguments: ParsableArguments {
     @Argument(help: "Bucket name") var bucket: String
     @Argument(help: "Key") var key: String
     @Argument(help: "Value (read from stdin when left out)") var value: String?
 
-    func run() async throws { try await runOneShot() }
-
-    /// Returns the entry written (see `Value.written`).
-    func execute(_ ctx: CommandExecution) async throws -> Value {
+    /// Validates, stores with `store`, prints what natscli prints, and returns the entry
+    /// written (see `Value.written`).
+    func write(_ ctx: CommandExecution,
+               _ store: (any KeyValueBucket, String, [UInt8]) async throws -> UInt64) async throws -> Value {
         try KeyNames.validateBucket(bucket)
         try KeyNames.validateKey(key)
         let bytes = try ctx.valueBytes(value)
-        let rev = try await ctx.session().store.bucket(bucket).put(key, bytes)
+        let rev = try await store(ctx.session().store.bucket(bucket), key, bytes)
         printWritten(ctx, bucket, key, bytes, revision: rev)
         return .written(bucket, key, bytes, revision: rev)
+    }
+}
+
+struct KVPut: KvshCommand {
+    static let configuration = CommandConfiguration(commandName: "put", abstract: "Store a value, whatever the key holds")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var arguments: ValueWriteArguments
+
+    func run() async throws { try await runOneShot() }
+
+    func execute(_ ctx: CommandExecution) async throws -> Value {
+        try await arguments.write(ctx) { bucket, key, bytes in try await bucket.put(key, bytes) }
     }
 }
 
@@ -26,20 +37,12 @@ struct KVCreate: KvshCommand {
     static let configuration = CommandConfiguration(
         commandName: "create", abstract: "Store a value only if the key has none (a lock)")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Bucket name") var bucket: String
-    @Argument(help: "Key") var key: String
-    @Argument(help: "Value (read from stdin when left out)") var value: String?
+    @OptionGroup var arguments: ValueWriteArguments
 
     func run() async throws { try await runOneShot() }
 
-    /// Returns the entry written.
     func execute(_ ctx: CommandExecution) async throws -> Value {
-        try KeyNames.validateBucket(bucket)
-        try KeyNames.validateKey(key)
-        let bytes = try ctx.valueBytes(value)
-        let rev = try await ctx.session().store.bucket(bucket).create(key, bytes)
-        printWritten(ctx, bucket, key, bytes, revision: rev)
-        return .written(bucket, key, bytes, revision: rev)
+        try await arguments.write(ctx) { bucket, key, bytes in try await bucket.create(key, bytes) }
     }
 }
 
