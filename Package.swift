@@ -52,7 +52,7 @@ let package = Package(
             "NATSWire", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "KeyValueTests", dependencies: ["KeyValue"]),
-        .testTarget(name: "ShellTests", dependencies: ["Shell", "KeyValue"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "KeyValue", "TestSupport"]),
         .testTarget(name: "LineEditorTests", dependencies: ["LineEditor", "TestSupport"]),
         .testTarget(name: "JetStreamTests", dependencies: [
             "JetStream", "NATSWire", .product(name: "NIOCore", package: "swift-nio"),

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("NATSServerProcess")
+@Suite("NATSServerProcess", .offCooperativePool)
 struct NATSServerProcessTests {
     @Test("starts with JetStream, survives kill -9 and restarts on the same port")
     func startKillRestart() throws {

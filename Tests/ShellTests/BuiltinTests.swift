@@ -1,7 +1,8 @@
 import Testing
+import TestSupport
 @testable import Shell
 
-@Suite("Built-in commands")
+@Suite("Built-in commands", .offCooperativePool)
 struct BuiltinTests {
     @Test("echo joins its arguments with spaces")
     func echo() async {

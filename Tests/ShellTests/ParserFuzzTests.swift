@@ -1,9 +1,10 @@
 import Testing
+import TestSupport
 @testable import Shell
 
 /// Random and mutated scripts: every parse must end in a tree or a positioned `ShellError`,
 /// never a crash or a hang. Seeded, so a failure reproduces; bounded, so it stays fast.
-@Suite("Parser fuzzing")
+@Suite("Parser fuzzing", .offCooperativePool)
 struct ParserFuzzTests {
     static let seeds = [
         "kv put my-kv Key1 Value1",

@@ -1,7 +1,8 @@
 import Testing
+import TestSupport
 @testable import Shell
 
-@Suite("Scripts and the prompt")
+@Suite("Scripts and the prompt", .offCooperativePool)
 struct ScriptModeTests {
     @Test("an untested failure stops the script with file:line:col and status 1")
     func stopOnFailure() async {
