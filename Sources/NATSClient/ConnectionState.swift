@@ -38,7 +38,8 @@ struct ConnectionState {
 struct SubscriptionRecord {
     var subject: String
     var queue: String?
-    var continuation: AsyncThrowingStream<InboundMessage, any Error>.Continuation
+    /// The subscriber's end: its stream and the backlog count that `batches()` reads.
+    var subscription: Subscription
     var lastActivity: NIODeadline
 }
 

@@ -10,7 +10,7 @@ extension NATSConnection {
         let loop = group.next()
         let infoPromise = loop.makePromise(of: ServerInfo.self)
         let pongPromise = loop.makePromise(of: Void.self)
-        let deadline = NIODeadline.now() + .nanoseconds(Int64(options.connectTimeout.nanoseconds))
+        let deadline = NIODeadline.now() + .nanoseconds(options.connectTimeout.nanoseconds)
         let timer = loop.scheduleTask(deadline: deadline) {
             infoPromise.fail(NATSError.timeout(what: "the server's INFO"))
             pongPromise.fail(NATSError.timeout(what: "the server's handshake"))
@@ -18,7 +18,7 @@ extension NATSConnection {
         defer { timer.cancel() }
 
         let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(.nanoseconds(Int64(options.connectTimeout.nanoseconds)))
+            .connectTimeout(.nanoseconds(options.connectTimeout.nanoseconds))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -98,7 +98,7 @@ extension NATSConnection {
 
     /// Publishes the new channel, replays subscriptions, then the buffered writes.
     private func goLive(channel: any Channel, url: ServerURL, info: ServerInfo) throws(NATSError) {
-        let interval = TimeAmount.nanoseconds(Int64(options.pingInterval.nanoseconds))
+        let interval = TimeAmount.nanoseconds(options.pingInterval.nanoseconds)
         let maxOut = options.maxPingsOutstanding
         let out = state.withLockedValue { s -> ByteBuffer? in
             // close() ran while this handshake was in flight: do not bring the connection back.
@@ -190,7 +190,7 @@ extension NATSConnection {
             }
             attempt += 1
             // Back off: 100 ms doubling per round up to reconnectWait, plus jitter.
-            let base = min(Int64(100_000_000) << min(attempt - 1, 10), Int64(options.reconnectWait.nanoseconds))
+            let base = min(Int64(100_000_000) << min(attempt - 1, 10), options.reconnectWait.nanoseconds)
             try? await Task.sleep(nanoseconds: UInt64(base + Int64.random(in: 0...50_000_000)))
         }
         await failForGood()
@@ -208,7 +208,7 @@ extension NATSConnection {
             return out
         }
         guard let (subs, requests, pongs) = taken else { return }
-        for (_, sub) in subs { sub.continuation.finish(throwing: NATSError.connectionClosed) }
+        for (_, sub) in subs { sub.subscription.continuation.finish(throwing: NATSError.connectionClosed) }
         for (_, r) in requests { r.continuation.resume(throwing: NATSError.connectionClosed) }
         for p in pongs { p.timer?.cancel(); p.continuation.resume(throwing: NATSError.connectionClosed) }
         emit(.closed)
@@ -217,8 +217,8 @@ extension NATSConnection {
 }
 
 extension Duration {
-    /// Whole nanoseconds, saturating.
-    var nanoseconds: Int64 {
+    /// Whole nanoseconds (saturating), as NIO timers and JetStream JSON want them.
+    package var nanoseconds: Int64 {
         let (s, atto) = components
         return s.multipliedReportingOverflow(by: 1_000_000_000).partialValue + atto / 1_000_000_000
     }

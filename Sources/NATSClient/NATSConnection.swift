@@ -18,8 +18,6 @@ public final class NATSConnection: Sendable {
     let logger: Logger
     let eventStream: AsyncStream<ConnectionEvent>
     let eventContinuation: AsyncStream<ConnectionEvent>.Continuation
-    /// Open subscriptions by sid, for the backlog count `Subscription.batches()` reads.
-    let subscriptionObjects = NIOLockedValueBox<[UInt64: Subscription]>([:])
 
     private init(options: ClientOptions, group: any EventLoopGroup) {
         self.options = options
@@ -93,7 +91,7 @@ public final class NATSConnection: Sendable {
             try await withCheckedThrowingContinuation { (cont: CheckedContinuation<InboundMessage, any Error>) in
                 // One sweeper per connection times requests out, instead of a timer per
                 // request: arming and cancelling a timer cost a cross-thread wake-up each.
-                let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.nanoseconds))
+                let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
                 do {
                     try self.state.withLockedValue { s throws in
                         guard !s.closed else { throw NATSError.connectionClosed }
@@ -140,7 +138,7 @@ public final class NATSConnection: Sendable {
                 cont.resume(throwing: error)
                 return
             }
-            let timer = loop.scheduleTask(in: .nanoseconds(Int64(timeout.nanoseconds))) { [weak self] in
+            let timer = loop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [weak self] in
                 guard let self else { return }
                 self.completePing(id, with: .failure(NATSError.timeout(what: "PONG")))
             }
@@ -170,11 +168,10 @@ public final class NATSConnection: Sendable {
             s.nextSid += 1
             let sub = Subscription(sid: s.nextSid, subject: subject, connection: self)
             s.subscriptions[sub.sid] = SubscriptionRecord(subject: subject, queue: queue,
-                                                          continuation: sub.continuation,
+                                                          subscription: sub,
                                                           lastActivity: .now())
             return .success(sub)
         }.get()
-        subscriptionObjects.withLockedValue { $0[sub.sid] = sub }
         try enqueue { ClientOp.subscribe(subject: subject, queue: queue, sid: sub.sid, into: &$0) }
         return sub
     }
@@ -184,9 +181,8 @@ public final class NATSConnection: Sendable {
 
     func unsubscribe(sid: UInt64) {
         let removed = state.withLockedValue { $0.subscriptions.removeValue(forKey: sid) }
-        subscriptionObjects.withLockedValue { _ = $0.removeValue(forKey: sid) }
         guard let removed else { return }
-        removed.continuation.finish()
+        removed.subscription.continuation.finish()
         try? enqueue { ClientOp.unsubscribe(sid: sid, into: &$0) }
     }
 
@@ -210,8 +206,7 @@ public final class NATSConnection: Sendable {
             s.pongWaiters = []
             return out
         }
-        for (_, sub) in subs { sub.continuation.finish() }
-        subscriptionObjects.withLockedValue { $0 = [:] }
+        for (_, sub) in subs { sub.subscription.continuation.finish() }
         for (_, r) in requests { r.continuation.resume(throwing: NATSError.connectionClosed) }
         for p in pongs { p.timer?.cancel(); p.continuation.resume(throwing: NATSError.connectionClosed) }
         try? await channel?.close()
@@ -359,15 +354,14 @@ public final class NATSConnection: Sendable {
                 return
             }
             let now = NIODeadline.now()
-            let cont = state.withLockedValue { s -> AsyncThrowingStream<InboundMessage, any Error>.Continuation? in
+            let sub = state.withLockedValue { s -> Subscription? in
                 s.subscriptions[msg.sid]?.lastActivity = now
-                return s.subscriptions[msg.sid]?.continuation
+                return s.subscriptions[msg.sid]?.subscription
             }
-            guard let cont else { return }
+            guard let sub else { return }
             // Count before yielding: every message a batch reader takes was counted first.
-            let sub = subscriptionObjects.withLockedValue { $0[msg.sid] }
-            sub?.backlog.add(1, ordering: .relaxed)
-            if case .terminated = cont.yield(msg) { sub?.backlog.subtract(1, ordering: .relaxed) }
+            sub.backlog.add(1, ordering: .relaxed)
+            if case .terminated = sub.continuation.yield(msg) { sub.backlog.subtract(1, ordering: .relaxed) }
         case .pong:
             let waiter = state.withLockedValue { s -> PongWaiter? in
                 s.pingsOutstanding = 0
