@@ -69,7 +69,7 @@ public struct OrderedConsumer: Sendable {
             cfg.maxDeliver = 1
             cfg.ackWait = 22 * 3600 * 1_000_000_000
             cfg.flowControl = true
-            cfg.idleHeartbeat = heartbeat.nanos
+            cfg.idleHeartbeat = heartbeat.nanoseconds
             cfg.memStorage = true
             cfg.numReplicas = 1
             cfg.inactiveThreshold = 5 * 60 * 1_000_000_000
@@ -197,7 +197,7 @@ public struct OrderedConsumer: Sendable {
                 try? await Task.sleep(for: interval)
                 if Task.isCancelled { return }
                 guard connection.isConnected, let last = connection.lastActivity(sid: sub.sid) else { continue }
-                if NIODeadline.now() - last > .nanoseconds(2 * interval.nanos) {
+                if NIODeadline.now() - last > .nanoseconds(2 * interval.nanoseconds) {
                     sub.unsubscribe()
                     return
                 }
@@ -205,6 +205,8 @@ public struct OrderedConsumer: Sendable {
         }
     }
 }
+
+private let ackPrefix = Array("$JS.ACK.".utf8)
 
 /// Sequence numbers carried in a JetStream ack subject (v1 and v2 forms).
 struct AckMetadata {
@@ -229,8 +231,7 @@ struct AckMetadata {
     }
 
     private static func parse(_ b: UnsafeBufferPointer<UInt8>) -> AckMetadata? {
-        let prefix: [UInt8] = Array("$JS.ACK.".utf8)
-        guard b.count > prefix.count, b.starts(with: prefix) else { return nil }
+        guard b.count > ackPrefix.count, b.starts(with: ackPrefix) else { return nil }
         var dots = 0
         for c in b where c == UInt8(ascii: ".") { dots += 1 }
         let tokens = dots + 1
@@ -268,12 +269,5 @@ struct AckMetadata {
         guard token == first + 4, numbers.2 <= UInt64(Int64.max) else { return nil }
         return AckMetadata(streamSeq: numbers.0, consumerSeq: numbers.1, timestampNanos: Int64(numbers.2),
                            pending: numbers.3)
-    }
-}
-
-extension Duration {
-    var nanos: Int64 {
-        let (s, atto) = components
-        return s * 1_000_000_000 + atto / 1_000_000_000
     }
 }

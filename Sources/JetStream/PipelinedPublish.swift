@@ -28,7 +28,7 @@ extension JetStreamContext {
         // Ends the reply stream when no acknowledgement arrived for `timeout`.
         let lastProgress = NIOLockedValueBox(NIODeadline.now())
         let timedOut = NIOLockedValueBox(false)
-        let limit = timeout.nanos
+        let limit = timeout.nanoseconds
         let watchdog = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(100))

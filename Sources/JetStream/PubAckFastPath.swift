@@ -1,13 +1,14 @@
 import NIOCore
 
+private let streamKey = Array(#"{"stream":""#.utf8)
+private let seqKey = Array(#"","seq":"#.utf8)
+
 extension PubAck {
     /// Reads the common acknowledgement `{"stream":"NAME","seq":N}` without a JSON decoder,
     /// which is most of the cost of a put on loopback. Anything else (errors, duplicates,
     /// domains, other spacing) returns nil and takes the full decoder.
     static func parseCommon(_ payload: ByteBuffer) -> PubAck? {
         let bytes = payload.readableBytesView
-        let streamKey = Array(#"{"stream":""#.utf8)
-        let seqKey = Array(#"","seq":"#.utf8)
         guard bytes.count > streamKey.count + seqKey.count + 2, bytes.starts(with: streamKey) else { return nil }
         var i = bytes.startIndex + streamKey.count
         let nameStart = i

@@ -82,7 +82,7 @@ struct AccountInfoCommand: KvshCommand {
         var members: [JSONValue.Member] = [
             .init("client_id", info.clientID.map { .uint($0) } ?? .null),
             .init("client_ip", .nullable(info.clientIP)),
-            .init("rtt_ns", .int(rtt.components.seconds * 1_000_000_000 + rtt.components.attoseconds / 1_000_000_000)),
+            .init("rtt_ns", .int(rtt.nanoseconds)),
             .init("headers", .bool(info.headers)),
             .init("max_payload", .int(Int64(info.maxPayload))),
             .init("connected_url", .string(url)),
