@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(name: "lineeditor-demo", dependencies: ["LineEditor"], path: "Tests/LineEditorDemo"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NATSWireTests", dependencies: [
-            "NATSWire", .product(name: "NIOCore", package: "swift-nio"),
+            "NATSWire", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "KeyValueTests", dependencies: ["KeyValue"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "KeyValue", "TestSupport"]),

@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+import TestSupport
 @testable import NATSWire
 
 /// Random and mutated streams: each must either parse to ops or throw a WireError

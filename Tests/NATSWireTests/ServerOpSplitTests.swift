@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+import TestSupport
 @testable import NATSWire
 
 /// The parser must produce the same ops however the stream is cut into reads.

@@ -1,36 +1,9 @@
+import TestSupport
 import NIOCore
 @testable import NATSWire
 
 // Shared helpers for the NATSWire tests: a deterministic RNG, the chunked parsing
 // protocol, and a catalogue of wire samples with the ops they must parse to.
-
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and fully deterministic.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..<bound` (bound > 0).
-    mutating func below(_ bound: Int) -> Int {
-        Int(next() % UInt64(bound))
-    }
-
-    mutating func byte() -> UInt8 {
-        UInt8(truncatingIfNeeded: next())
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        (0..<count).map { _ in byte() }
-    }
-}
 
 /// What feeding a byte stream to the parser produced.
 struct ParseOutcome: Equatable, CustomStringConvertible {

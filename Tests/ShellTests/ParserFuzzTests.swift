@@ -27,7 +27,7 @@ struct ParserFuzzTests {
 
     @Test("random token soup")
     func randomSoup() {
-        var rng = SeededGenerator(seed: 0x6B76_7368)
+        var rng = SplitMix64(seed: 0x6B76_7368)
         for _ in 0..<2000 {
             var source = ""
             for _ in 0..<Int.random(in: 0...40, using: &rng) {
@@ -39,7 +39,7 @@ struct ParserFuzzTests {
 
     @Test("mutated valid scripts")
     func mutations() {
-        var rng = SeededGenerator(seed: 42)
+        var rng = SplitMix64(seed: 42)
         for _ in 0..<2000 {
             check(Self.mutate(Self.seeds.randomElement(using: &rng)!, using: &rng))
         }
@@ -47,7 +47,7 @@ struct ParserFuzzTests {
 
     @Test("random Unicode scalars")
     func randomScalars() {
-        var rng = SeededGenerator(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let alphabet = Array(" \n\t;{}&|!#'\"\\$=.abc019_-()".unicodeScalars)
         for _ in 0..<1000 {
             var source = ""
@@ -72,7 +72,7 @@ struct ParserFuzzTests {
 
     @Test("parsed mutants run without crashing, and cancellation stops them")
     func runMutants() async {
-        var rng = SeededGenerator(seed: 99)
+        var rng = SplitMix64(seed: 99)
         var ran = 0
         while ran < 150 {
             let source = Self.mutate(Self.seeds.randomElement(using: &rng)!, using: &rng)
@@ -112,7 +112,7 @@ struct ParserFuzzTests {
         #expect(Parser.isIncomplete(source) == error.isIncomplete)
     }
 
-    static func mutate(_ seed: String, using rng: inout SeededGenerator) -> String {
+    static func mutate(_ seed: String, using rng: inout SplitMix64) -> String {
         var scalars = Array(seed.unicodeScalars)
         for _ in 0..<Int.random(in: 1...4, using: &rng) {
             let i = scalars.isEmpty ? 0 : Int.random(in: 0..<scalars.count, using: &rng)
