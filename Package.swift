@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Without its Foundation trait: kvsh links FoundationEssentials only.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2", traits: []),
     ],
     targets: [
         .target(name: "NATSWire", dependencies: [
@@ -34,8 +36,11 @@ let package = Package(
             "KeyValue", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KeyValueNATS", dependencies: ["KeyValue", "JetStream"]),
+        .target(name: "Hooks", dependencies: [
+            "KeyValue", "Shell", .product(name: "Subprocess", package: "swift-subprocess"),
+        ]),
         .target(name: "KvshCLI", dependencies: [
-            "KeyValue", "KeyValueNATS", "JetStream", "NATSClient", "NATSWire", "Shell", "LineEditor",
+            "KeyValue", "KeyValueNATS", "JetStream", "NATSClient", "NATSWire", "Shell", "Hooks", "LineEditor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -66,6 +71,9 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "KvshCLITests", dependencies: ["KvshCLI", "TestSupport"]),
+        .testTarget(name: "HooksTests", dependencies: [
+            "Hooks", "Shell", "KeyValue", "KeyValueNATS", "JetStream", "NATSClient", "TestSupport",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -54,6 +54,8 @@ func runInteractiveShell(options: GlobalOptions, skipStartupFile: Bool) async ->
         case .closed: break
         }
     }
+    // Hooks print above the prompt too, never into the line being typed.
+    host.hooks.setOutput(AbovePromptOutput(editor: editor))
     if !skipStartupFile, let rc = ShellPaths.rcFile, access(rc, R_OK) == 0 {
         _ = await session.runFile(atPath: rc, arguments: [])
     }
@@ -154,4 +156,19 @@ private final class CompletionResult: Sendable {
     private let value = Mutex<[String]>([])
     func set(_ candidates: [String]) { value.withLock { $0 = candidates } }
     func get() -> [String] { value.withLock { $0 } }
+}
+
+/// Hook output at the prompt: each line above the line being edited, control characters
+/// escaped (a run's output is not trusted to leave the terminal alone).
+private struct AbovePromptOutput: ShellOutput {
+    let editor: LineEditor
+
+    func write(_ text: String) { emit(text) }
+    func writeError(_ text: String) { emit(text) }
+
+    private func emit(_ text: String) {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last == "" { lines.removeLast() }
+        for line in lines { editor.printAbove(ValueText.escapingControls(String(line))) }
+    }
 }

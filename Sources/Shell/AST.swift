@@ -8,6 +8,9 @@ struct Script: Sendable, Equatable {
 /// A command: its words, unexpanded. The first word names the command.
 struct Command: Sendable, Equatable {
     var words: [Word]
+    /// A `{ … }` written after the words of a command that takes code to run later
+    /// (`on put my-kv { … }`); the command receives it, unrun, as a `CommandBlock`.
+    var block: Block? = nil
     var position: SourcePosition { words[0].position }
 }
 

@@ -41,13 +41,17 @@ public struct CommandContext: Sendable {
     /// each element of a spread `$list`). They are data: a host that parses options must
     /// treat them as operands even when they start with `-` (a stored value `--help`).
     public var dataArguments: Set<Int>
+    /// The `{ … }` written after the words, for the commands that take one (`on`); nil otherwise.
+    public var block: CommandBlock?
 
     /// A context; the interpreter makes one per command, tests may make their own.
-    public init(output: any ShellOutput, isCaptured: Bool, position: SourcePosition, dataArguments: Set<Int> = []) {
+    public init(output: any ShellOutput, isCaptured: Bool, position: SourcePosition, dataArguments: Set<Int> = [],
+                block: CommandBlock? = nil) {
         self.output = output
         self.isCaptured = isCaptured
         self.position = position
         self.dataArguments = dataArguments
+        self.block = block
     }
 }
 

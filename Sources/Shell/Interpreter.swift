@@ -133,8 +133,11 @@ extension ShellSession {
                     captured: captured, position: position)
                 value = try await run(builtin, invocation)
             } else {
+                let block = command.block.map {
+                    CommandBlock(statements: $0.statements, environment: environment, host: host, position: $0.position)
+                }
                 value = try await runExternal(arguments.map(\.textForm), data: data, captured: captured,
-                                              position: position)
+                                              position: position, block: block)
             }
             return (0, value)
         } catch let interruption as Interruption {
@@ -151,8 +154,8 @@ extension ShellSession {
         }
     }
 
-    private func runExternal(_ words: [String], data: Set<Int>, captured: Bool, position: SourcePosition)
-        async throws -> Value
+    private func runExternal(_ words: [String], data: Set<Int>, captured: Bool, position: SourcePosition,
+                             block: CommandBlock?) async throws -> Value
     {
         var words = words
         var data = data
@@ -166,7 +169,8 @@ extension ShellSession {
             words.remove(at: 3)
             data = Set(data.map { $0 == 0 ? 1 : $0 + 2 })
         }
-        let context = CommandContext(output: output, isCaptured: captured, position: position, dataArguments: data)
+        let context = CommandContext(output: output, isCaptured: captured, position: position, dataArguments: data,
+                                     block: block)
         return try await host.run(words, context: context).value
     }
 

@@ -13,6 +13,9 @@ public struct Parser {
 
     private static let keywords: Set<String> = ["if", "elif", "else", "while", "for", "let"]
 
+    /// Commands that may end in a `{ … }` block they keep for later (a hook's body).
+    static let blockCommands: Set<String> = ["on"]
+
     private init(_ source: String, file: String) {
         lexer = Lexer(source, file: file)
         current = Token(kind: .end, position: lexer.position)
@@ -153,6 +156,8 @@ public struct Parser {
                 words.append(word)
             case .bang:
                 words.append(Word(parts: [.literal("!")], position: current.position, sourceText: "!"))
+            case .leftBrace where Self.blockCommands.contains(words.first?.bareText ?? ""):
+                return Command(words: words, block: try block())
             default:
                 return Command(words: words)
             }

@@ -39,6 +39,23 @@ public actor ShellSession {
         self.environment = Environment(processEnvironment: environment)
     }
 
+    /// A session that starts from a copy of another's state (a `CommandBlock` run).
+    init(host: any CommandHost, output: any ShellOutput, state: Environment) {
+        self.host = host
+        self.output = output
+        self.environment = state
+    }
+
+    /// Runs a kept block as a script runs: an untested failure stops it and is reported with
+    /// its position.
+    func runBlock(_ statements: [Statement]) async -> Int32 {
+        do {
+            return try await execute(statements, tested: false)
+        } catch {
+            return report(error, interactive: false)
+        }
+    }
+
     /// The bucket chosen with `use`, for the prompt to show.
     public var currentBucket: String? { environment.currentBucket }
 

@@ -21,14 +21,16 @@ extension ShellSession {
     }
 }
 
-/// Durations as people type them: `500ms`, `2s`, `1.5s`, `1m30s`, or bare seconds (`2`).
-enum DurationText {
+/// Durations as people type them: `500ms`, `2s`, `1.5s`, `1m30s`, or bare seconds (`2`);
+/// units `ns us µs ms s m h`. Public so that commands built on the language (hook options)
+/// read durations exactly as `sleep` does.
+public enum DurationText {
     private static let units: [(suffix: String, nanoseconds: Double)] = [
         ("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9),
     ]
 
     /// Nanoseconds, or nil when `text` is not a non-negative duration.
-    static func nanoseconds(_ text: String) -> Int64? {
+    public static func nanoseconds(_ text: String) -> Int64? {
         if let seconds = number(Substring(text)) { return clamp(seconds * 1e9) }
         var rest = Substring(text)
         var total = 0.0

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Hooks
 import Shell
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +20,8 @@ func makeShell(options: GlobalOptions, output: any ShellOutput = TerminalOutput(
 enum ShellInvocation: Equatable {
     /// `kvsh [OPTIONS] FILE [ARG…]`, also a `#!/usr/bin/env kvsh` script.
     case script(path: String, arguments: [String], options: [String])
+    /// `kvsh [OPTIONS] serve FILE [ARG…]`: the script, then its hooks until SIGINT/SIGTERM.
+    case serve(path: String, arguments: [String], options: [String])
     /// `kvsh [OPTIONS] -c TEXT [ARG…]`
     case command(text: String, arguments: [String], options: [String])
     /// `kvsh [OPTIONS]` with stdin not a terminal: the script is stdin.
@@ -54,6 +57,13 @@ extension KvshCommandLine {
             }
             return .command(text: text, arguments: Array(rest), options: options)
         }
+        if first == "serve" {
+            rest.removeFirst()
+            guard let path = rest.popFirst() else {
+                throw ArgumentError("serve needs a script: kvsh serve hooks.kvsh [ARG…]")
+            }
+            return .serve(path: path, arguments: Array(rest), options: options)
+        }
         guard !first.hasPrefix("-"), !topCommands.contains(first), first != "nats" else { return nil }
         guard isFile(first) || first.contains("/") || first.hasSuffix(".kvsh") else { return nil }
         return .script(path: first, arguments: Array(rest.dropFirst()), options: options)
@@ -64,7 +74,8 @@ extension KvshCommandLine {
     static func runShell(_ invocation: ShellInvocation, standardInput: String = "") async -> Int32 {
         var optionWords: [String]
         switch invocation {
-        case .script(_, _, let o), .command(_, _, let o), .standardInput(let o), .interactive(let o): optionWords = o
+        case .script(_, _, let o), .serve(_, _, let o), .command(_, _, let o), .standardInput(let o),
+             .interactive(let o): optionWords = o
         }
         let skipStartupFile = optionWords.contains(GlobalOptions.noStartupFile)
         optionWords.removeAll { $0 == GlobalOptions.noStartupFile }
@@ -92,16 +103,39 @@ extension KvshCommandLine {
         switch invocation {
         case .script(let path, let arguments, _):
             run = Task { await session.runFile(atPath: path, arguments: arguments) }
+        case .serve(let path, let arguments, _):
+            run = Task {
+                let status = await session.runFile(atPath: path, arguments: arguments)
+                guard status == 0 else { return status }
+                return await serve(shell.host.hooks, script: path)
+            }
         case .command(let text, let arguments, _):
             run = Task { await session.run(source: text, file: ShellInvocation.commandFileName, arguments: arguments) }
         case .standardInput, .interactive:
             run = Task { await session.run(source: standardInput, file: ShellInvocation.standardInputFileName) }
         }
-        signals.onSignal { run.cancel() }
+        // A signal while `wait` (or `serve`) serves hooks stops them cleanly; otherwise it
+        // interrupts the script.
+        let hooks = shell.host.hooks
+        signals.onSignal { if !hooks.requestStop() { run.cancel() } }
         let status = await run.value
         signals.stop()
         await shell.host.close()
         return status
+    }
+}
+
+/// `kvsh serve`: after the script, serve its hooks until a signal stops them (status 0).
+private func serve(_ hooks: HookRegistry, script: String) async -> Int32 {
+    guard !hooks.isEmpty else {
+        Terminal.err("kvsh: serve: \(script) registered no hooks (on …), so there is nothing to serve\n")
+        return 1
+    }
+    do {
+        try await hooks.serve()
+        return 0
+    } catch {
+        return ShellSession.interruptedStatus
     }
 }
 

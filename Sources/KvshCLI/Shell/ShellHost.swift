@@ -4,9 +4,11 @@ import FoundationEssentials
 import Foundation
 #endif
 import ArgumentParser
+import Hooks
 import KeyValue
 import NATSClient
 import Shell
+import Synchronization
 
 /// The store commands of a kvsh shell (a script, `kvsh -c`, or the prompt): every word list the
 /// language does not handle itself (`kv …`, `account info`) is parsed with the same
@@ -26,12 +28,17 @@ actor ShellHost: CommandHost, SessionSource {
     private var opened: Session?
     private var opening: Task<Session, any Error>?
     var completionCache = CompletionCache()
+    /// The shell's watch hooks (`on`, `hooks`, `off`, `wait`), on the same session.
+    nonisolated let hooks: HookRegistry
 
     /// Checks what can be checked without a server (the timeout, the server URLs), so that a
-    /// typo fails before a script runs; connects later.
-    init(options: GlobalOptions) throws {
+    /// typo fails before a script runs; connects later. Hooks print to `hookOutput`.
+    init(options: GlobalOptions, hookOutput: any ShellOutput = TerminalOutput()) throws {
         _ = try Session.clientOptions(options)
         self.options = options
+        let source = WeakSessionSource()
+        hooks = HookRegistry(store: { try await source.store() }, output: hookOutput)
+        source.host = self
     }
 
     // MARK: Session
@@ -79,6 +86,7 @@ actor ShellHost: CommandHost, SessionSource {
     /// Closes the session. A connect still under way is not waited for: its connection is
     /// closed when (and if) it completes.
     func close() async {
+        await hooks.shutdown()
         if let opening {
             self.opening = nil
             Task { try? await opening.value.close() }
@@ -91,6 +99,11 @@ actor ShellHost: CommandHost, SessionSource {
     // MARK: CommandHost
 
     nonisolated func run(_ words: [String], context: CommandContext) async throws -> CommandResult {
+        do {
+            if let result = try await HookCommands(registry: hooks).run(words, context: context) { return result }
+        } catch {
+            throw Self.shellError(error)
+        }
         let command: any KvshCommand
         switch try Self.parse(words, data: context.dataArguments) {
         case .help(let text):
@@ -111,6 +124,7 @@ actor ShellHost: CommandHost, SessionSource {
 
     nonisolated func help(for topic: [String]) -> String? {
         if topic.isEmpty { return Self.overview }
+        if let text = HookCommands.help(for: topic) { return text }
         guard let type = Self.commandType(for: topic) else { return nil }
         return KvshRoot.helpMessage(for: type)
     }
@@ -197,7 +211,7 @@ actor ShellHost: CommandHost, SessionSource {
     }
 
     /// Words a shell line may start with, for "did you mean": the store commands and the built-ins.
-    static let shellCommandWords = ["kv", "account"] + ShellSession.builtinNames
+    static let shellCommandWords = ["kv", "account"] + HookCommands.names + ShellSession.builtinNames
 
     /// A command's failure as the shell reports it: the one-shot message (what follows
     /// `nats: error: `), status 64 for usage errors as one-shot commands exit, 1 otherwise.
@@ -256,4 +270,20 @@ actor ShellHost: CommandHost, SessionSource {
         return "Store commands ('help kv put' shows one):\n"
             + rows.map { "  " + $0.0 + String(repeating: " ", count: width - $0.0.count + 2) + $0.1 + "\n" }.joined()
     }()
+}
+
+/// The hook registry's way to the host's session without keeping the host alive.
+private final class WeakSessionSource: Sendable {
+    private let box = Mutex<WeakHost>(WeakHost())
+    private struct WeakHost { weak var host: ShellHost? }
+
+    var host: ShellHost? {
+        get { box.withLock { $0.host } }
+        set { box.withLock { $0.host = newValue } }
+    }
+
+    func store() async throws -> any KeyValueStore {
+        guard let host else { throw CancellationError() }
+        return try await host.session().store
+    }
 }

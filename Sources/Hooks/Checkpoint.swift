@@ -1,0 +1,52 @@
+import KeyValue
+
+/// Where a `--durable` hook keeps its place: a key in the bucket `kvsh_hooks` of the same
+/// store (any backend), named after the durable name. The value is text:
+/// `WATERMARK [DONE…]` — every revision up to WATERMARK is handled, and so are the listed
+/// revisions above it (runs of `--parallel` hooks that finished out of order).
+struct Checkpoint: Sendable, Equatable {
+    var watermark: UInt64
+    var done: [UInt64] = []
+
+    static let bucketName = "kvsh_hooks"
+
+    var text: String { ([watermark] + done).map(String.init).joined(separator: " ") }
+
+    init(watermark: UInt64, done: [UInt64] = []) {
+        self.watermark = watermark
+        self.done = done
+    }
+
+    init?(text: String) {
+        let numbers = text.split(separator: " ").map { UInt64($0) }
+        guard let first = numbers.first, let watermark = first, numbers.allSatisfy({ $0 != nil }) else { return nil }
+        self.watermark = watermark
+        done = numbers.dropFirst().compactMap { $0 }
+    }
+
+    /// Opens (creating when missing) the checkpoint bucket.
+    static func bucket(in store: any KeyValueStore) async throws -> any KeyValueBucket {
+        do {
+            return try await store.bucket(bucketName)
+        } catch KeyValueError.bucketNotFound {
+            var config = BucketConfig(bucket: bucketName)
+            config.description = "kvsh: last handled revision of each --durable hook"
+            _ = try await store.createBucket(config)
+            return try await store.bucket(bucketName)
+        }
+    }
+
+    /// The saved checkpoint of `name`, nil when there is none yet.
+    static func load(_ name: String, from bucket: any KeyValueBucket) async throws -> Checkpoint? {
+        do {
+            let entry = try await bucket.get(name, revision: nil)
+            guard let text = entry.valueString, let checkpoint = Checkpoint(text: text) else {
+                throw KeyValueError.backend("the checkpoint of --durable \(name) in bucket \(bucketName) is damaged: "
+                                            + "delete it (kv del \(bucketName) \(name)) to start afresh")
+            }
+            return checkpoint
+        } catch KeyValueError.keyNotFound {
+            return nil
+        }
+    }
+}

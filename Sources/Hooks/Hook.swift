@@ -1,0 +1,258 @@
+import KeyValue
+import Shell
+import Synchronization
+
+/// One registered hook at work: a dispatcher reads the watch in revision order and hands each
+/// matching event to a lane (one per `--parallel` slot, chosen by key, so a key's events stay in
+/// order); a lane runs its events one at a time. Lanes hold a few events each and the dispatcher
+/// waits when a lane is full, so a slow hook slows its own watch (and, through flow control,
+/// the server) instead of growing memory or holding up anything else.
+final class Hook: Sendable {
+    let id: Int
+    let spec: HookSpec
+    private let output: any ShellOutput
+    private let lanes: [BoundedQueue<Entry>]
+    private let state: Mutex<State>
+    private let checkpoints: CheckpointWriter?
+
+    /// Events a lane may hold beyond the one it runs.
+    static let laneCapacity = 16
+    /// Values larger than this, or not UTF-8 text, or holding NUL, are left out of `KVSH_VALUE`.
+    public static let environmentValueLimit = 4096
+
+    struct State {
+        var fired = 0
+        var failed = 0
+        var queued = 0
+        var running = 0
+        /// Events the store says are still to come after the last one received.
+        var remotePending: UInt64 = 0
+        var progress: Progress
+        var watch: KeyWatch?
+        var stopping = false
+    }
+
+    /// Counters for `hooks`.
+    struct Snapshot: Sendable {
+        var fired: Int
+        var failed: Int
+        var lastHandled: UInt64?
+        var pending: UInt64
+    }
+
+    init(id: Int, spec: HookSpec, output: any ShellOutput, resumeAfter: UInt64?, checkpoints: CheckpointWriter?) {
+        self.id = id
+        self.spec = spec
+        self.output = output
+        self.checkpoints = checkpoints
+        lanes = (0..<spec.parallel).map { _ in BoundedQueue<Entry>(capacity: Self.laneCapacity) }
+        state = Mutex(State(progress: Progress(watermark: resumeAfter)))
+    }
+
+    var snapshot: Snapshot {
+        state.withLock {
+            Snapshot(fired: $0.fired, failed: $0.failed, lastHandled: $0.progress.watermark,
+                     pending: $0.remotePending + UInt64($0.queued + $0.running))
+        }
+    }
+
+    var checkpoint: Checkpoint? { state.withLock { $0.progress.checkpoint } }
+
+    // MARK: Running
+
+    /// Serves the hook until `stop`: the dispatcher on this task, the lanes as child tasks.
+    /// `open(from)` opens the watch again (from a revision, or as at first when nil) after it
+    /// ended by itself; `skip` are revisions a durable checkpoint says are done already.
+    func serve(first: KeyWatch, skip: Set<UInt64>,
+               open: @escaping @Sendable (UInt64?) async throws -> KeyWatch) async {
+        await withTaskGroup(of: Void.self) { group in
+            for lane in lanes {
+                group.addTask { await self.runLane(lane) }
+            }
+            await dispatch(first: first, skip: skip, open: open)
+            for lane in lanes { lane.finish() }
+            await group.waitForAll()
+        }
+        await checkpoints?.flush()
+    }
+
+    private func dispatch(first: KeyWatch, skip: Set<UInt64>,
+                          open: @escaping @Sendable (UInt64?) async throws -> KeyWatch) async {
+        var watch = first
+        var next: UInt64?
+        var pause = Duration.milliseconds(200)
+        while true {
+            var failure: (any Error)?
+            do {
+                for try await event in watch {
+                    guard case .entry(let entry) = event else { continue }
+                    // After a reopen, never hand out a revision twice.
+                    if let next, entry.revision < next { continue }
+                    next = entry.revision + 1
+                    pause = .milliseconds(200)
+                    let matches = spec.trigger.matches(entry.operation) && !skip.contains(entry.revision)
+                    let lane = lanes[Self.lane(for: entry.key, count: lanes.count)]
+                    state.withLock {
+                        $0.remotePending = entry.delta
+                        if matches {
+                            $0.progress.dispatched(entry.revision)
+                            $0.queued += 1
+                        } else {
+                            $0.progress.skipped(entry.revision)
+                        }
+                    }
+                    if matches, !(await lane.send(entry)) { return }
+                }
+            } catch {
+                failure = error
+            }
+            if isStopping { return }
+            // The watch ended by itself (the backend gave up): open it again after the last
+            // revision received, with growing pauses, until it works or the hook stops.
+            while true {
+                let reason = failure.map { "\($0)" } ?? "the watch ended"
+                reportError("watch of \(spec.bucket) stopped (\(reason)); resuming"
+                            + (next.map { " at revision \($0)" } ?? "") + " in \(pause)")
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(30))
+                if isStopping { return }
+                do {
+                    watch = try await open(next)
+                    if !setWatch(watch) { return }
+                    break
+                } catch {
+                    failure = error
+                }
+            }
+        }
+    }
+
+    /// Keeps the watch so that `stop` can end it; false when the hook is stopping already.
+    func setWatch(_ watch: KeyWatch) -> Bool {
+        let accepted = state.withLock { s -> Bool in
+            guard !s.stopping else { return false }
+            s.watch = watch
+            return true
+        }
+        if !accepted { watch.stop() }
+        return accepted
+    }
+
+    private var isStopping: Bool { state.withLock { $0.stopping } }
+
+    private func runLane(_ lane: BoundedQueue<Entry>) async {
+        while let entry = try? await lane.next() {
+            state.withLock {
+                $0.queued -= 1
+                $0.running += 1
+            }
+            let ok = await handle(entry)
+            if Task.isCancelled {
+                // Stopped past the grace: this event was not handled; a durable hook runs it again.
+                state.withLock { $0.running -= 1 }
+                return
+            }
+            state.withLock {
+                $0.running -= 1
+                $0.fired += 1
+                if !ok { $0.failed += 1 }
+                $0.progress.completed(entry.revision)
+            }
+            await checkpoints?.save()
+        }
+    }
+
+    /// Runs the action for one event, retrying failures; true when a run succeeded.
+    private func handle(_ entry: Entry) async -> Bool {
+        var pause = Duration.milliseconds(100)
+        for attempt in 0...spec.retries {
+            let outcome = await runOnce(entry)
+            if outcome.succeeded { return true }
+            if Task.isCancelled { return false }
+            var message = "revision \(entry.revision) (\(entry.operation.rawValue) \(entry.key)) failed: "
+                + outcome.description
+            if outcome == .timedOut, let timeout = spec.timeout { message += " after \(timeout)" }
+            if attempt < spec.retries {
+                reportError(message + "; retry \(attempt + 1) of \(spec.retries) in \(pause)")
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(10))
+                if Task.isCancelled { return false }
+            } else {
+                reportError(message + (spec.retries > 0 ? " (gave up after \(spec.retries + 1) attempts)" : ""))
+            }
+        }
+        return false
+    }
+
+    private func runOnce(_ entry: Entry) async -> RunOutcome {
+        let lines = HookLines(hook: id, output: output)
+        switch spec.action {
+        case .shell(let text):
+            return await ChildProcess.run(text, environment: Self.environment(for: entry, hook: id),
+                                          stdin: entry.value, timeout: spec.timeout, lines: lines)
+        case .block(let block):
+            return await Self.runBlock(block, entry: entry, timeout: spec.timeout, lines: lines)
+        }
+    }
+
+    private static func runBlock(_ block: CommandBlock, entry: Entry, timeout: Duration?,
+                                 lines: HookLines) async -> RunOutcome {
+        let run = Task { await block.run(binding: ["event": .entry(entry)], output: lines) }
+        let timedOut = Mutex(false)
+        let timer = Task {
+            guard let timeout else { return }
+            try await Task.sleep(for: timeout)
+            timedOut.withLock { $0 = true }
+            run.cancel()
+        }
+        let status = await withTaskCancellationHandler { await run.value } onCancel: { run.cancel() }
+        timer.cancel()
+        lines.flush()
+        if timedOut.withLock({ $0 }) { return .timedOut }
+        if Task.isCancelled { return .stopped }
+        return .exited(status)
+    }
+
+    /// The event as environment variables; `KVSH_VALUE` is removed (not inherited) when the
+    /// value cannot be one.
+    static func environment(for entry: Entry, hook: Int) -> [String: String?] {
+        var value: String?
+        if entry.value.count <= environmentValueLimit, !entry.value.contains(0) { value = entry.valueString }
+        return [
+            "KVSH_HOOK": String(hook),
+            "KVSH_OP": entry.operation.rawValue,
+            "KVSH_BUCKET": entry.bucket,
+            "KVSH_KEY": entry.key,
+            "KVSH_REVISION": String(entry.revision),
+            "KVSH_CREATED": Value.entry(entry).field("created")?.textForm ?? "",
+            "KVSH_VALUE": value,
+        ]
+    }
+
+    /// FNV-1a of the key: the same key always goes to the same lane.
+    static func lane(for key: String, count: Int) -> Int {
+        guard count > 1 else { return 0 }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return Int(hash % UInt64(count))
+    }
+
+    // MARK: Stopping
+
+    /// No new runs: ends the watch and drops queued events. Runs under way go on; call
+    /// `abandonRuns` when their grace is over.
+    func beginStop() {
+        let watch = state.withLock { s -> KeyWatch? in
+            s.stopping = true
+            s.queued = 0
+            return s.watch
+        }
+        watch?.stop()
+        for lane in lanes { lane.cancel() }
+    }
+
+    func reportError(_ text: String) { output.writeError("[hook \(id)] \(text)\n") }
+}

@@ -1,0 +1,229 @@
+import KeyValue
+import Shell
+import Synchronization
+
+/// The hooks of one kvsh shell (a script or the prompt): registers them, lists them with their
+/// counters, removes them, and stops them all at the end.
+///
+/// Each hook runs on tasks of its own; nothing here waits for a hook's runs except `remove`,
+/// `serve` and `shutdown`, so the prompt and the script go on while hooks work.
+public final class HookRegistry: Sendable {
+    /// How long runs under way may go on when their hook stops, before their process group
+    /// is terminated (SIGTERM, then SIGKILL).
+    public let stopGrace: Duration
+
+    private let store: @Sendable () async throws -> any KeyValueStore
+    private let state: Mutex<State>
+
+    private struct Entry {
+        let hook: Hook
+        let task: Task<Void, Never>
+    }
+
+    private struct State {
+        var hooks: [Int: Entry] = [:]
+        var nextID = 1
+        var output: any ShellOutput
+        var serving: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter = 0
+        var stopRequested = false
+    }
+
+    /// - Parameters:
+    ///   - store: the store hooks watch; asked for when the first hook registers.
+    ///   - output: where runs print (prefixed `[hook N] `) and failures are reported.
+    ///   - stopGrace: see `stopGrace`.
+    public init(store: @escaping @Sendable () async throws -> any KeyValueStore, output: any ShellOutput,
+                stopGrace: Duration = .seconds(10)) {
+        self.store = store
+        self.stopGrace = stopGrace
+        state = Mutex(State(output: output))
+    }
+
+    /// Where hooks registered from now on print (the prompt prints above the line being edited).
+    public func setOutput(_ output: any ShellOutput) { state.withLock { $0.output = output } }
+
+    /// True when no hook is registered.
+    public var isEmpty: Bool { state.withLock { $0.hooks.isEmpty } }
+
+    /// Starts a hook and returns its id. Every problem (a missing bucket, a durable name in
+    /// use, a damaged checkpoint) throws before anything runs; nothing is registered then.
+    public func register(_ spec: HookSpec) async throws -> Int {
+        let store = try await store()
+        let bucket = try await store.bucket(spec.bucket)
+        if let name = spec.durable,
+           state.withLock({ $0.hooks.values.contains { $0.hook.spec.durable == name } }) {
+            throw CommandError("on: --durable \(name) is already used by another hook of this shell")
+        }
+        var options = WatchOptions(ignoreDeletes: spec.trigger == .put)
+        let filters = spec.pattern.map { [$0] } ?? []
+        var resumeAfter: UInt64?
+        var skip = Set<UInt64>()
+        var checkpoints: (bucket: any KeyValueBucket, saved: Checkpoint?)?
+        if let name = spec.durable {
+            let checkpointBucket = try await Checkpoint.bucket(in: store)
+            var saved = try await Checkpoint.load(name, from: checkpointBucket)
+            if saved == nil && !spec.initial {
+                // The first start: remember where "now" is, so that a stop before the first
+                // event still resumes without missing what was written meanwhile.
+                let start = Checkpoint(watermark: try await Self.lastRevision(bucket, filters: filters))
+                _ = try await checkpointBucket.put(name, Array(start.text.utf8))
+                saved = start
+            }
+            if let saved {
+                resumeAfter = saved.watermark
+                skip = Set(saved.done)
+                options.fromRevision = saved.watermark + 1
+            }
+            checkpoints = (checkpointBucket, saved)
+        } else if !spec.initial {
+            options.updatesOnly = true
+        }
+        let watch = try await bucket.watch(filters: filters, options: options)
+
+        let (id, output) = state.withLock { s -> (Int, any ShellOutput) in
+            defer { s.nextID += 1 }
+            return (s.nextID, s.output)
+        }
+        let holder = HookHolder()
+        let writer = checkpoints.map { checkpoints in
+            CheckpointWriter(bucket: checkpoints.bucket, name: spec.durable ?? "", saved: checkpoints.saved,
+                             current: { holder.hook?.checkpoint },
+                             report: { output.writeError("[hook \(id)] \($0)\n") })
+        }
+        let hook = Hook(id: id, spec: spec, output: output, resumeAfter: resumeAfter, checkpoints: writer)
+        holder.hook = hook
+        _ = hook.setWatch(watch)
+        let firstOptions = options
+        let reopen: @Sendable (UInt64?) async throws -> KeyWatch = { next in
+            var again = firstOptions
+            if let next {
+                again.fromRevision = next
+                again.updatesOnly = false
+            }
+            return try await bucket.watch(filters: filters, options: again)
+        }
+        let task = Task { await hook.serve(first: watch, skip: skip, open: reopen) }
+        state.withLock { $0.hooks[id] = Entry(hook: hook, task: task) }
+        return id
+    }
+
+    /// The highest revision among the keys `filters` select (0 for none), read as a watch of
+    /// the latest values without their data.
+    private static func lastRevision(_ bucket: any KeyValueBucket, filters: [String]) async throws -> UInt64 {
+        let scan = try await bucket.watch(filters: filters, options: WatchOptions(metaOnly: true))
+        defer { scan.stop() }
+        var last: UInt64 = 0
+        for try await event in scan {
+            switch event {
+            case .entry(let entry): last = max(last, entry.revision)
+            case .initialValuesDone: return last
+            }
+        }
+        return last
+    }
+
+    /// One line of `hooks`.
+    public struct Info: Sendable, Equatable {
+        public var id: Int
+        public var trigger: String
+        public var bucket: String
+        public var pattern: String?
+        public var action: String
+        public var durable: String?
+        public var fired: Int
+        public var failed: Int
+        public var lastRevision: UInt64?
+        public var pending: UInt64
+    }
+
+    /// The registered hooks, by id.
+    public func list() -> [Info] {
+        let hooks = state.withLock { $0.hooks.values.map(\.hook) }.sorted { $0.id < $1.id }
+        return hooks.map { hook in
+            let s = hook.snapshot
+            return Info(id: hook.id, trigger: hook.spec.trigger.rawValue, bucket: hook.spec.bucket,
+                        pattern: hook.spec.pattern, action: hook.spec.actionSummary, durable: hook.spec.durable,
+                        fired: s.fired, failed: s.failed, lastRevision: s.lastHandled, pending: s.pending)
+        }
+    }
+
+    /// Stops a hook and forgets it: no new runs; a run under way may finish within `stopGrace`.
+    /// Returns false when there is no hook `id`.
+    @discardableResult
+    public func remove(_ id: Int) async -> Bool {
+        guard let entry = state.withLock({ $0.hooks.removeValue(forKey: id) }) else { return false }
+        await stop([entry])
+        return true
+    }
+
+    /// Stops every hook (as `remove` does each) and wakes `serve`.
+    public func shutdown() async {
+        let entries = state.withLock { s in
+            defer { s.hooks = [:] }
+            return Array(s.hooks.values)
+        }
+        await stop(entries)
+        let waiting = state.withLock { s in
+            defer { s.serving = [:] }
+            s.stopRequested = true
+            return s.serving.values
+        }
+        for waiter in waiting { waiter.resume() }
+    }
+
+    /// Serves the hooks until `requestStop` (SIGINT/SIGTERM in a script), then returns after
+    /// they stopped. Throws `CancellationError` when the calling task is cancelled first (the
+    /// hooks keep running then).
+    public func serve() async throws {
+        let token = state.withLock { s in
+            defer { s.nextWaiter += 1 }
+            return s.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { s -> Bool in
+                    if s.stopRequested || Task.isCancelled { return true }
+                    s.serving[token] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.serving.removeValue(forKey: token) }?.resume()
+        }
+        try Task.checkCancellation()
+    }
+
+    /// Asks a `serve` under way to stop the hooks and return. False when nobody serves (the
+    /// caller should interrupt the script instead).
+    public func requestStop() -> Bool {
+        let serving = state.withLock { !$0.serving.isEmpty }
+        guard serving else { return false }
+        Task { await shutdown() }
+        return true
+    }
+
+    private func stop(_ entries: [Entry]) async {
+        for entry in entries { entry.hook.beginStop() }
+        let grace = stopGrace
+        let deadline = Task {
+            try await Task.sleep(for: grace)
+            for entry in entries {
+                entry.hook.reportError("still running \(grace) after the stop: terminating it")
+                entry.task.cancel()
+            }
+        }
+        for entry in entries { await entry.task.value }
+        deadline.cancel()
+    }
+}
+
+/// Lets a hook's checkpoint writer read the hook created after it.
+private final class HookHolder: Sendable {
+    private let value = Mutex<Hook?>(nil)
+    var hook: Hook? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
+}
