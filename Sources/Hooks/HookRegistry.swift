@@ -80,6 +80,15 @@ public final class HookRegistry: Sendable {
             options.updatesOnly = true
         }
         let watch = try await bucket.watch(filters: filters, options: options)
+        if options.updatesOnly {
+            // Registered means listening: a write made after `on` returns must fire. The
+            // marker comes once the backend's subscription is in place.
+            var events = watch.makeAsyncIterator()
+            guard case .initialValuesDone? = try await events.next() else {
+                watch.stop()
+                throw CommandError("on: the watch of \(spec.bucket) ended before it started")
+            }
+        }
 
         let (id, output) = state.withLock { s -> (Int, any ShellOutput) in
             defer { s.nextID += 1 }

@@ -119,6 +119,10 @@ public struct HookSpec: Sendable {
                 initial = true
             default:
                 if word.hasPrefix("-") && word.count > 1 { throw usageError("unknown option '\(word)'") }
+                // After the command only options may follow: `run echo hi` is a quoting mistake.
+                if command != nil {
+                    throw usageError("too many words: '\(word)' (quote the shell command after 'run' as one word)")
+                }
                 operands.append(word)
             }
             index += 1
