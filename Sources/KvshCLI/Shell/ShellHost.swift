@@ -269,6 +269,7 @@ actor ShellHost: CommandHost, SessionSource {
         let width = rows.map(\.0.count).max() ?? 0
         return "Store commands ('help kv put' shows one):\n"
             + rows.map { "  " + $0.0 + String(repeating: " ", count: width - $0.0.count + 2) + $0.1 + "\n" }.joined()
+            + "Watch hooks ('help on'): on, hooks, off ID, wait\n"
     }()
 }
 
