@@ -18,7 +18,7 @@ final class Hook: Sendable {
     /// Events a lane may hold beyond the one it runs.
     static let laneCapacity = 16
     /// Values larger than this, or not UTF-8 text, or holding NUL, are left out of `KVSH_VALUE`.
-    public static let environmentValueLimit = 4096
+    static let environmentValueLimit = 4096
 
     struct State {
         var fired = 0
