@@ -45,6 +45,7 @@ struct ShellHostParseTests {
     func unknownCommands() {
         #expect(parseError(["kv", "gte", "b", "k"]) == CommandError(#"unknown command "kv gte", did you mean "kv get"?"#))
         #expect(parseError(["ehco", "hi"]) == CommandError(#"unknown command "ehco", did you mean "echo"?"#))
+        #expect(parseError(["hoks"]) == CommandError(#"unknown command "hoks", did you mean "hooks"?"#))
         #expect(parseError(["account", "inf"]) == CommandError(#"unknown command "account inf", did you mean "account info"?"#))
         let far = parseError(["frobnicate"])
         #expect(far?.message.hasPrefix(#"unknown command "frobnicate"; commands: kv, account, echo"#) == true, "\(String(describing: far))")

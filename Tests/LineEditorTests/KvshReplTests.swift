@@ -95,4 +95,49 @@ struct KvshReplTests {
         let mode = try FileManager.default.attributesOfItem(atPath: state + "/kvsh/history")[.posixPermissions] as? Int
         #expect(mode == 0o600)
     }
+
+    @Test("hook output appears above a half-typed line, prefixed with the hook id; hooks and off at the prompt")
+    func hooksAbovePrompt() async throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let kvsh = KvshBinary.path()
+        let env = inheritedEnvironment(["NATS_URL": server.url, "SWIFT_BACKTRACE": "enable=no"])
+        #expect(try runProcess(kvsh, ["kv", "add", "repl-hooks"], env: env, timeout: 20).status == 0)
+        let session = try DemoSession(home: directory.url, environment: [
+            "NATS_URL": server.url, "XDG_STATE_HOME": directory.url.appendingPathComponent("state").path,
+        ], columns: 100, executable: kvsh, arguments: ["--norc"])
+        let prompt = "kvsh \(server.url)>"
+        await session.expectPrompt(prompt)
+        session.send("on put repl-hooks run 'echo \"saw $KVSH_KEY\"; printf \"\\033[2Jbell\\a\\n\"'" + Key.enter)
+        await session.expectOutput("1")
+        await session.expectPrompt(prompt)
+
+        // A write from elsewhere while a line is half typed: the run's lines go above it.
+        session.send("echo ty")
+        await session.expectScreen("the half-typed line") { $0.usedLines.last == "\(prompt) echo ty" }
+        #expect(try runProcess(kvsh, ["kv", "put", "repl-hooks", "k1", "v"], env: env, timeout: 20).status == 0)
+        await session.expectScreen("the hook's output above the prompt") { screen in
+            screen.usedLines.contains("[hook 1] saw k1") && screen.usedLines.last == "\(prompt) echo ty"
+        }
+        // Control characters from the command are shown escaped, not obeyed.
+        #expect(!session.screen.usedLines.contains("[hook 1] bell"))
+        session.send("ped" + Key.enter)
+        await session.expectOutput("typed")
+        await session.expectPrompt(prompt)
+
+        session.send("hooks" + Key.enter)
+        await session.expectScreen("the hook listed") { screen in
+            screen.usedLines.contains { $0.hasPrefix("1   put  repl-hooks  >     1      0       1") }
+        }
+        await session.expectPrompt(prompt)
+        session.send("off 1" + Key.enter)
+        await session.expectPrompt(prompt)
+        session.send("hooks" + Key.enter)
+        await session.expectOutput("no hooks")
+        await session.expectPrompt(prompt)
+        session.send(Key.ctrlD)
+        #expect(await session.expectExit() == 0)
+    }
 }

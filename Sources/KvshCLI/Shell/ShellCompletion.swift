@@ -1,3 +1,4 @@
+import Hooks
 import KeyValue
 import Shell
 import Synchronization
@@ -129,7 +130,8 @@ struct CompletionRequest: Equatable {
 
     private static func slot(words: [String], partial: String, currentBucket: String?) -> Slot {
         guard let first = words.first else {
-            var names = ["kv", "account", "nats"] + ShellSession.builtinNames + ["if", "while", "for", "let"]
+            var names = ["kv", "account", "nats"] + HookCommands.names + ShellSession.builtinNames
+                + ["if", "while", "for", "let"]
             if currentBucket != nil { names += ShellSession.bucketCommandNames }
             return .words(names.sorted())
         }
@@ -141,8 +143,15 @@ struct CompletionRequest: Equatable {
             return words.count == 1 ? .words(["info"]) : (partial.hasPrefix("-") ? .words(["--json", "--help"]) : .none)
         case "use":
             return words.count == 1 ? .bucket : .none
+        case "on":
+            // on OP BUCKET …
+            if words.count == 1 { return .words(HookSpec.Trigger.allCases.map(\.rawValue)) }
+            return words.count == 2 ? .bucket : .none
         case "help":
-            if words.count == 1 { return .words((["kv", "account"] + ShellSession.builtinNames + ShellSession.keywordNames).sorted()) }
+            if words.count == 1 {
+                return .words((["kv", "account"] + HookCommands.names + ShellSession.builtinNames
+                               + ShellSession.keywordNames).sorted())
+            }
             return words.count == 2 && words[1] == "kv" ? .words(kvSubcommands) : .none
         default:
             guard let bucket = currentBucket, ShellSession.bucketCommandNames.contains(first) else { return .none }

@@ -211,7 +211,7 @@ actor ShellHost: CommandHost, SessionSource {
     }
 
     /// Words a shell line may start with, for "did you mean": the store commands and the built-ins.
-    static let shellCommandWords = ["kv", "account"] + HookCommands.names + ShellSession.builtinNames
+    static let shellCommandWords = ["kv", "account"] + ShellSession.builtinNames + HookCommands.names
 
     /// A command's failure as the shell reports it: the one-shot message (what follows
     /// `nats: error: `), status 64 for usage errors as one-shot commands exit, 1 otherwise.
