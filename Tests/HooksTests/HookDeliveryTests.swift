@@ -101,6 +101,40 @@ struct HookDeliveryTests {
         await client.close()
     }
 
+    @Test("--durable: a run cut off by the stop (past its grace) is handled again after a restart")
+    func durableRerunsInterrupted() async throws {
+        let server = try await startServer()
+        defer { server.stopInBackground() }
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let client = try await TestStore.connect(server)
+        let bucket = try await client.makeBucket("work")
+        let file = dir + "/log"
+        let gate = dir + "/open"
+        // Runs of "stuck" wait until the gate file exists; the first start never opens it.
+        let text = "echo \"start $KVSH_KEY\" >> \(sq(file)); "
+            + "while [ \"$KVSH_KEY\" = stuck ] && [ ! -e \(sq(gate)) ]; do sleep 0.05; done; "
+            + "echo \"done $KVSH_KEY\" >> \(sq(file))"
+        let spec = shellHook(.put, "work", run: text) { $0.durable = "w" }
+        let first = client.registry(output: RecordingOutput(), stopGrace: .milliseconds(300))
+        _ = try await first.register(spec)
+        _ = try await bucket.put("quick", [1])
+        _ = try await bucket.put("stuck", [1])
+        try await waitUntil(60, "the stuck run to start") { fileLines(file).contains("start stuck") }
+        await first.shutdown()
+        #expect(fileLines(file) == ["start quick", "done quick", "start stuck"])
+
+        #expect(FileManager.default.createFile(atPath: gate, contents: nil))
+        let second = client.registry(output: RecordingOutput())
+        _ = try await second.register(spec)
+        try await waitUntil(60, "the stuck event again") { fileLines(file).contains("done stuck") }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(fileLines(file) == ["start quick", "done quick", "start stuck", "start stuck", "done stuck"],
+                "the finished event is not repeated; the cut-off one is")
+        await second.shutdown()
+        await client.close()
+    }
+
     @Test("--durable on first start remembers 'now': a stop before any event misses nothing")
     func durableFirstStart() async throws {
         let server = try await startServer()
