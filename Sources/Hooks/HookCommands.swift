@@ -73,7 +73,27 @@ public struct HookCommands: Sendable {
             text = "Serves the hooks until SIGINT or SIGTERM, then stops them cleanly (no new runs, a run under "
                 + "way may finish) and goes on with status 0. Ctrl-C at the prompt returns to the prompt."
         }
-        return "usage: \(usage)\n\n\(text)\n"
+        let synopsis = topic[0] == "on"
+            ? "usage: on put|del|purge|any BUCKET [KEY-PATTERN] [OPTIONS] run 'SHELL COMMAND'\n"
+                + "       on put|del|purge|any BUCKET [KEY-PATTERN] [OPTIONS] { … }\n"
+                + "options: --timeout DUR, --retry N, --initial, --durable NAME, --parallel N\n"
+            : "usage: \(usage)\n"
+        return synopsis + "\n" + wrap(text) + "\n"
+    }
+
+    /// Breaks text into lines of at most `width` columns at spaces.
+    static func wrap(_ text: String, width: Int = 78) -> String {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && line.count + 1 + word.count > width {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines.joined(separator: "\n")
     }
 
     static func record(_ info: HookRegistry.Info) -> Record {

@@ -94,6 +94,45 @@ struct HookSpecTests {
     }
 }
 
+@Suite("hook commands: help and listing")
+struct HookCommandTextTests {
+    @Test("help for each hook command; lines fit 80 columns; nil for other topics")
+    func help() throws {
+        for name in HookCommands.names {
+            let text = try #require(HookCommands.help(for: [name]))
+            #expect(text.hasPrefix("usage: \(name)"))
+            #expect(text.split(separator: "\n").allSatisfy { $0.count <= 80 }, "\(text)")
+        }
+        let on = try #require(HookCommands.help(for: ["on"]))
+        for option in ["--timeout", "--retry", "--initial", "--durable", "--parallel", "KVSH_VALUE", "$event"] {
+            #expect(on.contains(option))
+        }
+        #expect(HookCommands.help(for: ["kv"]) == nil)
+        #expect(HookCommands.help(for: ["on", "put"]) == nil)
+    }
+
+    @Test("the hooks table: one line per hook, long commands cut, durable names shown")
+    func table() {
+        #expect(HookCommands.table([]) == "no hooks\n")
+        let infos = [
+            HookRegistry.Info(id: 1, trigger: "put", bucket: "b", pattern: "o.*", action: "echo hi", durable: nil,
+                              fired: 3, failed: 1, lastRevision: 9, pending: 0),
+            HookRegistry.Info(id: 12, trigger: "any", bucket: "bucket-2", pattern: nil,
+                              action: String(repeating: "x", count: 60) + "\nmore", durable: "d",
+                              fired: 0, failed: 0, lastRevision: nil, pending: 5),
+        ]
+        #expect(HookCommands.table(infos) == """
+            ID  OP   BUCKET    KEYS  FIRED  FAILED  LAST REVISION  PENDING  RUN
+            1   put  b         o.*   3      1       9              0        echo hi
+            12  any  bucket-2  >     0      0       -              5        \(String(repeating: "x", count: 39))… (durable d)
+
+            """)
+        let record = HookCommands.record(infos[0])
+        #expect(record["fired"] == .int(3) && record["last_revision"] == .int(9) && record["keys"] == .string("o.*"))
+        #expect(HookCommands.record(infos[1])["last_revision"] == .null)
+    }
+}
+
 @Suite("Hook internals")
 struct HookInternalsTests {
     @Test("the watermark passes a revision only when it and everything before it are done")
