@@ -112,7 +112,7 @@ final class Hook: Sendable {
             while true {
                 let reason = failure.map { "\($0)" } ?? "the watch ended"
                 reportError("watch of \(spec.bucket) stopped (\(reason)); resuming"
-                            + (next.map { " at revision \($0)" } ?? "") + " in \(pause)")
+                            + (next.map { " at revision \($0)" } ?? "") + " in \(pause.shortText)")
                 try? await Task.sleep(for: pause)
                 pause = min(pause * 2, .seconds(30))
                 if isStopping { return }
@@ -171,9 +171,9 @@ final class Hook: Sendable {
             if Task.isCancelled { return false }
             var message = "revision \(entry.revision) (\(entry.operation.rawValue) \(entry.key)) failed: "
                 + outcome.description
-            if outcome == .timedOut, let timeout = spec.timeout { message += " after \(timeout)" }
+            if outcome == .timedOut, let timeout = spec.timeout { message += " after \(timeout.shortText)" }
             if attempt < spec.retries {
-                reportError(message + "; retry \(attempt + 1) of \(spec.retries) in \(pause)")
+                reportError(message + "; retry \(attempt + 1) of \(spec.retries) in \(pause.shortText)")
                 try? await Task.sleep(for: pause)
                 pause = min(pause * 2, .seconds(10))
                 if Task.isCancelled { return false }

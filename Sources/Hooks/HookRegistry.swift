@@ -219,7 +219,7 @@ public final class HookRegistry: Sendable {
         let deadline = Task {
             try await Task.sleep(for: grace)
             for entry in entries {
-                entry.hook.reportError("still running \(grace) after the stop: terminating it")
+                entry.hook.reportError("still running \(grace.shortText) after the stop: terminating it")
                 entry.task.cancel()
             }
         }

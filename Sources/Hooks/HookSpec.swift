@@ -183,3 +183,14 @@ extension SourcePosition {
     /// `file:line:col`, or `line:col` for a line typed at the prompt.
     var lineAndColumnOrFile: String { file.isEmpty ? "\(line):\(column)" : description }
 }
+
+extension Duration {
+    /// `500ms`, `2s`, `1.5s`, `90s`: how hook messages show pauses and timeouts.
+    var shortText: String {
+        let (seconds, attoseconds) = components
+        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        if milliseconds < 1000 { return "\(milliseconds)ms" }
+        if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }
+        return "\(milliseconds / 1000).\(milliseconds % 1000 / 100)s"
+    }
+}

@@ -200,6 +200,14 @@ struct HookInternalsTests {
         #expect(env([], op: .delete)["KVSH_OP"] == .some("DEL"))
     }
 
+    @Test("durations in messages")
+    func durations() {
+        #expect(Duration.milliseconds(300).shortText == "300ms")
+        #expect(Duration.seconds(2).shortText == "2s")
+        #expect(Duration.milliseconds(1500).shortText == "1.5s")
+        #expect(Duration.seconds(90).shortText == "90s")
+    }
+
     @Test("a key always goes to the same lane; keys spread over lanes")
     func lanes() {
         #expect(Hook.lane(for: "a", count: 1) == 0)
