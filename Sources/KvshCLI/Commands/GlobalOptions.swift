@@ -13,9 +13,11 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Client private key (PEM)") var tlskey: String?
 
     @Option(help: "Time to wait for the server and for each request, e.g. 5s, 500ms")
-    var timeout: String = "5s"
+    var timeout: String = defaultTimeout
 
     @Flag(help: "Print machine-readable JSON") var json = false
+
+    static let defaultTimeout = "5s"
 
     /// Options that take a value, for moving global options given before the command.
     static let valued: Set<String> = ["-s", "--server", "--user", "--password", "--token", "--tlsca",

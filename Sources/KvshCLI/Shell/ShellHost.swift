@@ -144,6 +144,7 @@ actor ShellHost: CommandHost, SessionSource {
         } catch {
             throw CommandError(KvshCommandLine.describe(error))
         }
+        if let quick = QuickParse.command(args) { return .command(quick) }
         let parsed: any ParsableCommand
         do {
             parsed = try KvshRoot.parseAsRoot(args)
