@@ -214,7 +214,7 @@ extension NATSConnection {
             return out
         }
         guard let (subs, requests, pongs) = taken else { return }
-        for (_, sub) in subs { sub.subscription.continuation.finish(throwing: NATSError.connectionClosed) }
+        for (_, sub) in subs { sub.subscription.queue.finish(throwing: NATSError.connectionClosed) }
         for (_, r) in requests { r.continuation.resume(throwing: NATSError.connectionClosed) }
         for p in pongs { p.timer?.cancel(); p.continuation.resume(throwing: NATSError.connectionClosed) }
         emit(.closed)

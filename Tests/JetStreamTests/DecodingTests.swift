@@ -63,3 +63,16 @@ import Testing
         #expect(AckMetadata("$JS.ACK.a.b.c") == nil)
     }
 }
+
+@Suite("Pipelined publish reply subjects")
+struct ReplyIndexTests {
+    @Test(arguments: [("_INBOX.abc.0", 0), ("_INBOX.abc.41", 41), ("x.99999", 99_999)] as [(String, Int)])
+    func parsesTheLastToken(_ subject: String, _ index: Int) {
+        #expect(JetStreamContext.replyIndex(subject) == index)
+    }
+
+    @Test(arguments: ["_INBOX.abc.", "_INBOX.abc.4x", "41", "_INBOX.abc.-1", "a.1234567890123456789", ""])
+    func rejectsAnythingElse(_ subject: String) {
+        #expect(JetStreamContext.replyIndex(subject) == nil)
+    }
+}
