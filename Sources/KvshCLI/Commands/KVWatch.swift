@@ -21,7 +21,7 @@ struct KVWatch: KvshCommand {
     @Flag(inversion: .prefixedNo, help: "Show deletes and purges") var deletes = true
     @Option(help: "Start at this revision") var revision: String?
 
-    func run() async throws { try await runOneShot() }
+    func run() async throws { try await runOneShot(streamsOutput: true) }
 
     /// Prints until interrupted — SIGINT/SIGTERM for a one-shot command, cancellation of the
     /// running task (Ctrl-C at the prompt) in the shell — and then returns null normally.
