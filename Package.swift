@@ -30,6 +30,9 @@ let package = Package(
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),
         .target(name: "LineEditor", dependencies: ["CEditLine"]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "KeyValueEmbedded", dependencies: ["KeyValue", "CSQLite"]),
         .target(name: "Shell", dependencies: [
             "KeyValue", .product(name: "Logging", package: "swift-log"),
         ]),
@@ -64,6 +67,9 @@ let package = Package(
         .testTarget(name: "KeyValueNATSTests", dependencies: [
             "KeyValueNATS", "KeyValue", "JetStream", "NATSClient", "NATSWire", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .testTarget(name: "KeyValueConformanceTests", dependencies: [
+            "KeyValue", "KeyValueEmbedded", "KeyValueNATS", "JetStream", "NATSClient", "TestSupport",
         ]),
         .testTarget(name: "KvshCLITests", dependencies: ["KvshCLI", "TestSupport"]),
     ],

@@ -1,15 +1,13 @@
 import Foundation
-import JetStream
 import KeyValue
-import KeyValueNATS
 import Testing
 import TestSupport
 
-@Suite("NATS KV: watch", .natsServer)
+@Suite("KV conformance: watch", .natsServer)
 struct WatchTests {
-    @Test("latest value per key, one marker, then live changes (put, delete, purge)")
-    func initialThenLive() async throws {
-        try await withClient { client in
+    @Test("latest value per key, one marker, then live changes (put, delete, purge)", arguments: Backend.allCases)
+    func initialThenLive(_ backend: Backend) async throws {
+        try await withStore(backend) { client in
             let bucket = try await client.makeBucket("watch")
             _ = try await bucket.put("Key1", b("Value1"))
             _ = try await bucket.put("Key2", b("x"))
@@ -35,9 +33,9 @@ struct WatchTests {
         }
     }
 
-    @Test("an empty bucket gets the marker at once, then live values")
-    func emptyBucket() async throws {
-        try await withClient { client in
+    @Test("an empty bucket gets the marker at once, then live values", arguments: Backend.allCases)
+    func emptyBucket(_ backend: Backend) async throws {
+        try await withStore(backend) { client in
             let bucket = try await client.makeBucket("wempty")
             let watch = WatchRecorder(try await bucket.watch(filters: [], options: WatchOptions()))
             let first = try await watch.waitForMarker()
@@ -52,9 +50,9 @@ struct WatchTests {
         }
     }
 
-    @Test("a filter that matches nothing yet gets the marker at once")
-    func emptyFilter() async throws {
-        try await withClient { client in
+    @Test("a filter that matches nothing yet gets the marker at once", arguments: Backend.allCases)
+    func emptyFilter(_ backend: Backend) async throws {
+        try await withStore(backend) { client in
             let bucket = try await client.makeBucket("wemptyf")
             _ = try await bucket.put("other", b("x"))
             let watch = WatchRecorder(try await bucket.watch(filters: ["mine.>"], options: WatchOptions()))
@@ -67,9 +65,9 @@ struct WatchTests {
         }
     }
 
-    @Test("updatesOnly: the marker comes first and exactly once, then only new writes")
-    func updatesOnly() async throws {
-        try await withClient { client in
+    @Test("updatesOnly: the marker comes first and exactly once, then only new writes", arguments: Backend.allCases)
+    func updatesOnly(_ backend: Backend) async throws {
+        try await withStore(backend) { client in
             let bucket = try await client.makeBucket("wupd") { $0.history = 5 }
             _ = try await bucket.put("old", b("1"))
             _ = try await bucket.put("old", b("2"))
@@ -85,9 +83,9 @@ struct WatchTests {
         }
     }
 
-    @Test("updatesOnly on an empty bucket: one marker")
-    func updatesOnlyEmpty() async throws {
-        try await withClient { client in
+    @Test("updatesOnly on an empty bucket: one marker", arguments: Backend.allCases)
+    func updatesOnlyEmpty(_ backend: Backend) async throws {
+        try await withStore(backend) { client in
             let bucket = try await client.makeBucket("wupde")
             let watch = WatchRecorder(try await bucket.watch(filters: [], options: WatchOptions(updatesOnly: true)))
             #expect(try await watch.waitForMarker() == [.initialValuesDone])
@@ -98,9 +96,9 @@ struct WatchTests {
         }
     }
 
-    @Test("includeHistory: every retained revision with deltas, then the marker")
-    func includeHistory() async throws {
-        try await withClient { client in
+    @Test("includeHistory: every retained revision with deltas, then the marker", arguments: Backend.allCases)
+    func includeHistory(_ backend: Backend) async throws {
+        try await withStore(backend) { client in
             let bucket = try await client.makeBucket("whist") { $0.history = 3 }
             for i in 1...4 { _ = try await bucket.put("a", b("a\(i)")) }
             _ = try await bucket.put("b", b("b1"))
@@ -116,9 +114,9 @@ struct WatchTests {
         }
     }
 
-    @Test("ignoreDeletes hides DEL and PURGE, initially and live; the marker still comes")
-    func ignoreDeletes() async throws {
-        try await withClient { client in
+    @Test("ignoreDeletes hides DEL and PURGE, initially and live; the marker still comes", arguments: Backend.allCases)
+    func ignoreDeletes(_ backend: Backend) async throws {
+        try await withStore(backend) { client in
             let bucket = try await client.makeBucket("wigndel")
             _ = try await bucket.put("a", b("1"))
             _ = try await bucket.put("b", b("2"))
@@ -136,9 +134,9 @@ struct WatchTests {
         }
     }
 
-    @Test("ignoreDeletes on a bucket holding only markers: just the marker")
-    func ignoreDeletesOnlyMarkers() async throws {
-        try await withClient { client in
+    @Test("ignoreDeletes on a bucket holding only markers: just the marker", arguments: Backend.allCases)
+    func ignoreDeletesOnlyMarkers(_ backend: Backend) async throws {
+        try await withStore(backend) { client in
             let bucket = try await client.makeBucket("wigndel2")
             _ = try await bucket.delete("x", revision: nil)
             _ = try await bucket.purge("y", revision: nil)
@@ -148,7 +146,7 @@ struct WatchTests {
         }
     }
 
-    @Test("filters: `*` matches one token, `>` the rest, several filters combine", arguments: [
+    @Test("filters: `*` matches one token, `>` the rest, several filters combine", arguments: Backend.allCases, [
         ([String](), ["PUT a.x=1", "PUT a.y.z=2", "PUT b.x=3", "PUT c=4"], ["a.x", "a.y.z", "b.x", "c", "zzz"]),
         ([">"], ["PUT a.x=1", "PUT a.y.z=2", "PUT b.x=3", "PUT c=4"], ["a.x", "a.y.z", "b.x", "c", "zzz"]),
         (["a.*"], ["PUT a.x=1"], ["a.x"]),
@@ -162,8 +160,9 @@ struct WatchTests {
         (["c", "c", "a.x"], ["PUT a.x=1", "PUT c=4"], ["a.x", "c"]),
         (["a.*", "*.x"], ["PUT a.x=1", "PUT b.x=3"], ["a.x", "b.x"]),
     ])
-    func filters(_ filters: [String], _ expectedInitial: [String], _ liveKeys: [String]) async throws {
-        try await withClient { client in
+    func filters(_ backend: Backend, _ c: ([String], [String], [String])) async throws {
+        let (filters, expectedInitial, liveKeys) = c
+        try await withStore(backend) { client in
             let bucket = try await client.makeBucket("wfilter")
             _ = try await bucket.put("a.x", b("1"))
             _ = try await bucket.put("a.y.z", b("2"))
@@ -187,9 +186,9 @@ struct WatchTests {
         }
     }
 
-    @Test("fromRevision starts at that revision (inclusive), all keys, then live")
-    func fromRevision() async throws {
-        try await withClient { client in
+    @Test("fromRevision starts at that revision (inclusive), all keys, then live", arguments: Backend.allCases)
+    func fromRevision(_ backend: Backend) async throws {
+        try await withStore(backend) { client in
             let bucket = try await client.makeBucket("wfrom") { $0.history = 10 }
             for i in 1...5 { _ = try await bucket.put(i % 2 == 0 ? "even" : "odd", b("\(i)")) }
             let watch = WatchRecorder(try await bucket.watch(filters: [], options: WatchOptions(fromRevision: 3)))
@@ -212,9 +211,9 @@ struct WatchTests {
         }
     }
 
-    @Test("metaOnly delivers keys and revisions with empty values")
-    func metaOnly() async throws {
-        try await withClient { client in
+    @Test("metaOnly delivers keys and revisions with empty values", arguments: Backend.allCases)
+    func metaOnly(_ backend: Backend) async throws {
+        try await withStore(backend) { client in
             let bucket = try await client.makeBucket("wmeta")
             _ = try await bucket.put("k", b("a fairly long value"))
             let watch = WatchRecorder(try await bucket.watch(filters: [], options: WatchOptions(metaOnly: true)))
@@ -224,9 +223,9 @@ struct WatchTests {
         }
     }
 
-    @Test("binary and empty values arrive intact through a watch")
-    func binaryThroughWatch() async throws {
-        try await withClient { client in
+    @Test("binary and empty values arrive intact through a watch", arguments: Backend.allCases)
+    func binaryThroughWatch(_ backend: Backend) async throws {
+        try await withStore(backend) { client in
             let bucket = try await client.makeBucket("wbin")
             let allBytes = (0...255).map(UInt8.init)
             _ = try await bucket.put("bin", allBytes)
@@ -239,9 +238,9 @@ struct WatchTests {
         }
     }
 
-    @Test("many initial values: marker after the last one, exactly once")
-    func manyInitialValues() async throws {
-        try await withClient { client in
+    @Test("many initial values: marker after the last one, exactly once", arguments: Backend.allCases)
+    func manyInitialValues(_ backend: Backend) async throws {
+        try await withStore(backend) { client in
             let bucket = try await client.makeBucket("wmany")
             let items = (0..<2000).map { (key: "k.\($0)", value: b(String(repeating: "v", count: 100))) }
             _ = try await bucket.putAll(items)
@@ -255,37 +254,14 @@ struct WatchTests {
         }
     }
 
-    @Test("stopping a watch releases its server-side consumer")
-    func stopReleasesConsumer() async throws {
-        try await withClient { client in
-            let bucket = try await client.makeBucket("wstop")
-            _ = try await bucket.put("k", b("v"))
-            let watch = WatchRecorder(try await bucket.watch(filters: [], options: WatchOptions()))
-            try await watch.waitForMarker()
-            #expect(try await client.js.streamInfo("KV_\(bucket.name)").state.consumerCount == 1)
-            await watch.stop()
-            let released = try await eventually(timeout: .seconds(3)) {
-                try await client.js.streamInfo("KV_\(bucket.name)").state.consumerCount == 0
-            }
-            #expect(released, "the consumer of a stopped watch should be deleted")
-            // keys and history clean up after themselves too
-            _ = try await bucket.keys(filters: [])
-            _ = try await bucket.history("k")
-            let clean = try await eventually(timeout: .seconds(3)) {
-                try await client.js.streamInfo("KV_\(bucket.name)").state.consumerCount == 0
-            }
-            #expect(clean)
-        }
-    }
-
-    @Test("a watch sees writes made by another connection")
-    func otherConnection() async throws {
-        try await withClient { client in
+    @Test("a watch sees writes made through another handle (connection or process)", arguments: Backend.allCases)
+    func otherConnection(_ backend: Backend) async throws {
+        try await withStore(backend) { client in
             let bucket = try await client.makeBucket("wother")
             let watch = WatchRecorder(try await bucket.watch(filters: [], options: WatchOptions()))
             try await watch.waitForMarker()
-            try await withClient { writer in
-                let same = try await writer.store.bucket(bucket.name)
+            try await client.withSecondHandle { other in
+                let same = try await other.bucket(bucket.name)
                 _ = try await same.put("from-other", b("hi"))
             }
             #expect(summary(try await watch.waitForEntries(1)) == ["PUT from-other=hi"])
