@@ -38,7 +38,7 @@ let package = Package(
         ]),
         .target(name: "KeyValueNATS", dependencies: ["KeyValue", "JetStream"]),
         .target(name: "KvshCLI", dependencies: [
-            "KeyValue", "KeyValueNATS", "JetStream", "NATSClient", "NATSWire", "Shell", "LineEditor",
+            "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "NATSWire", "Shell", "LineEditor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
