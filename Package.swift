@@ -50,6 +50,8 @@ let package = Package(
 
         // Drives LineEditor through a pseudo-terminal in LineEditorTests (not shipped).
         .executableTarget(name: "lineeditor-demo", dependencies: ["LineEditor"], path: "Tests/LineEditorDemo"),
+        // Writes to an embedded store until killed, for the kill -9 test (not shipped).
+        .executableTarget(name: "embedded-storm", dependencies: ["KeyValueEmbedded"], path: "Tests/EmbeddedStorm"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NATSWireTests", dependencies: [
             "NATSWire", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
@@ -71,6 +73,7 @@ let package = Package(
         .testTarget(name: "KeyValueConformanceTests", dependencies: [
             "KeyValue", "KeyValueEmbedded", "KeyValueNATS", "JetStream", "NATSClient", "TestSupport",
         ]),
+        .testTarget(name: "KeyValueEmbeddedTests", dependencies: ["KeyValue", "KeyValueEmbedded", "TestSupport"]),
         .testTarget(name: "KvshCLITests", dependencies: ["KvshCLI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -101,6 +101,15 @@ public final class EmbeddedKeyValueStore: KeyValueStore {
                     bytes: statuses.reduce(0) { $0 + $1.bytes }, fileBytes: fileBytes, sqliteVersion: sqliteVersion)
     }
 
+    /// SQLite's `PRAGMA integrity_check` of the file: "ok" when it is sound.
+    public func checkIntegrity() async throws -> String {
+        try await read { c in
+            var lines: [String] = []
+            try c.query("PRAGMA integrity_check") { lines.append($0.text(0)) }
+            return lines.joined(separator: "\n")
+        }
+    }
+
     // MARK: Internals
 
     /// A read on the store's queue; SQLite failures become readable errors.
