@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(name: "kvsh", dependencies: ["KvshCLI"]),
         // Benchmark driver for scripts/bench (not shipped).
         .executableTarget(name: "kvsh-bench", dependencies: [
-            "KeyValue", "KeyValueNATS", "JetStream", "NATSClient",
+            "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient",
         ], path: "Benchmarks/kvsh-bench"),
 
         // Drives LineEditor through a pseudo-terminal in LineEditorTests (not shipped).

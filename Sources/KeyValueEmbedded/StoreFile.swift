@@ -60,7 +60,9 @@ private func operation(_ code: Int64) -> Operation {
 }
 
 /// The store's operations as SQL, run on the connection's queue. Writes happen inside
-/// `BEGIN IMMEDIATE`, so each check-then-write is atomic across processes.
+/// `BEGIN IMMEDIATE`, so each check-then-write is atomic across processes. Lookups by key
+/// name the key index: without statistics SQLite prefers the (bucket, seq) primary key and
+/// would scan the whole bucket.
 extension SQLiteConnection {
     private static let bucketColumns = """
         id, name, description, history, ttl_ns, max_value_size, max_bytes, storage, replicas, compression,
@@ -151,7 +153,7 @@ extension SQLiteConnection {
         var latestSeq: UInt64 = 0
         var latestOp = Operation.put
         var count: Int64 = 0
-        try query("SELECT MAX(seq), op, COUNT(*) FROM entries WHERE bucket = ? AND key = ?",
+        try query("SELECT MAX(seq), op, COUNT(*) FROM entries INDEXED BY entries_by_key WHERE bucket = ? AND key = ?",
                   [.int(row.id), .text(key)]) { r in
             count = r.int(2)
             if count > 0 {
@@ -186,8 +188,8 @@ extension SQLiteConnection {
         let drop = op == .purge ? count : Swift.max(0, count + 1 - Int64(row.config.history))
         if drop > 0 {
             try query("""
-                DELETE FROM entries WHERE bucket = ?1 AND key = ?2 AND seq IN
-                    (SELECT seq FROM entries WHERE bucket = ?1 AND key = ?2 ORDER BY seq LIMIT ?3)
+                DELETE FROM entries WHERE bucket = ?1 AND seq IN
+                    (SELECT seq FROM entries INDEXED BY entries_by_key WHERE bucket = ?1 AND key = ?2 ORDER BY seq LIMIT ?3)
                 RETURNING size
                 """, [.int(row.id), .text(key), .int(drop)]) { r in
                 row.msgs -= 1
@@ -209,7 +211,7 @@ extension SQLiteConnection {
     func latest(_ row: BucketRow, key: String, now: Int64) throws -> StoredEntry? {
         var found: StoredEntry?
         try query("""
-            SELECT seq, key, op, value, created_ns FROM entries
+            SELECT seq, key, op, value, created_ns FROM entries INDEXED BY entries_by_key
             WHERE bucket = ? AND key = ? AND created_ns > ? ORDER BY seq DESC LIMIT 1
             """, [.int(row.id), .text(key), .int(row.cutoff(now: now))]) { found = storedEntry($0) }
         return found
@@ -226,7 +228,7 @@ extension SQLiteConnection {
     func history(_ row: BucketRow, key: String, now: Int64) throws -> [StoredEntry] {
         var entries: [StoredEntry] = []
         try query("""
-            SELECT seq, key, op, value, created_ns FROM entries
+            SELECT seq, key, op, value, created_ns FROM entries INDEXED BY entries_by_key
             WHERE bucket = ? AND key = ? AND created_ns > ? ORDER BY seq
             """, [.int(row.id), .text(key), .int(row.cutoff(now: now))]) { entries.append(storedEntry($0)) }
         return entries

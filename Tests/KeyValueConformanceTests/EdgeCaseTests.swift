@@ -70,9 +70,10 @@ struct EdgeCaseTests {
                 $0.ttlNanos = 1_000_000_000
                 $0.history = 5
             }
+            // Written first, so it has expired by the time "old" has.
+            _ = try await bucket.delete("gone", revision: nil)
             _ = try await bucket.put("old", b("1"))
             _ = try await bucket.put("old", b("2"))
-            _ = try await bucket.delete("gone", revision: nil)
             try await Task.sleep(for: .milliseconds(600))
             let fresh = try await bucket.put("fresh", b("3"))
             let expired = try await eventually(timeout: .seconds(6)) {
@@ -81,7 +82,7 @@ struct EdgeCaseTests {
             #expect(expired)
             #expect(try await bucket.get("fresh", revision: nil).revision == fresh)
             await #expect(throws: KeyValueError.keyNotFound("old")) { _ = try await bucket.history("old") }
-            await #expect(throws: KeyValueError.keyNotFound("old")) { _ = try await bucket.get("old", revision: 2) }
+            await #expect(throws: KeyValueError.keyNotFound("old")) { _ = try await bucket.get("old", revision: 3) }
             #expect(try await bucket.keys(filters: []) == ["fresh"])
             let watch = WatchRecorder(try await bucket.watch(filters: [], options: WatchOptions(includeHistory: true)))
             let initial = try await watch.waitForMarker()
