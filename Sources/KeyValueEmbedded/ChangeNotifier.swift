@@ -13,18 +13,39 @@ import Darwin
 /// watcher sleeps in the kernel until a write happens anywhere. Elsewhere it falls back to a
 /// timer (every 50 ms). Watchers then read the entries past the last revision they saw.
 final class ChangeNotifier: Sendable {
+    private let path: String
     private let fd: Int32
     private let signal = ChangeSignal()
     private let counter = Atomic<UInt64>(0)
-    // Set once in init; DispatchSource.cancel is thread-safe.
-    nonisolated(unsafe) private let source: any DispatchSourceProtocol
+    /// The inotify (or timer) source, made by the first watch: one-shot commands need none.
+    private let source = Mutex<(any DispatchSourceProtocol)?>(nil)
+    private let stopped = Atomic<Bool>(false)
 
     init(storePath: String) throws {
-        let path = storePath + "-notify"
+        path = storePath + "-notify"
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw SQLiteError(code: -1, message: "cannot open \(path): \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// Called after a commit: wakes watchers in this process at once and in others through
+    /// the file.
+    func didCommit() {
+        var n = counter.wrappingAdd(1, ordering: .relaxed).newValue
+        _ = withUnsafeBytes(of: &n) { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        signal.bump()
+    }
+
+    /// Starts listening for other processes' commits (once); call before reading `generation`.
+    func listen() {
+        source.withLock { source in
+            guard source == nil, !stopped.load(ordering: .relaxed) else { return }
+            source = makeSource()
+        }
+    }
+
+    private func makeSource() -> any DispatchSourceProtocol {
         let queue = DispatchQueue(label: "kvsh.embedded.notify")
         let signal = self.signal
         #if os(Linux)
@@ -39,8 +60,7 @@ final class ChangeNotifier: Sendable {
             }
             readSource.setCancelHandler { close(watchFD) }
             readSource.resume()
-            source = readSource
-            return
+            return readSource
         }
         if watchFD >= 0 { close(watchFD) }
         #endif
@@ -48,15 +68,7 @@ final class ChangeNotifier: Sendable {
         timer.schedule(deadline: .now() + .milliseconds(50), repeating: .milliseconds(50))
         timer.setEventHandler { signal.bump() }
         timer.resume()
-        source = timer
-    }
-
-    /// Called after a commit: wakes watchers in this process at once and in others through
-    /// the file.
-    func didCommit() {
-        var n = counter.wrappingAdd(1, ordering: .relaxed).newValue
-        _ = withUnsafeBytes(of: &n) { pwrite(fd, $0.baseAddress, $0.count, 0) }
-        signal.bump()
+        return timer
     }
 
     /// A number that grows with every wake-up; read it before looking for changes.
@@ -66,7 +78,11 @@ final class ChangeNotifier: Sendable {
     func wait(beyond seen: UInt64) async { await signal.wait(beyond: seen) }
 
     func stop() {
-        source.cancel()
+        stopped.store(true, ordering: .relaxed)
+        source.withLock { source in
+            source?.cancel()
+            source = nil
+        }
         close(fd)
     }
 }

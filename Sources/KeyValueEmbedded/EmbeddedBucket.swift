@@ -117,6 +117,7 @@ final class EmbeddedBucket: KeyValueBucket {
         }
         let queue = BoundedQueue<WatchEvent>(capacity: 256)
         let store = self.store
+        store.notifier.listen()
         let task = Task {
             do {
                 var events = self.events(initial, filters: filters, options: options)
