@@ -123,7 +123,8 @@ final class EmbeddedBucket: KeyValueBucket {
                 var events = self.events(initial, filters: filters, options: options)
                 events.append(.initialValuesDone)
                 guard await queue.send(contentsOf: events) else { return }
-                var last = snapshot
+                // A start past the end waits for that revision, as a consumer does.
+                var last = max(snapshot, (options.fromRevision ?? 1) - 1)
                 while !Task.isCancelled {
                     let seen = store.notifier.generation
                     let from = last + 1
