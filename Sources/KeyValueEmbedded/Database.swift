@@ -46,7 +46,10 @@ final class Database: @unchecked Sendable {
 /// The tables of a store file (user_version 1).
 ///
 /// `buckets` holds each bucket's settings and running totals (last revision, entries, bytes);
-/// `entries` every retained revision, keyed by bucket and revision, with an index by key.
+/// `entries` every retained revision, keyed by bucket and revision, with an index by key;
+/// `replaced` the revisions that history limits and purges removed in the last minute, which
+/// only live watches read, so a watcher that wakes after a quick overwrite still sees every
+/// revision (a server pushes each one as it is stored).
 enum Schema {
     static let version: Int64 = 1
 
@@ -95,6 +98,17 @@ enum Schema {
                     PRIMARY KEY(bucket, seq)
                 ) WITHOUT ROWID;
                 CREATE INDEX entries_by_key ON entries(bucket, key, seq);
+                CREATE TABLE replaced(
+                    bucket INTEGER NOT NULL,
+                    seq INTEGER NOT NULL,
+                    key TEXT NOT NULL,
+                    op INTEGER NOT NULL,
+                    value BLOB NOT NULL,
+                    created_ns INTEGER NOT NULL,
+                    replaced_ns INTEGER NOT NULL,
+                    PRIMARY KEY(bucket, seq)
+                ) WITHOUT ROWID;
+                CREATE INDEX replaced_by_time ON replaced(replaced_ns);
                 PRAGMA user_version=\(version);
                 """)
         }

@@ -127,13 +127,12 @@ final class EmbeddedBucket: KeyValueBucket {
                 var last = max(snapshot, (options.fromRevision ?? 1) - 1)
                 while !Task.isCancelled {
                     let seen = store.notifier.generation
-                    let from = last + 1
+                    let after = last
                     let page = try await store.read { c -> [StoredEntry] in
                         guard let row = try c.bucket(named: name), row.id == bucketID else {
                             throw KeyValueError.bucketNotFound(name)
                         }
-                        return try c.entries(row, from: from, through: UInt64(Int64.max), limit: 256,
-                                             now: wallClockNanos())
+                        return try c.changes(row, after: after, limit: 256, now: wallClockNanos())
                     }
                     guard let newest = page.last else {
                         await store.notifier.wait(beyond: seen)

@@ -113,6 +113,7 @@ extension SQLiteConnection {
 
     func removeBucket(_ row: BucketRow) throws {
         try run("DELETE FROM entries WHERE bucket = ?", [.int(row.id)])
+        try run("DELETE FROM replaced WHERE bucket = ?", [.int(row.id)])
         try run("DELETE FROM buckets WHERE id = ?", [.int(row.id)])
     }
 
@@ -150,6 +151,7 @@ extension SQLiteConnection {
             throw KeyValueError.valueTooLarge(size: value.count, limit: Int(max))
         }
         try reclaimExpired(&row, now: now)
+        try forgetReplaced(now: now)
         var latestSeq: UInt64 = 0
         var latestOp = Operation.put
         var count: Int64 = 0
@@ -187,17 +189,32 @@ extension SQLiteConnection {
         // A purge keeps only its marker; otherwise keep the newest `history` revisions.
         let drop = op == .purge ? count : Swift.max(0, count + 1 - Int64(row.config.history))
         if drop > 0 {
+            var removed: [StoredEntry] = []
             try query("""
                 DELETE FROM entries WHERE bucket = ?1 AND seq IN
                     (SELECT seq FROM entries INDEXED BY entries_by_key WHERE bucket = ?1 AND key = ?2 ORDER BY seq LIMIT ?3)
-                RETURNING size
+                RETURNING seq, key, op, value, created_ns, size
                 """, [.int(row.id), .text(key), .int(drop)]) { r in
+                removed.append(storedEntry(r))
                 row.msgs -= 1
-                row.bytes -= r.int(0)
+                row.bytes -= r.int(5)
+            }
+            for e in removed {
+                try run("INSERT INTO replaced(bucket, seq, key, op, value, created_ns, replaced_ns) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [.int(row.id), .int(Int64(e.seq)), .text(e.key), .int(opCode(e.op)), .blob(e.value),
+                         .int(e.createdNanos), .int(now)])
             }
         }
         try saveTotals(row)
         return seq
+    }
+
+    /// How long removed revisions stay readable for live watches.
+    static let replacedRetentionNanos: Int64 = 60_000_000_000
+
+    /// Forgets replaced revisions older than the retention, in every bucket.
+    func forgetReplaced(now: Int64) throws {
+        try run("DELETE FROM replaced WHERE replaced_ns < ?", [.int(now - Self.replacedRetentionNanos)])
     }
 
     // MARK: Reads
@@ -265,6 +282,21 @@ extension SQLiteConnection {
             SELECT seq, key, op, value, created_ns FROM entries
             WHERE bucket = ? AND seq >= ? AND seq <= ? AND created_ns > ? ORDER BY seq LIMIT ?
             """, [.int(row.id), .int(from), .int(through), .int(row.cutoff(now: now)), .int(Int64(limit))]) {
+            entries.append(storedEntry($0))
+        }
+        return entries
+    }
+
+    /// What a live watch reads: unexpired revisions after `after`, retained or recently
+    /// replaced, in revision order, at most `limit`.
+    func changes(_ row: BucketRow, after: UInt64, limit: Int, now: Int64) throws -> [StoredEntry] {
+        var entries: [StoredEntry] = []
+        try query("""
+            SELECT seq, key, op, value, created_ns FROM entries WHERE bucket = ?1 AND seq > ?2 AND created_ns > ?3
+            UNION ALL
+            SELECT seq, key, op, value, created_ns FROM replaced WHERE bucket = ?1 AND seq > ?2 AND created_ns > ?3
+            ORDER BY 1 LIMIT ?4
+            """, [.int(row.id), .int(Int64(clamping: after)), .int(row.cutoff(now: now)), .int(Int64(limit))]) {
             entries.append(storedEntry($0))
         }
         return entries

@@ -146,6 +146,39 @@ struct EdgeCaseTests {
         }
     }
 
+    @Test("a live watch sees each acknowledged write, even when history 1 replaces it at once",
+          arguments: Backend.allCases)
+    func watchSeesReplacedRevisions(_ backend: Backend) async throws {
+        try await withStore(backend) { client in
+            let bucket = try await client.makeBucket("replaced")
+            let watch = WatchRecorder(try await bucket.watch(filters: [], options: WatchOptions()))
+            try await watch.waitForMarker()
+            // One batch: on the embedded store all 50 commit together, before the watcher wakes.
+            _ = try await bucket.putAll((1...50).map { (key: "k", value: b("\($0)")) })
+            _ = try await bucket.delete("k", revision: nil)
+            _ = try await bucket.put("k", b("after delete"))
+            _ = try await bucket.purge("k", revision: nil)
+            try await watch.wait("revision 53") { $0.contains { if case .entry(let e) = $0 { e.revision == 53 } else { false } } }
+            let entries = watch.entries
+            let revisions = entries.map(\.revision)
+            #expect(revisions == revisions.sorted() && Set(revisions).count == revisions.count)
+            // Writes acknowledged one at a time all arrive, on both backends.
+            #expect(revisions.suffix(4) == [50, 51, 52, 53])
+            #expect(entries.map(\.operation).suffix(3) == [.delete, .put, .purge])
+            switch client.backend {
+            case .embedded:
+                // The embedded store keeps replaced revisions a minute for watchers: all arrive.
+                #expect(revisions == Array(1...53))
+            case .nats:
+                // The server skips what history 1 removed before the consumer pushed it.
+                #expect(revisions.allSatisfy { (1...53).contains($0) })
+            }
+            #expect(try await bucket.history("k").map(\.revision) == [53])
+            #expect(try await client.messageCount(bucket.name) == 1)
+            await watch.stop()
+        }
+    }
+
     @Test("a stopped watch ends its sequence; a new watch on the same bucket starts afresh", arguments: Backend.allCases)
     func stopAndRewatch(_ backend: Backend) async throws {
         try await withStore(backend) { client in
