@@ -14,7 +14,8 @@ import Darwin
 /// timer (every 50 ms). Watchers then read the entries past the last revision they saw.
 final class ChangeNotifier: Sendable {
     private let path: String
-    private let fd: Int32
+    /// The notify file; -1 once stopped, so a late commit never writes to a reused descriptor.
+    private let fd: Mutex<Int32>
     private let signal = ChangeSignal()
     private let counter = Atomic<UInt64>(0)
     /// The inotify (or timer) source, made by the first watch: one-shot commands need none.
@@ -23,17 +24,21 @@ final class ChangeNotifier: Sendable {
 
     init(storePath: String) throws {
         path = storePath + "-notify"
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
+        let opened = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard opened >= 0 else {
             throw SQLiteError(code: -1, message: "cannot open \(path): \(String(cString: strerror(errno)))")
         }
+        fd = Mutex(opened)
     }
 
     /// Called after a commit: wakes watchers in this process at once and in others through
     /// the file.
     func didCommit() {
         var n = counter.wrappingAdd(1, ordering: .relaxed).newValue
-        _ = withUnsafeBytes(of: &n) { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        fd.withLock { fd in
+            guard fd >= 0 else { return }
+            _ = withUnsafeBytes(of: &n) { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        }
         signal.bump()
     }
 
@@ -83,7 +88,10 @@ final class ChangeNotifier: Sendable {
             source?.cancel()
             source = nil
         }
-        close(fd)
+        fd.withLock { fd in
+            if fd >= 0 { close(fd) }
+            fd = -1
+        }
     }
 }
 
