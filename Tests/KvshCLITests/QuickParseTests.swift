@@ -35,6 +35,7 @@ struct QuickParseTests {
         ["kv", "put", "b", "k", "v"],
         ["kv", "put", "b", "k"],
         ["kv", "put", "b", "k", "", "--server", "nats://h:1", "--token", "t"],
+        ["kv", "get", "b", "k", "--store", "/tmp/s.db"],
         ["kv", "create", "b", "k", "v", "--tlsca", "ca", "--tlscert", "c", "--tlskey", "k"],
         ["kv", "update", "b", "k", "v", "4"],
         ["kv", "update", "b", "k", "4"],
@@ -81,7 +82,7 @@ struct QuickParseTests {
         let commands = ["get", "put", "create", "update", "del", "delete", "rm", "purge", "keys"]
         let words = ["b", "k", "v", "3", "", "-", "--", "-x", "--raw", "--json", "-f", "--force",
                      "--revision", "--timeout", "1s", "-s", "--server", "nats://127.0.0.1:9",
-                     "--user", "--password", "--token", "--revision=2", "-h", "a.b", "--tlsca"]
+                     "--user", "--password", "--token", "--revision=2", "-h", "a.b", "--tlsca", "--store"]
         var random = SplitMix64(seed: 0x51C7)
         var accepted = 0
         for _ in 0..<5_000 {

@@ -120,6 +120,7 @@ enum QuickParse {
         var global: GlobalOptions {
             var g = GlobalOptions()
             g.server = options["-s"] ?? options["--server"]
+            g.store = options["--store"]
             g.user = options["--user"]
             g.password = options["--password"]
             g.token = options["--token"]

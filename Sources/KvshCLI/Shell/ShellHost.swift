@@ -30,7 +30,7 @@ actor ShellHost: CommandHost, SessionSource {
     /// Checks what can be checked without a server (the timeout, the server URLs), so that a
     /// typo fails before a script runs; connects later.
     init(options: GlobalOptions) throws {
-        _ = try Session.clientOptions(options)
+        _ = try Session.target(options)
         self.options = options
     }
 
@@ -53,7 +53,7 @@ actor ShellHost: CommandHost, SessionSource {
         case .success(let session):
             if opened == nil {
                 opened = session
-                if let connectionObserver { session.connection.addEventObserver(connectionObserver) }
+                if let connectionObserver { session.connection?.addEventObserver(connectionObserver) }
             }
             if opening == task { opening = nil }
             return opened ?? session
@@ -70,7 +70,7 @@ actor ShellHost: CommandHost, SessionSource {
     /// prints them above the line being edited).
     func observeConnection(_ observer: @escaping @Sendable (ConnectionEvent) -> Void) {
         connectionObserver = observer
-        opened?.connection.addEventObserver(observer)
+        opened?.connection?.addEventObserver(observer)
     }
 
     /// True once a store command has connected (and `close` has not run).
