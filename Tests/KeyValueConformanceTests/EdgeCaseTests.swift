@@ -67,16 +67,17 @@ struct EdgeCaseTests {
     func ttlEverywhere(_ backend: Backend) async throws {
         try await withStore(backend) { client in
             let bucket = try await client.makeBucket("ttlall") {
-                $0.ttlNanos = 1_000_000_000
+                $0.ttlNanos = 3_000_000_000
                 $0.history = 5
             }
             // Written first, so it has expired by the time "old" has.
             _ = try await bucket.delete("gone", revision: nil)
             _ = try await bucket.put("old", b("1"))
             _ = try await bucket.put("old", b("2"))
-            try await Task.sleep(for: .milliseconds(600))
+            // "fresh" outlives "old" by 2 s: time for the checks below on a loaded machine.
+            try await Task.sleep(for: .seconds(2))
             let fresh = try await bucket.put("fresh", b("3"))
-            let expired = try await eventually(timeout: .seconds(6)) {
+            let expired = try await eventually(timeout: .seconds(15)) {
                 (try? await bucket.get("old", revision: nil)) == nil
             }
             #expect(expired)
