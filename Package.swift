@@ -32,6 +32,9 @@ let package = Package(
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),
         .target(name: "LineEditor", dependencies: ["CEditLine"]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "KeyValueEmbedded", dependencies: ["KeyValue", "CSQLite"]),
         .target(name: "Shell", dependencies: [
             "KeyValue", .product(name: "Logging", package: "swift-log"),
         ]),
@@ -40,18 +43,20 @@ let package = Package(
             "KeyValue", "Shell", .product(name: "Subprocess", package: "swift-subprocess"),
         ]),
         .target(name: "KvshCLI", dependencies: [
-            "KeyValue", "KeyValueNATS", "JetStream", "NATSClient", "NATSWire", "Shell", "Hooks", "LineEditor",
+            "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "NATSWire", "Shell", "Hooks", "LineEditor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(name: "kvsh", dependencies: ["KvshCLI"]),
         // Benchmark driver for scripts/bench (not shipped).
         .executableTarget(name: "kvsh-bench", dependencies: [
-            "KeyValue", "KeyValueNATS", "JetStream", "NATSClient",
+            "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient",
         ], path: "Benchmarks/kvsh-bench"),
 
         // Drives LineEditor through a pseudo-terminal in LineEditorTests (not shipped).
         .executableTarget(name: "lineeditor-demo", dependencies: ["LineEditor"], path: "Tests/LineEditorDemo"),
+        // Writes to an embedded store until killed, for the kill -9 test (not shipped).
+        .executableTarget(name: "embedded-storm", dependencies: ["KeyValueEmbedded"], path: "Tests/EmbeddedStorm"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NATSWireTests", dependencies: [
             "NATSWire", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
@@ -70,6 +75,10 @@ let package = Package(
             "KeyValueNATS", "KeyValue", "JetStream", "NATSClient", "NATSWire", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        .testTarget(name: "KeyValueConformanceTests", dependencies: [
+            "KeyValue", "KeyValueEmbedded", "KeyValueNATS", "JetStream", "NATSClient", "TestSupport",
+        ]),
+        .testTarget(name: "KeyValueEmbeddedTests", dependencies: ["KeyValue", "KeyValueEmbedded", "TestSupport"]),
         .testTarget(name: "KvshCLITests", dependencies: ["KvshCLI", "TestSupport"]),
         .testTarget(name: "HooksTests", dependencies: [
             "Hooks", "Shell", "KeyValue", "KeyValueNATS", "JetStream", "NATSClient", "TestSupport",

@@ -6,6 +6,9 @@
 //       NATSKeyValueStore.createBucket: file storage, history 1, allow_direct) and
 //       prints "ROW <row> <metric> <value>" lines on stdout.
 //
+//   kvsh-bench embedded …
+//       the embedded store beside the loopback server (EmbeddedRows.swift).
+//
 // The cold one-shot row does not use this driver: scripts/bench times the real
 // `kvsh kv get BUCKET KEY` binary.
 //
@@ -371,6 +374,10 @@ func watchReplayRow(_ s: Settings, store: NATSKeyValueStore, name: String, value
 
 func main() async -> Int32 {
     do {
+        if CommandLine.arguments.dropFirst().first == "embedded" {
+            try await runEmbeddedBench(try EmbeddedSettings(CommandLine.arguments))
+            return 0
+        }
         try await runBench(try Settings(CommandLine.arguments))
         return 0
     } catch {

@@ -29,6 +29,18 @@ struct ErrorEnvelope: Decodable {
     var error: APIError?
 }
 
+/// The part of a STREAM.INFO reply that opening a KV bucket needs (see `streamBrief`).
+public struct StreamBrief: Sendable, Decodable {
+    public struct Config: Sendable, Decodable {
+        public var allowDirect: Bool?
+        public var maxMsgsPerSubject: Int64?
+        enum CodingKeys: String, CodingKey {
+            case allowDirect = "allow_direct", maxMsgsPerSubject = "max_msgs_per_subject"
+        }
+    }
+    public var config: Config
+}
+
 /// A stream's configuration; fields the server adds that kvsh does not use are dropped.
 public struct StreamConfig: Sendable, Equatable, Codable {
     public var name: String

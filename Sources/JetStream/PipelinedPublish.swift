@@ -5,16 +5,7 @@ import NIOCore
 
 extension JetStreamContext {
     /// One message of a bulk publish.
-    public struct Outgoing: Sendable {
-        public var subject: String
-        public var headers: NATSHeaders?
-        public var payload: ByteBuffer
-        public init(subject: String, headers: NATSHeaders? = nil, payload: ByteBuffer) {
-            self.subject = subject
-            self.headers = headers
-            self.payload = payload
-        }
-    }
+    public typealias Outgoing = OutgoingMessage
 
     /// Publishes many messages with at most `window` acknowledgements outstanding, so
     /// the server works on a full pipe while memory stays bounded. Messages leave in
@@ -48,29 +39,44 @@ extension JetStreamContext {
         var sent = 0
         var received = 0
         let window = max(1, window)
-        var replies = sub.makeAsyncIterator()
+        var replies = sub.batches()
         while received < messages.count {
-            while sent < messages.count && sent - received < window {
-                let m = messages[sent]
-                try connection.publish(m.subject, replyTo: "\(inbox).\(sent)", headers: m.headers, payload: m.payload)
-                sent += 1
+            if sent < messages.count && sent - received < window {
+                let end = min(messages.count, received + window)
+                try connection.publish(messages[sent..<end], replyPrefix: inbox)
+                sent = end
             }
-            guard let reply = try await replies.next() else {
+            guard let batch = try await replies.next() else {
                 if timedOut.withLockedValue({ $0 }) {
                     throw NATSError.timeout(what: "a publish acknowledgement on \(messages[received].subject)")
                 }
                 throw NATSError.connectionClosed
             }
             lastProgress.withLockedValue { $0 = .now() }
-            guard let dot = reply.subject.utf8.lastIndex(of: UInt8(ascii: ".")),
-                  let index = Int(Substring(reply.subject.utf8[reply.subject.utf8.index(after: dot)...])),
-                  index >= 0, index < sent, acks[index] == nil else { continue }
-            if reply.headers?.status == 503 {
-                throw JetStreamError.noStreamResponse(subject: messages[index].subject)
+            for reply in batch {
+                guard let index = Self.replyIndex(reply.subject), index < sent, acks[index] == nil else { continue }
+                if reply.headers?.status == 503 {
+                    throw JetStreamError.noStreamResponse(subject: messages[index].subject)
+                }
+                acks[index] = try Self.decodeAck(reply)
+                received += 1
             }
-            acks[index] = try Self.decodeAck(reply)
-            received += 1
         }
         return acks.map { $0! }
+    }
+
+    /// The number after the last dot of a reply subject (`_INBOX.x.41` → 41).
+    static func replyIndex(_ subject: String) -> Int? {
+        var value = 0
+        var scale = 1
+        var digits = 0
+        for byte in subject.utf8.reversed() {
+            if byte == UInt8(ascii: ".") { return digits > 0 ? value : nil }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 18 else { return nil }
+            value += Int(byte - UInt8(ascii: "0")) * scale
+            scale *= 10
+            digits += 1
+        }
+        return nil
     }
 }

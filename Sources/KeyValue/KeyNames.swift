@@ -35,6 +35,7 @@ public enum KeyNames {
     }
 
     private static func keyProblem(_ key: String, allowWildcards: Bool) -> String? {
+        if isPlainKey(key) { return nil }
         if key.isEmpty { return "a key must not be empty" }
         if key.hasPrefix(".") || key.hasSuffix(".") { return "a key must not start or end with '.'" }
         let tokens = key.split(separator: ".", omittingEmptySubsequences: false)
@@ -56,6 +57,22 @@ public enum KeyNames {
             }
         }
         return nil
+    }
+
+    /// The common case in one pass without allocating (bulk loads check every key): key
+    /// bytes in tokens separated by single dots, none at either end.
+    private static func isPlainKey(_ key: String) -> Bool {
+        let dot = UInt8(ascii: ".")
+        var previous = dot  // a leading dot then fails like a doubled one
+        for b in key.utf8 {
+            if b == dot {
+                if previous == dot { return false }
+            } else if !isKeyByte(b) {
+                return false
+            }
+            previous = b
+        }
+        return previous != dot  // rejects the empty key and a trailing dot
     }
 
     private static func isAlnum(_ b: UInt8) -> Bool {

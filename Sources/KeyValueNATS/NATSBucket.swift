@@ -49,16 +49,18 @@ final class NATSBucket: KeyValueBucket {
             return try await write(key, value, headers: headers)
         } catch let error as KeyValueError {
             guard case .wrongLastRevision(_, let actual) = error else { throw error }
-            // A delete or purge marker as the latest entry still counts as "absent".
-            if let latest = try await latest(key), latest.operation != .put {
-                headers.set(Header.expectedLastSubjectSequence, String(latest.revision))
-                do {
-                    return try await write(key, value, headers: headers)
-                } catch KeyValueError.wrongLastRevision(_, let now) {
-                    throw KeyValueError.keyExists(key: key, lastRevision: now)
-                }
+            // A delete or purge marker as the latest entry still counts as "absent"; so does
+            // no entry at all, when the one that blocked the first try expired (TTL) since.
+            let latest = try await latest(key)
+            if let latest, latest.operation == .put {
+                throw KeyValueError.keyExists(key: key, lastRevision: actual)
             }
-            throw KeyValueError.keyExists(key: key, lastRevision: actual)
+            headers.set(Header.expectedLastSubjectSequence, String(latest?.revision ?? 0))
+            do {
+                return try await write(key, value, headers: headers)
+            } catch KeyValueError.wrongLastRevision(_, let now) {
+                throw KeyValueError.keyExists(key: key, lastRevision: now)
+            }
         }
     }
 

@@ -33,9 +33,9 @@ public final class NATSKeyValueStore: KeyValueStore {
 
     public func bucket(_ name: String) async throws -> any KeyValueBucket {
         try KeyNames.validateBucket(name)
-        let info: StreamInfo
+        let info: StreamBrief
         do {
-            info = try await js.streamInfo(StreamLayout.streamName(name))
+            info = try await js.streamBrief(StreamLayout.streamName(name))
         } catch let error as JetStreamError where error.errCode == 10059 {
             throw KeyValueError.bucketNotFound(name)
         }

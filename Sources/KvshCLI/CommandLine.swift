@@ -39,9 +39,10 @@ public enum KvshCommandLine {
             Terminal.err("nats: error: \(error)\n")
             return 1
         }
+        var quick = QuickParse.command(args)
         let command: any ParsableCommand
         do {
-            command = try KvshRoot.parseAsRoot(args)
+            command = try quick ?? KvshRoot.parseAsRoot(args)
         } catch {
             let code = KvshRoot.exitCode(for: error)
             let message = KvshRoot.fullMessage(for: error)
@@ -53,7 +54,9 @@ public enum KvshCommandLine {
             return code.rawValue
         }
         do {
-            if var asyncCommand = command as? any AsyncParsableCommand {
+            if quick != nil {
+                try await quick?.run()
+            } else if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 var command = command

@@ -121,9 +121,10 @@ private func readLineOffPool(_ editor: LineEditor, prompt: String) async -> Line
 }
 
 enum Prompt {
-    /// Where commands go: the server list as given, or the default.
+    /// Where commands go: the server list as given, the `--store` file, or `embedded` for
+    /// the default store.
     static func place(_ options: GlobalOptions) -> String {
-        options.server ?? Session.environment("NATS_URL") ?? "nats://127.0.0.1:4222"
+        options.store ?? options.server ?? Session.environment("NATS_URL") ?? "embedded"
     }
 
     static func main(_ place: String, bucket: String?) -> String {

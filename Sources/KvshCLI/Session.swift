@@ -5,6 +5,7 @@ import Darwin
 #endif
 import JetStream
 import KeyValue
+import KeyValueEmbedded
 import KeyValueNATS
 import NATSClient
 import NIOPosix
@@ -12,28 +13,55 @@ import NIOPosix
 /// The event loop of this process's connections.
 let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
-/// A connected store built from the global options.
+/// An open store built from the global options: a NATS server when one is given
+/// (`--server` or `NATS_URL`), else the embedded store file.
 struct Session: Sendable {
-    let connection: NATSConnection
-    let js: JetStreamContext
-    let store: NATSKeyValueStore
+    let store: any KeyValueStore
+    /// The server connection; nil on the embedded store.
+    let connection: NATSConnection?
+    let js: JetStreamContext?
+    /// The embedded store; nil on a server.
+    let embedded: EmbeddedKeyValueStore?
 
-    static func open(_ options: GlobalOptions) async throws -> Session {
-        let (client, timeout) = try clientOptions(options)
-        // One event-loop thread is plenty for one connection, and a CLI process starts
-        // faster spawning one thread than one per core.
-        let connection = try await NATSConnection.connect(client, group: eventLoopGroup)
-        let js = JetStreamContext(connection: connection, timeout: timeout)
-        return Session(connection: connection, js: js, store: NATSKeyValueStore(js: js))
+    /// Where the global options point.
+    enum Target {
+        case server(ClientOptions, timeout: Duration)
+        case embedded(path: String, isDefault: Bool)
     }
 
-    /// The client options and request timeout the global options ask for; throws for a bad
-    /// `--timeout` or server URL without touching the network.
-    static func clientOptions(_ options: GlobalOptions) throws -> (ClientOptions, Duration) {
+    static func open(_ options: GlobalOptions) async throws -> Session {
+        switch try target(options) {
+        case .server(let client, let timeout):
+            // One event-loop thread is plenty for one connection, and a CLI process starts
+            // faster spawning one thread than one per core.
+            let connection = try await NATSConnection.connect(client, group: eventLoopGroup)
+            let js = JetStreamContext(connection: connection, timeout: timeout)
+            return Session(store: NATSKeyValueStore(js: js), connection: connection, js: js, embedded: nil)
+        case .embedded(let path, let isDefault):
+            if isDefault { try makeDataDirectory(for: path) }
+            let store = try await EmbeddedKeyValueStore.open(path: path)
+            return Session(store: store, connection: nil, js: nil, embedded: store)
+        }
+    }
+
+    /// Resolves the global options without touching the network or the disk; throws for a
+    /// bad `--timeout`, server URL or combination of options.
+    static func target(_ options: GlobalOptions) throws -> Target {
         let timeoutNanos = try parseDuration(options.timeout)
         guard timeoutNanos > 0 else { throw ArgumentError("--timeout must be positive") }
+        if let store = options.store {
+            if options.server != nil {
+                throw ArgumentError("--store and --server exclude each other: give one store")
+            }
+            guard !store.isEmpty else { throw ArgumentError("--store needs a file name") }
+            try rejectServerOptions(options)
+            return .embedded(path: store, isDefault: false)
+        }
+        guard let urlText = options.server ?? environment("NATS_URL") else {
+            try rejectServerOptions(options)
+            return .embedded(path: try defaultStorePath(), isDefault: true)
+        }
         let timeout = Duration.nanoseconds(timeoutNanos)
-        let urlText = options.server ?? environment("NATS_URL") ?? "nats://127.0.0.1:4222"
         var client = ClientOptions(servers: try ServerURL.list(urlText))
         client.user = options.user
         client.password = options.password
@@ -43,10 +71,44 @@ struct Session: Sendable {
         }
         client.connectTimeout = timeout
         client.requestTimeout = timeout
-        return (client, timeout)
+        return .server(client, timeout: timeout)
     }
 
-    func close() async { await connection.close() }
+    /// Credentials and TLS files mean a server: on the embedded store they would be ignored.
+    private static func rejectServerOptions(_ options: GlobalOptions) throws {
+        let given = [("--user", options.user), ("--password", options.password), ("--token", options.token),
+                     ("--tlsca", options.tlsca), ("--tlscert", options.tlscert), ("--tlskey", options.tlskey)]
+            .filter { $0.1 != nil }.map(\.0)
+        if let first = given.first {
+            throw ArgumentError("\(first) needs a server: give --server URL or set NATS_URL "
+                                + "(without one kvsh uses the embedded store)")
+        }
+    }
+
+    /// `$XDG_DATA_HOME/kvsh/store.db`, with `~/.local/share` when XDG_DATA_HOME is unset.
+    static func defaultStorePath() throws -> String {
+        if let data = environment("XDG_DATA_HOME"), data.hasPrefix("/") { return data + "/kvsh/store.db" }
+        guard let home = environment("HOME") else {
+            throw ArgumentError("cannot find the embedded store: set HOME or XDG_DATA_HOME, or give --store FILE")
+        }
+        return home + "/.local/share/kvsh/store.db"
+    }
+
+    /// Creates the store's directory (and missing parents); the kvsh directory itself is
+    /// private (0700), as it holds the user's data.
+    private static func makeDataDirectory(for path: String) throws {
+        let dir = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        var prefix = ""
+        for part in dir.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw ArgumentError("cannot create \(prefix): \(String(cString: strerror(errno)))")
+            }
+        }
+        chmod(dir, 0o700)
+    }
+
+    func close() async { await store.close() }
 
     static func environment(_ name: String) -> String? {
         guard let p = getenv(name) else { return nil }

@@ -38,7 +38,7 @@ struct ConnectionState {
 struct SubscriptionRecord {
     var subject: String
     var queue: String?
-    /// The subscriber's end: its stream and the backlog count that `batches()` reads.
+    /// The subscriber's end: its message queue.
     var subscription: Subscription
     var lastActivity: NIODeadline
 }

@@ -76,6 +76,23 @@ public final class NATSConnection: Sendable {
         }
     }
 
+    /// Sends `messages` together (one lock, one flush), message `i` of the array asking for
+    /// its reply on `replyPrefix.i`. Nothing is sent when any message is too large.
+    public func publish(_ messages: ArraySlice<OutgoingMessage>, replyPrefix: String) throws(NATSError) {
+        let max = state.withLockedValue { $0.info.maxPayload }
+        for m in messages {
+            let size = ClientOp.payloadSize(headers: m.headers, payload: m.payload.readableBytes)
+            if size > max { throw .payloadTooLarge(size: size, max: max) }
+        }
+        try enqueue { buf in
+            for index in messages.indices {
+                let m = messages[index]
+                ClientOp.publish(subject: m.subject, replyPrefix: replyPrefix, replyIndex: index,
+                                 headers: m.headers, payload: m.payload, into: &buf)
+            }
+        }
+    }
+
     /// Sends a request and waits for the first reply.
     /// - Throws: `noResponders` at once when nobody listens, `timeout` past `timeout`.
     public func request(_ subject: String, headers: NATSHeaders? = nil, payload: ByteBuffer,
@@ -182,7 +199,7 @@ public final class NATSConnection: Sendable {
     func unsubscribe(sid: UInt64) {
         let removed = state.withLockedValue { $0.subscriptions.removeValue(forKey: sid) }
         guard let removed else { return }
-        removed.subscription.continuation.finish()
+        removed.subscription.queue.finish()
         try? enqueue { ClientOp.unsubscribe(sid: sid, into: &$0) }
     }
 
@@ -206,7 +223,7 @@ public final class NATSConnection: Sendable {
             s.pongWaiters = []
             return out
         }
-        for (_, sub) in subs { sub.subscription.continuation.finish() }
+        for (_, sub) in subs { sub.subscription.queue.finish() }
         for (_, r) in requests { r.continuation.resume(throwing: NATSError.connectionClosed) }
         for p in pongs { p.timer?.cancel(); p.continuation.resume(throwing: NATSError.connectionClosed) }
         try? await channel?.close()
@@ -359,9 +376,7 @@ public final class NATSConnection: Sendable {
                 return s.subscriptions[msg.sid]?.subscription
             }
             guard let sub else { return }
-            // Count before yielding: every message a batch reader takes was counted first.
-            sub.backlog.add(1, ordering: .relaxed)
-            if case .terminated = sub.continuation.yield(msg) { sub.backlog.subtract(1, ordering: .relaxed) }
+            sub.queue.push(msg)
         case .pong:
             let waiter = state.withLockedValue { s -> PongWaiter? in
                 s.pingsOutstanding = 0
@@ -422,5 +437,17 @@ extension NATSConnection {
         case 101: return "network unreachable"
         default: return "error \(code)"
         }
+    }
+}
+
+/// One message of a batch publish.
+public struct OutgoingMessage: Sendable {
+    public var subject: String
+    public var headers: NATSHeaders?
+    public var payload: ByteBuffer
+    public init(subject: String, headers: NATSHeaders? = nil, payload: ByteBuffer) {
+        self.subject = subject
+        self.headers = headers
+        self.payload = payload
     }
 }

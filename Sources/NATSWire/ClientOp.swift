@@ -11,21 +11,62 @@ public enum ClientOp {
     /// `PUB`, or `HPUB` when `headers` is non-empty.
     public static func publish(subject: String, replyTo: String? = nil, headers: NATSHeaders? = nil,
                                payload: ByteBuffer, into buffer: inout ByteBuffer) {
+        publish(subject: subject, reply: replyTo.map { ($0, nil) }, headers: headers, payload: payload,
+                into: &buffer)
+    }
+
+    /// `publish` with the reply subject `replyPrefix.replyIndex`, written without building
+    /// a string per message (pipelined publishing sends thousands).
+    public static func publish(subject: String, replyPrefix: String, replyIndex: Int,
+                               headers: NATSHeaders? = nil, payload: ByteBuffer, into buffer: inout ByteBuffer) {
+        publish(subject: subject, reply: (replyPrefix, replyIndex), headers: headers, payload: payload,
+                into: &buffer)
+    }
+
+    private static func publish(subject: String, reply: (String, Int?)?, headers: NATSHeaders?,
+                                payload: ByteBuffer, into buffer: inout ByteBuffer) {
         let body = payload.readableBytes
-        if let headers, !headers.isEmpty {
-            let hlen = headers.encodedLength
-            buffer.writeStaticString("HPUB ")
-            writeSubjectAndReply(subject, replyTo, into: &buffer)
-            buffer.writeString("\(hlen) \(hlen + body)\r\n")
-            headers.write(into: &buffer)
+        let hlen = headers.map { $0.isEmpty ? 0 : $0.encodedLength } ?? 0
+        buffer.writeStaticString(hlen > 0 ? "HPUB " : "PUB ")
+        buffer.writeString(subject)
+        buffer.writeStaticString(" ")
+        if let (prefix, index) = reply {
+            buffer.writeString(prefix)
+            if let index {
+                buffer.writeStaticString(".")
+                writeDecimal(index, into: &buffer)
+            }
+            buffer.writeStaticString(" ")
+        }
+        if hlen > 0 {
+            writeDecimal(hlen, into: &buffer)
+            buffer.writeStaticString(" ")
+            writeDecimal(hlen + body, into: &buffer)
+            buffer.writeStaticString("\r\n")
+            headers?.write(into: &buffer)
         } else {
-            buffer.writeStaticString("PUB ")
-            writeSubjectAndReply(subject, replyTo, into: &buffer)
-            buffer.writeString("\(body)\r\n")
+            writeDecimal(body, into: &buffer)
+            buffer.writeStaticString("\r\n")
         }
         var payload = payload
         buffer.writeBuffer(&payload)
         buffer.writeStaticString("\r\n")
+    }
+
+    /// A non-negative integer in decimal ASCII, without an intermediate String.
+    static func writeDecimal(_ value: Int, into buffer: inout ByteBuffer) {
+        precondition(value >= 0, "sizes and indices are never negative")
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 20 digits, on the stack
+        var count = 0
+        var rest = UInt64(value)
+        withUnsafeMutableBytes(of: &digits) { raw in
+            repeat {
+                raw[raw.count - 1 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                count += 1
+            } while rest > 0
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[(raw.count - count)...]))
+        }
     }
 
     /// Size in bytes that `publish` counts against the server's `max_payload`.
@@ -53,14 +94,6 @@ public enum ClientOp {
     public static func ping(into buffer: inout ByteBuffer) { buffer.writeStaticString("PING\r\n") }
     public static func pong(into buffer: inout ByteBuffer) { buffer.writeStaticString("PONG\r\n") }
 
-    private static func writeSubjectAndReply(_ subject: String, _ reply: String?, into buffer: inout ByteBuffer) {
-        buffer.writeString(subject)
-        buffer.writeStaticString(" ")
-        if let reply {
-            buffer.writeString(reply)
-            buffer.writeStaticString(" ")
-        }
-    }
 }
 
 /// Fields of the `CONNECT` document. JetStream needs `headers` and `noResponders`.

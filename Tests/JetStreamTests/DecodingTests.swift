@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import NATSWire
 import NIOCore
 import Testing
@@ -61,5 +66,39 @@ import Testing
     @Test func notAnAck() {
         #expect(AckMetadata("_INBOX.abc") == nil)
         #expect(AckMetadata("$JS.ACK.a.b.c") == nil)
+    }
+}
+
+@Suite("Pipelined publish reply subjects")
+struct ReplyIndexTests {
+    @Test(arguments: [("_INBOX.abc.0", 0), ("_INBOX.abc.41", 41), ("x.99999", 99_999)] as [(String, Int)])
+    func parsesTheLastToken(_ subject: String, _ index: Int) {
+        #expect(JetStreamContext.replyIndex(subject) == index)
+    }
+
+    @Test(arguments: ["_INBOX.abc.", "_INBOX.abc.4x", "41", "_INBOX.abc.-1", "a.1234567890123456789", ""])
+    func rejectsAnythingElse(_ subject: String) {
+        #expect(JetStreamContext.replyIndex(subject) == nil)
+    }
+}
+
+@Suite("API replies")
+struct APIReplyTests {
+    @Test(arguments: [#"{"type":"x","error":{"code":404}}"#, #"{"error":1}"#, #"["a","error"]"#])
+    func repliesThatMayCarryAnError(_ json: String) {
+        #expect(JetStreamContext.mentionsError(ByteBuffer(string: json)))
+    }
+
+    @Test(arguments: [#"{"type":"io.nats.jetstream.api.v1.stream_info_response","config":{}}"#,
+                      #"{"errors":0}"#, #"{"description":"no error here"}"#, "", #""error"#])
+    func repliesThatCannot(_ json: String) {
+        #expect(!JetStreamContext.mentionsError(ByteBuffer(string: json)))
+    }
+
+    @Test func briefDecodesTheTwoSettings() throws {
+        let json = #"{"config":{"name":"KV_b","allow_direct":true,"max_msgs_per_subject":5,"subjects":["$KV.b.>"]},"state":{"messages":3}}"#
+        let brief = try JSONDecoder().decode(StreamBrief.self, from: Data(json.utf8))
+        #expect(brief.config.allowDirect == true)
+        #expect(brief.config.maxMsgsPerSubject == 5)
     }
 }

@@ -172,12 +172,6 @@ struct CLIBadInputTests {
             #expect(r.elapsed < 4, "the default 5s timeout, not --timeout 1s, was used: \(r)")
         }
 
-        // Without -s and NATS_URL kvsh tries the default URL and says so.
-        if !canConnect(port: 4222) {
-            let byDefault = try kvsh.run(["--timeout", "1s", "kv", "ls"], useEnvironmentURL: false, timeout: 15)
-            expectCleanFailure(byDefault, contains: "nats://127.0.0.1:4222")
-        }
-
         // A server list: every URL tried is named.
         let list = try kvsh.run(["-s", "nats://127.0.0.1:1,nats://127.0.0.1:2", "--timeout", "1s", "kv", "ls"],
                                 useEnvironmentURL: false, timeout: 15)

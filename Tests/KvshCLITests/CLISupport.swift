@@ -57,9 +57,15 @@ struct Kvsh {
 
     static var path: String { KvshBinary.path() }
 
-    /// Environment for a child: `NATS_URL` is `natsURL` when given, else this runner's URL.
+    /// Where children keep their default embedded store: never the real `~/.local/share`.
+    static let dataHome: String = {
+        (try? makeTempDir(prefix: "kvsh-cli-data-")) ?? NSTemporaryDirectory() + "/kvsh-cli-data"
+    }()
+
+    /// Environment for a child: `NATS_URL` is `natsURL` when given, else this runner's URL;
+    /// `XDG_DATA_HOME` is a private temp directory.
     func environment(natsURL: String? = nil, extra: [String: String] = [:]) -> [String: String] {
-        var overrides = ["TZ": "UTC", "SWIFT_BACKTRACE": "enable=no"]
+        var overrides = ["TZ": "UTC", "SWIFT_BACKTRACE": "enable=no", "XDG_DATA_HOME": Self.dataHome]
         let effective = natsURL ?? url
         if let effective { overrides["NATS_URL"] = effective }
         overrides.merge(extra) { _, new in new }

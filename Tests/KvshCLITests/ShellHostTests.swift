@@ -248,7 +248,7 @@ struct CompletionTests {
 
     @Test("the option table matches every kv command's help")
     func optionTable() throws {
-        let connection: Set<String> = ["--server", "--user", "--password", "--token", "--tlsca", "--tlscert",
+        let connection: Set<String> = ["--server", "--store", "--user", "--password", "--token", "--tlsca", "--tlscert",
                                        "--tlskey", "--timeout"]
         for (name, table) in CompletionRequest.options {
             let type = try #require(ShellHost.commandType(for: ["kv", name]), "\(name)")

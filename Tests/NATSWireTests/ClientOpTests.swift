@@ -33,6 +33,25 @@ struct ClientOpTests {
         #expect(out == "PUB foo.bar _INBOX.abc.1 5\r\nhello\r\n")
     }
 
+    @Test func pubWithIndexedReply() {
+        var headers = NATSHeaders()
+        headers.append("K", "v")
+        let out = Self.written {
+            ClientOp.publish(subject: "a", replyPrefix: "_INBOX.x", replyIndex: 0, payload: ByteBuffer(string: "hi"),
+                             into: &$0)
+            ClientOp.publish(subject: "b", replyPrefix: "_INBOX.x", replyIndex: 4_000_017, headers: headers,
+                             payload: ByteBuffer(string: "hi"), into: &$0)
+        }
+        let hlen = headers.encodedLength
+        #expect(out == "PUB a _INBOX.x.0 2\r\nhi\r\nHPUB b _INBOX.x.4000017 \(hlen) \(hlen + 2)\r\n"
+                + String(buffer: { var b = ByteBuffer(); headers.write(into: &b); return b }()) + "hi\r\n")
+    }
+
+    @Test(arguments: [0, 7, 10, 99, 100, 65_535, 1_000_000, Int(Int32.max), Int.max])
+    func decimalMatchesDescription(_ value: Int) {
+        #expect(Self.written { ClientOp.writeDecimal(value, into: &$0) } == String(value))
+    }
+
     @Test func pubWithEmptyPayload() {
         let out = Self.written { ClientOp.publish(subject: "k", payload: ByteBuffer(), into: &$0) }
         #expect(out == "PUB k 0\r\n\r\n")

@@ -1,6 +1,7 @@
 import NATSWire
 import ArgumentParser
 import JetStream
+import KeyValueEmbedded
 import NATSClient
 import Shell
 
@@ -11,7 +12,7 @@ struct AccountCommand: AsyncParsableCommand {
 
 struct AccountInfoCommand: KvshCommand {
     static let configuration = CommandConfiguration(
-        commandName: "info", abstract: "Show the connection and JetStream usage of this account")
+        commandName: "info", abstract: "Show the connection and JetStream usage of this account, or the embedded store")
     @OptionGroup var global: GlobalOptions
 
     func run() async throws { try await runOneShot() }
@@ -20,13 +21,17 @@ struct AccountInfoCommand: KvshCommand {
     /// no JetStream, and then the command fails after printing the connection part).
     func execute(_ ctx: CommandExecution) async throws -> Value {
         let s = try await ctx.session()
-        let rtt = try await s.connection.rtt()
-        let info = s.connection.serverInfo
-        let url = s.connection.connectedURL.map { "\($0)" } ?? ""
+        guard let connection = s.connection, let js = s.js else {
+            guard let embedded = s.embedded else { return .null }
+            return try await describe(embedded, ctx)
+        }
+        let rtt = try await connection.rtt()
+        let info = connection.serverInfo
+        let url = connection.connectedURL.map { "\($0)" } ?? ""
         var account: AccountInfo?
         var jsError: JetStreamError?
         do {
-            account = try await s.js.accountInfo()
+            account = try await js.accountInfo()
         } catch let e as JetStreamError {
             jsError = e
         }
@@ -36,7 +41,7 @@ struct AccountInfoCommand: KvshCommand {
             if account == nil, let jsError { throw jsError }
             return Value(json)
         }
-        let connection = AlignedSection(title: "Connection Information", rows: [
+        let connectionSection = AlignedSection(title: "Connection Information", rows: [
             ("Client ID", info.clientID.map { String($0) } ?? ""),
             ("Client IP", info.clientIP ?? ""),
             ("RTT", formatRTT(rtt)),
@@ -46,9 +51,9 @@ struct AccountInfoCommand: KvshCommand {
             ("Connected Address", "\(info.host):\(info.port)"),
             ("Connected Server ID", info.serverID),
             ("Connected Server Version", info.version),
-            ("TLS Connection", String(s.connection.connectedURL?.scheme == "tls" || info.tlsRequired)),
+            ("TLS Connection", String(connection.connectedURL?.scheme == "tls" || info.tlsRequired)),
         ])
-        var sections = [connection]
+        var sections = [connectionSection]
         if let a = account {
             sections.append(AlignedSection(title: "JetStream Account Information", rows: [
                 ("Memory", "\(formatBytes(a.memory)) of \(limit(a.limits.maxMemory))"),
@@ -61,6 +66,33 @@ struct AccountInfoCommand: KvshCommand {
         if account == nil {
             ctx.write("\nJetStream is not supported in this account\n")
             throw jsError ?? JetStreamError.notEnabled
+        }
+        return Value(json)
+    }
+
+    /// The embedded store: where it is and what it holds. The JSON record has `"store":
+    /// "embedded"` and no connection fields.
+    private func describe(_ store: EmbeddedKeyValueStore, _ ctx: CommandExecution) async throws -> Value {
+        let info = try await store.info()
+        let json = JSONValue.object([
+            .init("store", .string("embedded")), .init("path", .string(info.path)),
+            .init("sqlite_version", .string(info.sqliteVersion)), .init("buckets", .int(Int64(info.buckets))),
+            .init("entries", .uint(info.entries)), .init("bytes", .uint(info.bytes)),
+            .init("file_bytes", .uint(info.fileBytes)),
+        ])
+        if ctx.json {
+            ctx.write(json.serialized + "\n")
+        } else {
+            ctx.write(renderAlignedSections(heading: "Account Information for the embedded store", [
+                AlignedSection(title: "Embedded Store Information", rows: [
+                    ("Path", info.path),
+                    ("Storage", "SQLite \(info.sqliteVersion), WAL"),
+                    ("Buckets", formatInt(info.buckets)),
+                    ("Values Stored", formatInt(info.entries)),
+                    ("Bucket Sizes", formatBytes(info.bytes)),
+                    ("File Size", formatBytes(info.fileBytes)),
+                ]),
+            ]))
         }
         return Value(json)
     }

@@ -1,9 +1,13 @@
 import ArgumentParser
 
-/// Connection options every command accepts (natscli's names).
+/// Connection options every command accepts (natscli's names), and `--store` for the
+/// embedded store that is used when no server is given.
 struct GlobalOptions: ParsableArguments {
     @Option(name: [.customShort("s"), .long], help: "NATS server URLs, comma separated (default: $NATS_URL)")
     var server: String?
+
+    @Option(help: "Embedded store file, used when no server is given (default: $XDG_DATA_HOME/kvsh/store.db)")
+    var store: String?
 
     @Option(help: "User name") var user: String?
     @Option(help: "Password") var password: String?
@@ -13,12 +17,14 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Client private key (PEM)") var tlskey: String?
 
     @Option(help: "Time to wait for the server and for each request, e.g. 5s, 500ms")
-    var timeout: String = "5s"
+    var timeout: String = defaultTimeout
 
     @Flag(help: "Print machine-readable JSON") var json = false
 
+    static let defaultTimeout = "5s"
+
     /// Options that take a value, for moving global options given before the command.
-    static let valued: Set<String> = ["-s", "--server", "--user", "--password", "--token", "--tlsca",
+    static let valued: Set<String> = ["-s", "--server", "--store", "--user", "--password", "--token", "--tlsca",
                                       "--tlscert", "--tlskey", "--timeout"]
     static let flags: Set<String> = ["--json", noStartupFile]
 

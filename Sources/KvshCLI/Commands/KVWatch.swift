@@ -21,7 +21,7 @@ struct KVWatch: KvshCommand {
     @Flag(inversion: .prefixedNo, help: "Show deletes and purges") var deletes = true
     @Option(help: "Start at this revision") var revision: String?
 
-    func run() async throws { try await runOneShot() }
+    func run() async throws { try await runOneShot(streamsOutput: true) }
 
     /// Prints until interrupted — SIGINT/SIGTERM for a one-shot command, cancellation of the
     /// running task (Ctrl-C at the prompt) in the shell — and then returns null normally.
@@ -40,14 +40,14 @@ struct KVWatch: KvshCommand {
         let watch = try await session.store.bucket(bucket).watch(filters: filters, options: options)
         defer { watch.stop() }
         // A watch outlives outages; say so on stderr rather than going quiet.
-        let observer = session.connection.addEventObserver { event in
+        let observer = session.connection?.addEventObserver { event in
             switch event {
             case .disconnected(let url): output.writeError("nats: disconnected from \(url), reconnecting\n")
             case .reconnected(let url): output.writeError("nats: reconnected to \(url)\n")
             default: break
             }
         }
-        defer { session.connection.removeEventObserver(observer) }
+        defer { if let observer { session.connection?.removeEventObserver(observer) } }
         let printEvents: @Sendable () async throws -> Void = {
             for try await event in watch {
                 guard case .entry(let e) = event else { continue }

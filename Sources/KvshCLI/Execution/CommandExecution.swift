@@ -17,17 +17,24 @@ protocol KvshCommand: AsyncParsableCommand {
 
 extension KvshCommand {
     /// `kvsh kv put …`: open a session on first use, execute with the terminal as output, close.
-    func runOneShot() async throws {
+    ///
+    /// A command that does its work and ends runs on the connection's event loop (see
+    /// `EventLoopExecutor`); one that streams to the terminal (`streamsOutput`) stays on the
+    /// cooperative pool, so a stalled terminal never holds up the connection.
+    func runOneShot(streamsOutput: Bool = false) async throws {
         let sessions = OneShotSessions(options: global)
         let ctx = CommandExecution(sessions: sessions, output: TerminalOutput(), json: global.json,
                                    captured: false, mode: .oneShot)
-        do {
-            _ = try await execute(ctx)
-        } catch {
+        let executor = streamsOutput ? nil : EventLoopExecutor(eventLoopGroup.next())
+        try await withTaskExecutorPreference(executor) {
+            do {
+                _ = try await execute(ctx)
+            } catch {
+                await sessions.close()
+                throw error
+            }
             await sessions.close()
-            throw error
         }
-        await sessions.close()
     }
 }
 

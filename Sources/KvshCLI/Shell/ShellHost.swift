@@ -34,7 +34,7 @@ actor ShellHost: CommandHost, SessionSource {
     /// Checks what can be checked without a server (the timeout, the server URLs), so that a
     /// typo fails before a script runs; connects later. Hooks print to `hookOutput`.
     init(options: GlobalOptions, hookOutput: any ShellOutput = TerminalOutput()) throws {
-        _ = try Session.clientOptions(options)
+        _ = try Session.target(options)
         self.options = options
         let source = WeakSessionSource()
         hooks = HookRegistry(store: { try await source.store() }, output: hookOutput)
@@ -60,7 +60,7 @@ actor ShellHost: CommandHost, SessionSource {
         case .success(let session):
             if opened == nil {
                 opened = session
-                if let connectionObserver { session.connection.addEventObserver(connectionObserver) }
+                if let connectionObserver { session.connection?.addEventObserver(connectionObserver) }
             }
             if opening == task { opening = nil }
             return opened ?? session
@@ -77,7 +77,7 @@ actor ShellHost: CommandHost, SessionSource {
     /// prints them above the line being edited).
     func observeConnection(_ observer: @escaping @Sendable (ConnectionEvent) -> Void) {
         connectionObserver = observer
-        opened?.connection.addEventObserver(observer)
+        opened?.connection?.addEventObserver(observer)
     }
 
     /// True once a store command has connected (and `close` has not run).
@@ -158,6 +158,7 @@ actor ShellHost: CommandHost, SessionSource {
         } catch {
             throw CommandError(KvshCommandLine.describe(error))
         }
+        if let quick = QuickParse.command(args) { return .command(quick) }
         let parsed: any ParsableCommand
         do {
             parsed = try KvshRoot.parseAsRoot(args)

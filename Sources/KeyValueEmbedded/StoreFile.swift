@@ -1,0 +1,304 @@
+import KeyValue
+
+/// A bucket's row: its settings and running totals.
+struct BucketRow: Sendable {
+    var id: Int64
+    var config: BucketConfig
+    var createdNanos: Int64
+    /// The last revision handed out (kept when entries go, as a stream's last sequence is).
+    var lastSeq: UInt64
+    /// Time of the last write; new entries are never stamped earlier, so time order is
+    /// revision order and expiry removes a prefix of the revisions.
+    var lastNanos: Int64
+    var msgs: Int64
+    var bytes: Int64
+
+    /// Entries created at or before this instant have expired.
+    func cutoff(now: Int64) -> Int64 {
+        guard let ttl = config.ttlNanos, ttl > 0 else { return Int64.min }
+        return now - ttl
+    }
+}
+
+/// One stored revision.
+struct StoredEntry: Sendable {
+    var seq: UInt64
+    var key: String
+    var op: Operation
+    var value: [UInt8]
+    var createdNanos: Int64
+}
+
+/// What a write requires of the key's latest revision.
+enum WriteGuard: Sendable {
+    case none
+    /// `create`: no entry, or a delete/purge marker.
+    case absent
+    /// `update` and guarded delete/purge: the latest revision (0 = none at all).
+    case revision(UInt64)
+}
+
+/// How many bytes an entry counts towards a bucket's size: its key, its value and a fixed
+/// 16 bytes, JetStream's memory-store formula without the `$KV.<bucket>.` subject prefix and
+/// the KV headers (so a bucket that fits on a server fits here too).
+func entrySize(key: String, value: [UInt8]) -> Int64 { Int64(key.utf8.count + value.count + 16) }
+
+private func opCode(_ op: Operation) -> Int64 {
+    switch op {
+    case .put: 0
+    case .delete: 1
+    case .purge: 2
+    }
+}
+
+private func operation(_ code: Int64) -> Operation {
+    switch code {
+    case 1: .delete
+    case 2: .purge
+    default: .put
+    }
+}
+
+/// The store's operations as SQL, run on the connection's queue. Writes happen inside
+/// `BEGIN IMMEDIATE`, so each check-then-write is atomic across processes. Lookups by key
+/// name the key index: without statistics SQLite prefers the (bucket, seq) primary key and
+/// would scan the whole bucket.
+extension SQLiteConnection {
+    private static let bucketColumns = """
+        id, name, description, history, ttl_ns, max_value_size, max_bytes, storage, replicas, compression,
+        created_ns, last_seq, last_ns, msgs, bytes
+        """
+
+    private func bucketRow(_ row: Row) -> BucketRow {
+        var config = BucketConfig(bucket: row.text(1))
+        config.description = row.optionalText(2)
+        config.history = Int(row.int(3))
+        config.ttlNanos = row.optionalInt(4)
+        config.maxValueSize = row.optionalInt(5).map { Int32(clamping: $0) }
+        config.maxBucketSize = row.optionalInt(6)
+        config.storage = StorageKind(rawValue: row.text(7)) ?? .file
+        config.replicas = Int(row.int(8))
+        config.compression = row.int(9) != 0
+        return BucketRow(id: row.int(0), config: config, createdNanos: row.int(10), lastSeq: UInt64(row.int(11)),
+                         lastNanos: row.int(12), msgs: row.int(13), bytes: row.int(14))
+    }
+
+    func bucket(named name: String) throws -> BucketRow? {
+        var found: BucketRow?
+        try query("SELECT \(Self.bucketColumns) FROM buckets WHERE name = ?", [.text(name)]) { found = bucketRow($0) }
+        return found
+    }
+
+    func requireBucket(_ name: String) throws -> BucketRow {
+        guard let row = try bucket(named: name) else { throw KeyValueError.bucketNotFound(name) }
+        return row
+    }
+
+    func allBuckets() throws -> [BucketRow] {
+        var rows: [BucketRow] = []
+        try query("SELECT \(Self.bucketColumns) FROM buckets ORDER BY name") { rows.append(bucketRow($0)) }
+        return rows
+    }
+
+    func insertBucket(_ c: BucketConfig, now: Int64) throws {
+        try run("""
+            INSERT INTO buckets(name, description, history, ttl_ns, max_value_size, max_bytes, storage, replicas,
+                                compression, created_ns)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.text(c.bucket), c.description.map { .text($0) } ?? .null, .int(Int64(c.history)),
+                  c.ttlNanos.flatMap { $0 > 0 ? .int($0) : nil } ?? .null,
+                  c.maxValueSize.map { .int(Int64($0)) } ?? .null, c.maxBucketSize.map { .int($0) } ?? .null,
+                  .text(c.storage.rawValue), .int(Int64(c.replicas)), .int(c.compression ? 1 : 0), .int(now)])
+    }
+
+    func removeBucket(_ row: BucketRow) throws {
+        try run("DELETE FROM entries WHERE bucket = ?", [.int(row.id)])
+        try run("DELETE FROM replaced WHERE bucket = ?", [.int(row.id)])
+        try run("DELETE FROM buckets WHERE id = ?", [.int(row.id)])
+    }
+
+    /// Deletes expired entries (a prefix of the revisions) and updates the totals.
+    func reclaimExpired(_ row: inout BucketRow, now: Int64) throws {
+        let cutoff = row.cutoff(now: now)
+        guard cutoff != Int64.min, row.msgs > 0 else { return }
+        // Cheap test first: is the oldest entry expired at all?
+        guard let oldest = try scalar("SELECT created_ns FROM entries WHERE bucket = ? ORDER BY seq LIMIT 1",
+                                      [.int(row.id)]), oldest <= cutoff else { return }
+        var count: Int64 = 0
+        var bytes: Int64 = 0
+        try query("""
+            DELETE FROM entries WHERE bucket = ?1 AND seq < COALESCE(
+                (SELECT seq FROM entries WHERE bucket = ?1 AND created_ns > ?2 ORDER BY seq LIMIT 1), ?3)
+            RETURNING size
+            """, [.int(row.id), .int(cutoff), .int(Int64(row.lastSeq) + 1)]) { r in
+            count += 1
+            bytes += r.int(0)
+        }
+        row.msgs -= count
+        row.bytes -= bytes
+        try saveTotals(row)
+    }
+
+    private func saveTotals(_ row: BucketRow) throws {
+        try run("UPDATE buckets SET last_seq = ?, last_ns = ?, msgs = ?, bytes = ? WHERE id = ?",
+                [.int(Int64(row.lastSeq)), .int(row.lastNanos), .int(row.msgs), .int(row.bytes), .int(row.id)])
+    }
+
+    /// Writes one revision of `key` in an open write transaction; returns its revision.
+    func writeEntry(_ row: inout BucketRow, key: String, op: Operation, value: [UInt8], guard check: WriteGuard,
+                    now: Int64) throws -> UInt64 {
+        if let max = row.config.maxValueSize, value.count > Int(max) {
+            throw KeyValueError.valueTooLarge(size: value.count, limit: Int(max))
+        }
+        try reclaimExpired(&row, now: now)
+        try forgetReplaced(now: now)
+        var latestSeq: UInt64 = 0
+        var latestOp = Operation.put
+        var count: Int64 = 0
+        try query("SELECT MAX(seq), op, COUNT(*) FROM entries INDEXED BY entries_by_key WHERE bucket = ? AND key = ?",
+                  [.int(row.id), .text(key)]) { r in
+            count = r.int(2)
+            if count > 0 {
+                latestSeq = UInt64(r.int(0))
+                latestOp = operation(r.int(1))
+            }
+        }
+        switch check {
+        case .none:
+            break
+        case .absent:
+            if count > 0 && latestOp == .put { throw KeyValueError.keyExists(key: key, lastRevision: latestSeq) }
+        case .revision(let expected):
+            if expected != latestSeq { throw KeyValueError.wrongLastRevision(key: key, actual: latestSeq) }
+        }
+        let size = entrySize(key: key, value: value)
+        // Discard-new, as KV buckets are: a write that would pass the size limit fails, unless
+        // it replaces the key's oldest revision because the key is at its history limit.
+        if let max = row.config.maxBucketSize, row.bytes + size > max, count < Int64(row.config.history) {
+            throw KeyValueError.bucketFull(row.config.bucket)
+        }
+        let seq = row.lastSeq + 1
+        let created = Swift.max(now, row.lastNanos)
+        try run("INSERT INTO entries(bucket, seq, key, op, value, created_ns, size) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [.int(row.id), .int(Int64(seq)), .text(key), .int(opCode(op)), .blob(value), .int(created),
+                 .int(size)])
+        row.lastSeq = seq
+        row.lastNanos = created
+        row.msgs += 1
+        row.bytes += size
+        // A purge keeps only its marker; otherwise keep the newest `history` revisions.
+        let drop = op == .purge ? count : Swift.max(0, count + 1 - Int64(row.config.history))
+        if drop > 0 {
+            var removed: [StoredEntry] = []
+            try query("""
+                DELETE FROM entries WHERE bucket = ?1 AND seq IN
+                    (SELECT seq FROM entries INDEXED BY entries_by_key WHERE bucket = ?1 AND key = ?2 ORDER BY seq LIMIT ?3)
+                RETURNING seq, key, op, value, created_ns, size
+                """, [.int(row.id), .text(key), .int(drop)]) { r in
+                removed.append(storedEntry(r))
+                row.msgs -= 1
+                row.bytes -= r.int(5)
+            }
+            for e in removed {
+                try run("INSERT INTO replaced(bucket, seq, key, op, value, created_ns, replaced_ns) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [.int(row.id), .int(Int64(e.seq)), .text(e.key), .int(opCode(e.op)), .blob(e.value),
+                         .int(e.createdNanos), .int(now)])
+            }
+        }
+        try saveTotals(row)
+        return seq
+    }
+
+    /// How long removed revisions stay readable for live watches.
+    static let replacedRetentionNanos: Int64 = 60_000_000_000
+
+    /// Forgets replaced revisions older than the retention, in every bucket.
+    func forgetReplaced(now: Int64) throws {
+        try run("DELETE FROM replaced WHERE replaced_ns < ?", [.int(now - Self.replacedRetentionNanos)])
+    }
+
+    // MARK: Reads
+
+    private func storedEntry(_ r: Row) -> StoredEntry {
+        StoredEntry(seq: UInt64(r.int(0)), key: r.text(1), op: operation(r.int(2)), value: r.blob(3),
+                    createdNanos: r.int(4))
+    }
+
+    /// The newest unexpired entry of `key`, markers included.
+    func latest(_ row: BucketRow, key: String, now: Int64) throws -> StoredEntry? {
+        var found: StoredEntry?
+        try query("""
+            SELECT seq, key, op, value, created_ns FROM entries INDEXED BY entries_by_key
+            WHERE bucket = ? AND key = ? AND created_ns > ? ORDER BY seq DESC LIMIT 1
+            """, [.int(row.id), .text(key), .int(row.cutoff(now: now))]) { found = storedEntry($0) }
+        return found
+    }
+
+    func entry(_ row: BucketRow, seq: UInt64, now: Int64) throws -> StoredEntry? {
+        guard seq <= UInt64(Int64.max) else { return nil }
+        var found: StoredEntry?
+        try query("SELECT seq, key, op, value, created_ns FROM entries WHERE bucket = ? AND seq = ? AND created_ns > ?",
+                  [.int(row.id), .int(Int64(seq)), .int(row.cutoff(now: now))]) { found = storedEntry($0) }
+        return found
+    }
+
+    func history(_ row: BucketRow, key: String, now: Int64) throws -> [StoredEntry] {
+        var entries: [StoredEntry] = []
+        try query("""
+            SELECT seq, key, op, value, created_ns FROM entries INDEXED BY entries_by_key
+            WHERE bucket = ? AND key = ? AND created_ns > ? ORDER BY seq
+            """, [.int(row.id), .text(key), .int(row.cutoff(now: now))]) { entries.append(storedEntry($0)) }
+        return entries
+    }
+
+    /// Keys whose latest unexpired entry is a value, sorted.
+    func liveKeys(_ row: BucketRow, now: Int64) throws -> [String] {
+        var keys: [String] = []
+        // SQLite takes the bare `op` from the row that has MAX(seq).
+        try query("""
+            SELECT key, op, MAX(seq) FROM entries WHERE bucket = ? AND created_ns > ? GROUP BY key ORDER BY key
+            """, [.int(row.id), .int(row.cutoff(now: now))]) { r in
+            if r.int(1) == 0 { keys.append(r.text(0)) }
+        }
+        return keys
+    }
+
+    /// The latest unexpired entry of every key, in revision order.
+    func latestPerKey(_ row: BucketRow, now: Int64) throws -> [StoredEntry] {
+        var entries: [StoredEntry] = []
+        try query("""
+            SELECT MAX(seq), key, op, value, created_ns FROM entries
+            WHERE bucket = ? AND created_ns > ? GROUP BY key ORDER BY 1
+            """, [.int(row.id), .int(row.cutoff(now: now))]) { entries.append(storedEntry($0)) }
+        return entries
+    }
+
+    /// Unexpired entries with `from <= seq <= through`, in revision order, at most `limit`.
+    func entries(_ row: BucketRow, from: UInt64, through: UInt64, limit: Int, now: Int64) throws -> [StoredEntry] {
+        var entries: [StoredEntry] = []
+        let from = Int64(clamping: from)
+        let through = Int64(clamping: through)
+        try query("""
+            SELECT seq, key, op, value, created_ns FROM entries
+            WHERE bucket = ? AND seq >= ? AND seq <= ? AND created_ns > ? ORDER BY seq LIMIT ?
+            """, [.int(row.id), .int(from), .int(through), .int(row.cutoff(now: now)), .int(Int64(limit))]) {
+            entries.append(storedEntry($0))
+        }
+        return entries
+    }
+
+    /// What a live watch reads: unexpired revisions after `after`, retained or recently
+    /// replaced, in revision order, at most `limit`.
+    func changes(_ row: BucketRow, after: UInt64, limit: Int, now: Int64) throws -> [StoredEntry] {
+        var entries: [StoredEntry] = []
+        try query("""
+            SELECT seq, key, op, value, created_ns FROM entries WHERE bucket = ?1 AND seq > ?2 AND created_ns > ?3
+            UNION ALL
+            SELECT seq, key, op, value, created_ns FROM replaced WHERE bucket = ?1 AND seq > ?2 AND created_ns > ?3
+            ORDER BY 1 LIMIT ?4
+            """, [.int(row.id), .int(Int64(clamping: after)), .int(row.cutoff(now: now)), .int(Int64(limit))]) {
+            entries.append(storedEntry($0))
+        }
+        return entries
+    }
+}
