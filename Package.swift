@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "KeyValueEmbeddedTests", dependencies: ["KeyValue", "KeyValueEmbedded", "TestSupport"]),
         .testTarget(name: "KvshCLITests", dependencies: ["KvshCLI", "TestSupport"]),
         .testTarget(name: "HooksTests", dependencies: [
-            "Hooks", "Shell", "KeyValue", "KeyValueNATS", "JetStream", "NATSClient", "TestSupport",
+            "Hooks", "Shell", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "TestSupport",
         ]),
     ],
     swiftLanguageModes: [.v6]
