@@ -58,6 +58,8 @@ let package = Package(
         // Writes to an embedded store until killed, for the kill -9 test (not shipped).
         .executableTarget(name: "embedded-storm", dependencies: ["KeyValueEmbedded"], path: "Tests/EmbeddedStorm"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "KeyValueTestSupport", dependencies: ["KeyValue", "TestSupport"],
+                path: "Tests/KeyValueTestSupport"),
         .testTarget(name: "NATSWireTests", dependencies: [
             "NATSWire", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
         ]),
@@ -72,10 +74,12 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "KeyValueNATSTests", dependencies: [
+            "KeyValueTestSupport",
             "KeyValueNATS", "KeyValue", "JetStream", "NATSClient", "NATSWire", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "KeyValueConformanceTests", dependencies: [
+            "KeyValueTestSupport",
             "KeyValue", "KeyValueEmbedded", "KeyValueNATS", "JetStream", "NATSClient", "TestSupport",
         ]),
         .testTarget(name: "KeyValueEmbeddedTests", dependencies: ["KeyValue", "KeyValueEmbedded", "TestSupport"]),

@@ -83,17 +83,7 @@ public struct HookCommands: Sendable {
 
     /// Breaks text into lines of at most `width` columns at spaces.
     static func wrap(_ text: String, width: Int = 78) -> String {
-        var lines: [String] = []
-        var line = ""
-        for word in text.split(separator: " ") {
-            if !line.isEmpty && line.count + 1 + word.count > width {
-                lines.append(line)
-                line = ""
-            }
-            line += (line.isEmpty ? "" : " ") + word
-        }
-        if !line.isEmpty { lines.append(line) }
-        return lines.joined(separator: "\n")
+        ShellSession.wrappedLines(text, width: width).joined(separator: "\n")
     }
 
     static func record(_ info: HookRegistry.Info) -> Record {

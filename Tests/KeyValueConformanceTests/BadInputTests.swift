@@ -1,5 +1,6 @@
 import Foundation
 import KeyValue
+import KeyValueTestSupport
 import Testing
 import TestSupport
 

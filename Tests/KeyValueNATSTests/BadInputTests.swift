@@ -3,6 +3,7 @@ import JetStream
 import KeyValue
 import KeyValueNATS
 import NATSClient
+import KeyValueTestSupport
 import Testing
 import TestSupport
 

@@ -2,6 +2,7 @@ import Foundation
 import JetStream
 import KeyValue
 import KeyValueNATS
+import KeyValueTestSupport
 import Testing
 import TestSupport
 

@@ -1,4 +1,5 @@
 import Foundation
+import KeyValueTestSupport
 import Testing
 import TestSupport
 

@@ -1,3 +1,4 @@
+import KeyValueTestSupport
 import Testing
 @testable import KeyValueNATS
 

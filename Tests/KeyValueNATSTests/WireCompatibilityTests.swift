@@ -5,6 +5,7 @@ import KeyValueNATS
 import NATSClient
 import NATSWire
 import NIOCore
+import KeyValueTestSupport
 import Testing
 import TestSupport
 
