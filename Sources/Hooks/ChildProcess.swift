@@ -32,7 +32,8 @@ enum RunOutcome: Sendable, Equatable {
     }
 }
 
-/// Runs `/bin/sh -c TEXT` for one event, in a process group of its own, with the event in its
+/// Runs `/bin/sh -c TEXT` (or, for plain words, the program directly: `DirectCommand`) for one
+/// event, in a process group of its own, with the event in its
 /// environment and the value on stdin (a memory file, so a command that never reads stdin
 /// neither blocks kvsh nor gets a broken pipe). Output arrives line by line at `lines`.
 enum ChildProcess {
@@ -52,8 +53,15 @@ enum ChildProcess {
         platform.processGroupID = 0
         var updates: [Environment.Key: String?] = [:]
         for (name, value) in environment { updates[Environment.Key(stringLiteral: name)] = value }
-        let configuration = Configuration(executable: .path("/bin/sh"), arguments: ["-c", text],
+        let pathValue = getenv("PATH").map { String(cString: $0) }
+        let configuration: Configuration
+        if let words = DirectCommand.words(text, path: pathValue) {
+            configuration = Configuration(executable: .name(words[0]), arguments: Arguments(Array(words.dropFirst())),
                                           environment: .inherit.updating(updates), platformOptions: platform)
+        } else {
+            configuration = Configuration(executable: .path("/bin/sh"), arguments: ["-c", text],
+                                          environment: .inherit.updating(updates), platformOptions: platform)
+        }
         let group = ProcessGroup()
         let timedOut = Mutex(false)
         let killer = Task {
