@@ -11,6 +11,8 @@
 //   xwatch           LATENCY puts, 5 ms apart, each carrying its send time, watched by a real
 //                    `kvsh kv watch` child process: put-to-line latency p50_us, p99_us
 //   idle             that watcher left idle for IDLE seconds: cpu_pct (from /proc)
+//
+// put, get, bulk and watch are the rows of the NATS table too (Rows.swift), under these names.
 
 #if canImport(Glibc)
 import Glibc
@@ -23,32 +25,16 @@ import KeyValueEmbedded
 import Synchronization
 
 struct EmbeddedSettings {
-    var url: String
-    var store: String
-    var kvsh: String
-    var ops: Int
-    var size: Int
-    var bulk: Int
-    var watch: Int
-    var latency: Int
-    var idle: Int
+    let url: String, store: String, kvsh: String
+    let ops, size, bulk, watch, latency, idle: Int
 
     init(_ args: [String]) throws {
         guard args.count == 11, args[1] == "embedded",
-              let ops = Int(args[5]), let size = Int(args[6]), let bulk = Int(args[7]), let watch = Int(args[8]),
-              let latency = Int(args[9]), let idle = Int(args[10]),
-              ops >= 1, size >= 0, bulk >= 1, watch >= 2, latency >= 1, idle >= 1 else {
+              let n = wholeNumbers(args[5...], atLeast: [1, 0, 1, 2, 1, 1]) else {
             throw BenchFailure("usage: kvsh-bench embedded URL STORE KVSH OPS SIZE BULK WATCH LATENCY IDLE")
         }
-        url = args[2]
-        store = args[3]
-        kvsh = args[4]
-        self.ops = ops
-        self.size = size
-        self.bulk = bulk
-        self.watch = watch
-        self.latency = latency
-        self.idle = idle
+        (url, store, kvsh) = (args[2], args[3], args[4])
+        (ops, size, bulk, watch, latency, idle) = (n[0], n[1], n[2], n[3], n[4], n[5])
     }
 }
 
@@ -70,40 +56,20 @@ func runEmbeddedBench(_ s: EmbeddedSettings) async throws {
     for backend in backends {
         let store = try await backend.open()
         let name = "emb_\(backend.name)"
-        try? await store.deleteBucket(name)
-        _ = try await store.createBucket(BucketConfig(bucket: name))
-        let bucket = try await store.bucket(name)
+        let bucket = try await freshBucket(store, name)
         let row = { (r: String) in "\(backend.name).\(r)" }
 
-        for i in 0..<200 {
-            _ = try await bucket.put("warm.\(i % 20)", value)
-            _ = try await bucket.get("warm.\(i % 20)", revision: nil)
-        }
+        try await warmUp(bucket, value: value)
         let keys = (0..<s.ops).map { "key.\($0)" }
-        var samples = [Int64](repeating: 0, count: s.ops)
-        var start = clock.now
-        for i in 0..<s.ops {
-            let t0 = clock.now
-            _ = try await bucket.put(keys[i], value)
-            samples[i] = (clock.now - t0).nanos
-        }
-        reportLatency(row("put"), samples, total: clock.now - start)
-        start = clock.now
-        for i in 0..<s.ops {
-            let t0 = clock.now
-            let entry = try await bucket.get(keys[i], revision: nil)
-            samples[i] = (clock.now - t0).nanos
-            guard entry.value == value else { throw BenchFailure("\(backend.name): wrong value for \(keys[i])") }
-        }
-        reportLatency(row("get"), samples, total: clock.now - start)
+        try await putRow(row("put"), bucket: bucket, keys: keys, value: value)
+        try await getRow(row("get"), bucket: bucket, keys: keys, value: value)
+        try await bulkRow(row("bulk"), bucket: bucket, count: s.bulk, value: value)
 
-        let items = (0..<s.bulk).map { (key: "bulk.\($0)", value: value) }
-        start = clock.now
-        let revisions = try await bucket.putAll(items)
-        guard revisions.count == s.bulk else { throw BenchFailure("\(backend.name): bulk stored \(revisions.count)") }
-        emit("ROW \(row("bulk")) ops_per_s \(fixed1(Double(s.bulk) / (Double((clock.now - start).nanos) / 1e9)))")
-
-        try await watchThroughput(s, backend: backend, store: store, value: value)
+        // The publisher opens a second handle: another connection, or the store file again.
+        let watchName = "emb_\(backend.name)_watch"
+        try await watchRow(row("watch"), bucket: try await freshBucket(store, watchName), name: watchName,
+                           count: s.watch, value: value, openPublisher: backend.open)
+        try await store.deleteBucket(watchName)
         try await crossProcessWatch(s, backend: backend, store: store)
 
         try await store.deleteBucket(name)
@@ -111,51 +77,17 @@ func runEmbeddedBench(_ s: EmbeddedSettings) async throws {
     }
 }
 
-/// WATCH puts from a second handle while a watcher on the first receives them.
-func watchThroughput(_ s: EmbeddedSettings, backend: BenchBackend, store: any KeyValueStore,
-                     value: [UInt8]) async throws {
-    let name = "emb_\(backend.name)_watch"
+/// An empty bucket with the default configuration, replacing a leftover of an interrupted run.
+func freshBucket(_ store: any KeyValueStore, _ name: String) async throws -> any KeyValueBucket {
     try? await store.deleteBucket(name)
     _ = try await store.createBucket(BucketConfig(bucket: name))
-    let watch = try await store.bucket(name).watch(filters: [], options: WatchOptions())
-    var events = watch.makeAsyncIterator()
-    guard try await events.next() == .initialValuesDone else { throw BenchFailure("no initial-values marker") }
-    let count = s.watch
-    let publisher = Task {
-        let other = try await backend.open()
-        let revisions = try await other.bucket(name).putAll((0..<count).map { (key: "w.\($0)", value: value) })
-        await other.close()
-        return revisions.count
-    }
-    let watchdog = Task {
-        try? await Task.sleep(for: .seconds(120))
-        if !Task.isCancelled { watch.stop() }
-    }
-    var received = 0
-    var first = clock.now
-    var last = first
-    while received < count, let event = try await events.next() {
-        guard case .entry = event else { continue }
-        let t = clock.now
-        if received == 0 { first = t }
-        last = t
-        received += 1
-    }
-    watchdog.cancel()
-    watch.stop()
-    guard try await publisher.value == count, received == count else {
-        throw BenchFailure("\(backend.name) watch: received \(received) of \(count)")
-    }
-    emit("ROW \(backend.name).watch updates_per_s \(fixed1(Double(count - 1) / (Double((last - first).nanos) / 1e9)))")
-    try await store.deleteBucket(name)
+    return try await store.bucket(name)
 }
 
 /// A real `kvsh kv watch` process: put-to-printed-line latency, then its CPU use while idle.
 func crossProcessWatch(_ s: EmbeddedSettings, backend: BenchBackend, store: any KeyValueStore) async throws {
     let name = "emb_\(backend.name)_xwatch"
-    try? await store.deleteBucket(name)
-    _ = try await store.createBucket(BucketConfig(bucket: name))
-    let bucket = try await store.bucket(name)
+    let bucket = try await freshBucket(store, name)
     _ = try await bucket.put("ready", Array("0".utf8))
     let watcher = try LineReadingChild(s.kvsh, ["kv", "watch", name] + backend.kvshOptions)
     defer { watcher.stop() }
@@ -169,21 +101,16 @@ func crossProcessWatch(_ s: EmbeddedSettings, backend: BenchBackend, store: any 
     }
     let samples = watcher.latencies().sorted()
     guard samples.count == s.latency else { throw BenchFailure("\(backend.name): \(samples.count) latency samples") }
-    emit("ROW \(backend.name).xwatch p50_us \(fixed1(percentileMicros(samples, 50)))")
-    emit("ROW \(backend.name).xwatch p99_us \(fixed1(percentileMicros(samples, 99)))")
+    emit("ROW \(backend.name).xwatch p50_us \(fixed(percentileMicros(samples, 50), places: 1))")
+    emit("ROW \(backend.name).xwatch p99_us \(fixed(percentileMicros(samples, 99), places: 1))")
 
     let before = watcher.cpuTicks()
     let t0 = clock.now
     try await Task.sleep(for: .seconds(s.idle))
     let ticks = watcher.cpuTicks() - before
     let seconds = Double((clock.now - t0).nanos) / 1e9
-    emit("ROW \(backend.name).idle cpu_pct \(fixed2(Double(ticks) / Double(sysconf(Int32(_SC_CLK_TCK))) / seconds * 100))")
+    emit("ROW \(backend.name).idle cpu_pct \(fixed(Double(ticks) / Double(sysconf(Int32(_SC_CLK_TCK))) / seconds * 100, places: 2))")
     try await store.deleteBucket(name)
-}
-
-func fixed2(_ x: Double) -> String {
-    let hundredths = Int64((x * 100).rounded())
-    return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
 }
 
 func wallNanos() -> Int64 {

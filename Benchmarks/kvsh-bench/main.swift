@@ -4,7 +4,8 @@
 //   kvsh-bench bench URL PREFIX OPS SIZE BULK WINDOW WATCH
 //       runs every row on buckets PREFIX and PREFIX_watch (created with
 //       NATSKeyValueStore.createBucket: file storage, history 1, allow_direct) and
-//       prints "ROW <row> <metric> <value>" lines on stdout.
+//       prints "ROW <row> <metric> <value>" lines on stdout. The put, get, bulk and watch
+//       rows are the ones the embedded table runs too (Rows.swift).
 //
 //   kvsh-bench embedded …
 //       the embedded store beside the loopback server (EmbeddedRows.swift).
@@ -27,84 +28,25 @@ import KeyValue
 import KeyValueNATS
 import NATSClient
 
-struct BenchFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 struct Settings {
-    var url: String
-    var prefix: String
-    var ops: Int
-    var size: Int
-    var bulk: Int
-    var window: Int
-    var watch: Int
+    let url: String, prefix: String
+    let ops, size, bulk, window, watch: Int
 
     init(_ args: [String]) throws {
-        guard args.count == 9, args[1] == "bench",
-              let ops = Int(args[4]), let size = Int(args[5]), let bulk = Int(args[6]),
-              let window = Int(args[7]), let watch = Int(args[8]),
-              ops >= 1, size >= 0, bulk >= 1, window >= 1, watch >= 2 else {
+        guard args.count == 9, args[1] == "bench", let n = wholeNumbers(args[4...], atLeast: [1, 0, 1, 1, 2]) else {
             throw BenchFailure("usage: kvsh-bench bench URL PREFIX OPS SIZE BULK WINDOW WATCH")
         }
-        url = args[2]
-        prefix = args[3]
-        self.ops = ops
-        self.size = size
-        self.bulk = bulk
-        self.window = window
-        self.watch = watch
+        (url, prefix) = (args[2], args[3])
+        (ops, size, bulk, window, watch) = (n[0], n[1], n[2], n[3], n[4])
     }
 }
 
-let clock = ContinuousClock()
-
-extension Duration {
-    var nanos: Int64 {
-        let (s, atto) = components
-        return s * 1_000_000_000 + atto / 1_000_000_000
-    }
-}
-
-/// One decimal, never in exponent form for the magnitudes printed here.
-func fixed1(_ x: Double) -> String {
-    guard x.isFinite else { return "nan" }
-    let tenths = Int64((x * 10).rounded())
-    let sign = tenths < 0 ? "-" : ""
-    let m = tenths.magnitude
-    return "\(sign)\(m / 10).\(m % 10)"
-}
-
-/// Unbuffered, whole-line writes to a file descriptor (1 = stdout, 2 = stderr).
-func writeLine(_ fd: Int32, _ line: String) {
-    var text = line + "\n"
-    text.withUTF8 { buf in
-        var offset = 0
-        while offset < buf.count {
-            let n = write(fd, buf.baseAddress! + offset, buf.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            offset += n
-        }
-    }
-}
-
-func emit(_ line: String) { writeLine(1, line) }
-
-/// Nearest-rank percentile of sorted nanosecond samples, in microseconds.
-func percentileMicros(_ sorted: [Int64], _ p: Double) -> Double {
-    let rank = min(sorted.count, max(1, Int((p / 100 * Double(sorted.count)).rounded(.up))))
-    return Double(sorted[rank - 1]) / 1000
-}
-
-func reportLatency(_ row: String, _ samples: [Int64], total: Duration) {
-    let sorted = samples.sorted()
-    emit("ROW \(row) ops_per_s \(fixed1(Double(samples.count) / (Double(total.nanos) / 1e9)))")
-    emit("ROW \(row) p50_us \(fixed1(percentileMicros(sorted, 50)))")
-    emit("ROW \(row) p99_us \(fixed1(percentileMicros(sorted, 99)))")
+/// The arguments as whole numbers, each at least its minimum; nil when one is not.
+/// Both modes' settings parse their counts with it.
+func wholeNumbers(_ args: ArraySlice<String>, atLeast minimums: [Int]) -> [Int]? {
+    let numbers = args.compactMap { Int($0) }
+    guard numbers.count == minimums.count, zip(numbers, minimums).allSatisfy({ $0 >= $1 }) else { return nil }
+    return numbers
 }
 
 func connect(_ url: String) async throws -> NATSKeyValueStore {
@@ -146,39 +88,20 @@ func runBench(_ s: Settings) async throws {
     let watchName = s.prefix + "_watch"
     let bucket = try await createBucket(store, bucketName)
 
-    // Warm-up (not measured): the same operations on other keys.
-    for i in 0..<200 {
-        _ = try await bucket.put("warm.\(i % 20)", value)
-        _ = try await bucket.get("warm.\(i % 20)", revision: nil)
-    }
-
-    // Row: sequential put (also the data for the get row).
+    try await warmUp(bucket, value: value)
     let keys = (0..<s.ops).map { "key.\($0)" }
-    var samples = [Int64](repeating: 0, count: s.ops)
     if rows.contains("put") || rows.contains("get") {
-        let start = clock.now
-        for i in 0..<s.ops {
-            let t0 = clock.now
-            _ = try await bucket.put(keys[i], value)
-            samples[i] = (clock.now - t0).nanos
-        }
-        if rows.contains("put") { reportLatency("put", samples, total: clock.now - start) }
+        try await putRow("put", bucket: bucket, keys: keys, value: value, report: rows.contains("put"))
     }
-
-    // Row: sequential get (direct get), checking every value.
-    if rows.contains("get") {
-        let start = clock.now
-        for i in 0..<s.ops {
-            let t0 = clock.now
-            let entry = try await bucket.get(keys[i], revision: nil)
-            samples[i] = (clock.now - t0).nanos
-            guard entry.value == value else { throw BenchFailure("wrong value for \(keys[i])") }
-        }
-        reportLatency("get", samples, total: clock.now - start)
+    // Direct get: the bucket allows it.
+    if rows.contains("get") { try await getRow("get", bucket: bucket, keys: keys, value: value) }
+    if rows.contains("bulk") { try await natsBulkRow(s, bucket: bucket, value: value) }
+    if rows.contains("watch") {
+        // The publisher gets its own connection.
+        let url = s.url
+        try await watchRow("watch", bucket: try await createBucket(store, watchName), name: watchName,
+                           count: s.watch, value: value) { try await connect(url) }
     }
-
-    if rows.contains("bulk") { try await bulkRow(s, bucket: bucket, value: value) }
-    if rows.contains("watch") { try await watchRow(s, store: store, name: watchName, value: value) }
     if rows.contains("put-proto") { try await putPrototypeRow(s, store: store, bucket: bucketName, value: value) }
     if rows.contains("bulk-proto") { try await bulkPrototypeRow(s, store: store, bucket: bucketName, value: value) }
     if rows.contains("watch-replay") {
@@ -192,63 +115,20 @@ func runBench(_ s: Settings) async throws {
 
 /// Row: pipelined bulk load through putAll (JetStreamContext.publishPipelined,
 /// whose default window is 4,000 outstanding acknowledgements).
-func bulkRow(_ s: Settings, bucket: any KeyValueBucket, value: [UInt8]) async throws {
+func natsBulkRow(_ s: Settings, bucket: any KeyValueBucket, value: [UInt8]) async throws {
     if s.window != 4000 {
         throw BenchFailure("putAll's window is fixed at 4,000 in the library; got WINDOW \(s.window)")
     }
-    let items = (0..<s.bulk).map { (key: "bulk.\($0)", value: value) }
-    let start = clock.now
-    let revisions = try await bucket.putAll(items)
-    let bulkTime = clock.now - start
-    guard revisions.count == s.bulk, Set(revisions).count == s.bulk else {
-        throw BenchFailure("bulk: \(revisions.count) distinct revisions, want \(s.bulk)")
+    try await bulkRow("bulk", bucket: bucket, count: s.bulk, value: value) { revisions in
+        guard Set(revisions).count == s.bulk else {
+            throw BenchFailure("bulk: \(Set(revisions).count) distinct revisions, want \(s.bulk)")
+        }
+        // putAll promises input order; report when the stored order differs.
+        let outOfOrder = zip(revisions, revisions.dropFirst()).count { $0 > $1 }
+        if outOfOrder > 0 {
+            emit("NOTE kvsh putAll stored \(outOfOrder) of \(s.bulk) items before their predecessor (not in input order)")
+        }
     }
-    // putAll promises input order; report when the stored order differs.
-    let outOfOrder = zip(revisions, revisions.dropFirst()).count { $0 > $1 }
-    if outOfOrder > 0 {
-        emit("NOTE kvsh putAll stored \(outOfOrder) of \(s.bulk) items before their predecessor (not in input order)")
-    }
-    emit("ROW bulk ops_per_s \(fixed1(Double(s.bulk) / (Double(bulkTime.nanos) / 1e9)))")
-}
-
-/// Row: watch delivery. The publisher has its own connection and task.
-func watchRow(_ s: Settings, store: NATSKeyValueStore, name watchName: String, value: [UInt8]) async throws {
-    let watchBucket = try await createBucket(store, watchName)
-    let watch = try await watchBucket.watch(filters: [], options: WatchOptions())
-    var events = watch.makeAsyncIterator()
-    guard try await events.next() == .initialValuesDone else {
-        throw BenchFailure("expected the initial-values marker on an empty bucket")
-    }
-    let watchCount = s.watch
-    let publisher = Task {
-        let pubStore = try await connect(s.url)
-        let pubBucket = try await pubStore.bucket(watchName)
-        let revs = try await pubBucket.putAll((0..<watchCount).map { (key: "w.\($0)", value: value) })
-        await pubStore.close()
-        return revs.count
-    }
-    let watchdog = Task {
-        try? await Task.sleep(for: .seconds(120))
-        if !Task.isCancelled { watch.stop() }
-    }
-    var received = 0
-    var first = clock.now
-    var last = first
-    for _ in 0..<(watchCount + 100) where received < watchCount {
-        guard let event = try await events.next() else { break }
-        guard case .entry = event else { continue }
-        let t = clock.now
-        if received == 0 { first = t }
-        last = t
-        received += 1
-    }
-    watchdog.cancel()
-    watch.stop()
-    let published = try await publisher.value
-    guard received == watchCount, published == watchCount else {
-        throw BenchFailure("watch received \(received) of \(watchCount) (published \(published))")
-    }
-    emit("ROW watch updates_per_s \(fixed1(Double(watchCount - 1) / (Double((last - first).nanos) / 1e9)))")
 }
 
 // MARK: Diagnostics (not in the table)
@@ -294,7 +174,7 @@ func bulkPrototypeRow(_ s: Settings, store: NATSKeyValueStore, bucket: String, v
     }
     let elapsed = clock.now - start
     guard acked == s.bulk else { throw BenchFailure("bulk-proto: \(acked) of \(s.bulk) acknowledged") }
-    emit("ROW bulk-proto ops_per_s \(fixed1(Double(s.bulk) / (Double(elapsed.nanos) / 1e9)))")
+    emit("ROW bulk-proto ops_per_s \(perSecond(s.bulk, elapsed))")
     if outOfOrder > 0 { emit("NOTE kvsh bulk-proto saw \(outOfOrder) acknowledgements out of order") }
 }
 
@@ -354,22 +234,17 @@ func watchReplayRow(_ s: Settings, store: NATSKeyValueStore, name: String, value
         try? await Task.sleep(for: .seconds(120))
         if !Task.isCancelled { watch.stop() }
     }
-    var received = 0
-    var first = clock.now
-    var last = first
+    var arrivals = Arrivals()
     for try await event in watch {
         guard case .entry = event else { break }
-        let t = clock.now
-        if received == 0 { first = t }
-        last = t
-        received += 1
-        if received > s.watch { break }
+        arrivals.record()
+        if arrivals.count > s.watch { break }
     }
     watchdog.cancel()
     watch.stop()
     try? await store.deleteBucket(replayName)
-    guard received == s.watch else { throw BenchFailure("watch-replay received \(received) of \(s.watch)") }
-    emit("ROW watch-replay updates_per_s \(fixed1(Double(s.watch - 1) / (Double((last - first).nanos) / 1e9)))")
+    guard arrivals.count == s.watch else { throw BenchFailure("watch-replay received \(arrivals.count) of \(s.watch)") }
+    emit("ROW watch-replay updates_per_s \(arrivals.rate)")
 }
 
 func main() async -> Int32 {
