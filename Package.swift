@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Without its Foundation trait: kvsh links FoundationEssentials only.
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2", traits: []),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .target(name: "NATSWire", dependencies: [
@@ -41,6 +42,7 @@ let package = Package(
         .target(name: "KeyValueNATS", dependencies: ["KeyValue", "JetStream"]),
         .target(name: "Hooks", dependencies: [
             "KeyValue", "Shell", .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "KvshCLI", dependencies: [
             "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "NATSWire", "Shell", "Hooks", "LineEditor",

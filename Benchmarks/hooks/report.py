@@ -54,8 +54,10 @@ print(f"latency measured at the start of `date` in the handler ({samples})")
 
 with open(results, "a") as f:
     f.write("\n## Watch hooks\n\n"
-            "Both columns start the same command per event with `/bin/sh -c` (`true`; for latency "
-            "`echo \"$(date +%s%N) VALUE\" >> FILE`, the time taken when `date` starts). "
+            "Both columns start one process per event: for throughput the program `true` (kvsh "
+            "starts plain-word commands directly; the loop's shell forks and execs `/bin/true`), "
+            "for latency `/bin/sh -c 'echo \"$(date +%s%N) VALUE\" >> FILE'`, the time taken when "
+            "`date` starts. "
             "Throughput: a backlog of events (`on … --initial` beside `kv watch`'s initial values), "
             "from kvsh start to the last run. Latency: puts spaced 10 ms apart by nats-py, each "
             "holding its send time.\n\n")

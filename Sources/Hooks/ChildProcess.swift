@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Subprocess
+import SystemPackage
 import Synchronization
 
 /// How a run of a hook's command ended.
@@ -55,8 +56,9 @@ enum ChildProcess {
         for (name, value) in environment { updates[Environment.Key(stringLiteral: name)] = value }
         let pathValue = getenv("PATH").map { String(cString: $0) }
         let configuration: Configuration
-        if let words = DirectCommand.words(text, path: pathValue) {
-            configuration = Configuration(executable: .name(words[0]), arguments: Arguments(Array(words.dropFirst())),
+        if let direct = DirectCommand.resolve(text, path: pathValue) {
+            configuration = Configuration(executable: .path(FilePath(direct.program)),
+                                          arguments: Arguments(direct.arguments),
                                           environment: .inherit.updating(updates), platformOptions: platform)
         } else {
             configuration = Configuration(executable: .path("/bin/sh"), arguments: ["-c", text],

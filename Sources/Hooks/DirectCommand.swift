@@ -12,14 +12,16 @@ import Darwin
 /// (quotes, `$`, redirections, globs, `;`, builtins, assignments) still runs under
 /// `/bin/sh -c`, so the outcome is the same either way.
 enum DirectCommand {
-    /// The program name and its arguments, or nil when `text` needs the shell or its first
-    /// word is no program in an absolute directory of `path`.
-    static func words(_ text: String, path: String?) -> [String]? {
+    /// The program's path (found on PATH as the shell finds it) and its arguments, or nil
+    /// when `text` needs the shell or its first word is no program in an absolute directory
+    /// of `path`. The path is resolved here because swift-subprocess, given only a name,
+    /// tries a spawn in every PATH directory until one works.
+    static func resolve(_ text: String, path: String?) -> (program: String, arguments: [String])? {
         guard text.unicodeScalars.allSatisfy(isPlain) else { return nil }
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        guard let program = words.first, !program.contains("="), !program.hasPrefix("-"),
-              !shellOnly.contains(program), isOnPath(program, path) else { return nil }
-        return words
+        guard let name = words.first, !name.contains("="), !name.hasPrefix("-"), !shellOnly.contains(name),
+              let program = lookUp(name, path) else { return nil }
+        return (program, Array(words.dropFirst()))
     }
 
     /// Characters no POSIX shell treats specially in a word (the slash is left out so that
@@ -41,17 +43,17 @@ enum DirectCommand {
         "select", "then", "time", "until", "while",
     ]
 
-    /// Whether an executable file `name` is in one of PATH's absolute directories (the ones
-    /// swift-subprocess searches for `Executable.name`).
-    private static func isOnPath(_ name: String, _ path: String?) -> Bool {
-        guard let path else { return false }
+    /// The first executable file `name` in PATH's absolute directories, as `/bin/sh` would
+    /// run it (empty and relative entries are skipped, as swift-subprocess skips them).
+    private static func lookUp(_ name: String, _ path: String?) -> String? {
+        guard let path else { return nil }
         for directory in path.split(separator: ":") where directory.hasPrefix("/") {
             var info = stat()
             let candidate = directory + "/" + name
             if stat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, access(candidate, X_OK) == 0 {
-                return true
+                return candidate
             }
         }
-        return false
+        return nil
     }
 }

@@ -16,8 +16,10 @@ struct DirectCommandTests {
         ("  env   KVSH_X=1\tprintenv KVSH_KEY ", ["env", "KVSH_X=1", "printenv", "KVSH_KEY"]),
         ("printf %s,%s a:b c@d+e", ["printf", "%s,%s", "a:b", "c@d+e"]),
     ] as [(String, [String])])
-    func direct(_ text: String, _ words: [String]) {
-        #expect(DirectCommand.words(text, path: Self.path) == words)
+    func direct(_ text: String, _ words: [String]) throws {
+        let found = try #require(DirectCommand.resolve(text, path: Self.path))
+        #expect(found.program == "/usr/bin/\(words[0])" || found.program == "/bin/\(words[0])")
+        #expect(found.arguments == Array(words.dropFirst()))
     }
 
     @Test("anything a shell would interpret, or no program on PATH, goes to /bin/sh", arguments: [
@@ -26,14 +28,14 @@ struct DirectCommandTests {
         "no-such-program-kvsh-test", "true\nfalse", "echo `id`", "(true)", "echo {a,b}", "wait",
     ])
     func needsShell(_ text: String) {
-        #expect(DirectCommand.words(text, path: Self.path) == nil, "\(text)")
+        #expect(DirectCommand.resolve(text, path: Self.path) == nil, "\(text)")
     }
 
     @Test("only absolute PATH directories count, as for swift-subprocess")
     func relativePath() {
-        #expect(DirectCommand.words("true", path: nil) == nil)
-        #expect(DirectCommand.words("true", path: "bin:.:usr/bin") == nil)
-        #expect(DirectCommand.words("true", path: ":/bin") == ["true"])
+        #expect(DirectCommand.resolve("true", path: nil) == nil)
+        #expect(DirectCommand.resolve("true", path: "bin:.:usr/bin") == nil)
+        #expect(DirectCommand.resolve("true", path: ":/nonexistent-dir:/bin")?.program == "/bin/true")
     }
 
     @Test("a direct run gets the event in its environment and its output prefixed")
