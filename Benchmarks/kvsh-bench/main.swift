@@ -13,8 +13,8 @@
 // The cold one-shot row does not use this driver: scripts/bench times the real
 // `kvsh kv get BUCKET KEY` binary.
 //
-// For profiling, KVSH_BENCH_ROWS=put,get,bulk,watch picks rows; it also enables three
-// diagnostics that are not in the table (put-proto, bulk-proto, watch-replay; see below).
+// For profiling, KVSH_BENCH_ROWS=put,get,bulk,watch picks rows; it also enables a
+// diagnostic that is not in the table (watch-replay; see below).
 //
 // Every wait has a deadline; every loop has a fixed bound.
 
@@ -72,12 +72,12 @@ func createBucket(_ store: NATSKeyValueStore, _ name: String) async throws -> an
 
 /// Rows to run: the table's rows, or those listed in KVSH_BENCH_ROWS (e.g. "bulk,watch")
 /// for profiling one row at a time. scripts/bench always runs the table's rows.
-/// Diagnostics run only when listed: "put-proto", "bulk-proto" and "watch-replay" (see below).
+/// The diagnostic "watch-replay" runs only when listed (see below).
 func selectedRows() -> Set<String> {
     let table: Set<String> = ["put", "get", "bulk", "watch"]
     guard let p = getenv("KVSH_BENCH_ROWS") else { return table }
     let chosen = Set(String(cString: p).split(separator: ",").map(String.init))
-    return chosen.isEmpty ? table : chosen.intersection(table.union(["put-proto", "bulk-proto", "watch-replay"]))
+    return chosen.isEmpty ? table : chosen.intersection(table.union(["watch-replay"]))
 }
 
 func runBench(_ s: Settings) async throws {
@@ -102,8 +102,6 @@ func runBench(_ s: Settings) async throws {
         try await watchRow("watch", bucket: try await createBucket(store, watchName), name: watchName,
                            count: s.watch, value: value) { try await connect(url) }
     }
-    if rows.contains("put-proto") { try await putPrototypeRow(s, store: store, bucket: bucketName, value: value) }
-    if rows.contains("bulk-proto") { try await bulkPrototypeRow(s, store: store, bucket: bucketName, value: value) }
     if rows.contains("watch-replay") {
         try await watchReplayRow(s, store: store, name: watchName, value: value)
     }
@@ -132,96 +130,6 @@ func natsBulkRow(_ s: Settings, bucket: any KeyValueBucket, value: [UInt8]) asyn
 }
 
 // MARK: Diagnostics (not in the table)
-
-/// The bulk load as an in-order loop on one task: each put is a PUB with its own reply
-/// subject under one wildcard subscription, and the loop reads acknowledgements only while
-/// WINDOW are outstanding. No per-request timer, no child task per message. Built on the
-/// public NATSConnection API only; it shows what putAll could reach if publishPipelined
-/// worked this way (and it keeps input order, which the task-group version does not).
-func bulkPrototypeRow(_ s: Settings, store: NATSKeyValueStore, bucket: String, value: [UInt8]) async throws {
-    let connection = store.js.connection
-    let replyPrefix = connection.newInbox()
-    let sub = try connection.subscribe(replyPrefix + ".*")
-    let watchdog = Task {
-        try? await Task.sleep(for: .seconds(120))
-        if !Task.isCancelled { sub.unsubscribe() }
-    }
-    defer {
-        watchdog.cancel()
-        sub.unsubscribe()
-    }
-    let subjects = (0..<s.bulk).map { "$KV.\(bucket).proto.\($0)" }
-    let replies = (0..<s.bulk).map { replyPrefix + "." + String($0) }
-    var acks = sub.makeAsyncIterator()
-    var sent = 0
-    var acked = 0
-    var lastSeq: UInt64 = 0
-    var outOfOrder = 0
-    let start = clock.now
-    for _ in 0..<(2 * s.bulk + 1) where acked < s.bulk {
-        if sent < s.bulk && sent - acked < s.window {
-            try connection.publish(subjects[sent], replyTo: replies[sent], payload: .init(bytes: value))
-            sent += 1
-            continue
-        }
-        guard let reply = try await acks.next() else { throw BenchFailure("bulk-proto: replies ended") }
-        guard let seq = pubAckSequence(Array(reply.payload.readableBytesView)) else {
-            throw BenchFailure("bulk-proto: not an acknowledgement: \(String(decoding: reply.payload.readableBytesView, as: UTF8.self))")
-        }
-        if seq < lastSeq { outOfOrder += 1 }
-        lastSeq = seq
-        acked += 1
-    }
-    let elapsed = clock.now - start
-    guard acked == s.bulk else { throw BenchFailure("bulk-proto: \(acked) of \(s.bulk) acknowledged") }
-    emit("ROW bulk-proto ops_per_s \(perSecond(s.bulk, elapsed))")
-    if outOfOrder > 0 { emit("NOTE kvsh bulk-proto saw \(outOfOrder) acknowledgements out of order") }
-}
-
-/// Sequential puts as PUB + reply on one long-lived wildcard subscription, i.e. a request
-/// without NATSConnection.request's per-request NIO timer (scheduled on another event loop
-/// of the group) and its cancellation. Public NATSConnection API only.
-func putPrototypeRow(_ s: Settings, store: NATSKeyValueStore, bucket: String, value: [UInt8]) async throws {
-    let connection = store.js.connection
-    let replyPrefix = connection.newInbox()
-    let sub = try connection.subscribe(replyPrefix + ".*")
-    let watchdog = Task {
-        try? await Task.sleep(for: .seconds(120))
-        if !Task.isCancelled { sub.unsubscribe() }
-    }
-    defer {
-        watchdog.cancel()
-        sub.unsubscribe()
-    }
-    var replies = sub.makeAsyncIterator()
-    var samples = [Int64](repeating: 0, count: s.ops)
-    let start = clock.now
-    for i in 0..<s.ops {
-        let t0 = clock.now
-        try connection.publish("$KV.\(bucket).pp.\(i)", replyTo: replyPrefix + "." + String(i), payload: .init(bytes: value))
-        guard let reply = try await replies.next(), pubAckSequence(Array(reply.payload.readableBytesView)) != nil else {
-            throw BenchFailure("put-proto: no acknowledgement")
-        }
-        samples[i] = (clock.now - t0).nanos
-    }
-    reportLatency("put-proto", samples, total: clock.now - start)
-}
-
-/// `seq` of a PubAck body such as {"stream":"KV_b","seq":7}; nil for an error reply.
-func pubAckSequence(_ body: [UInt8]) -> UInt64? {
-    let key = Array(#""seq":"#.utf8)
-    guard body.count > key.count, !String(decoding: body, as: UTF8.self).contains(#""error""#) else { return nil }
-    for i in 0...(body.count - key.count) where body[i..<(i + key.count)].elementsEqual(key) {
-        var n: UInt64 = 0
-        var j = i + key.count
-        while j < body.count, body[j] >= UInt8(ascii: "0"), body[j] <= UInt8(ascii: "9") {
-            n = n * 10 + UInt64(body[j] - UInt8(ascii: "0"))
-            j += 1
-        }
-        return j > i + key.count ? n : nil
-    }
-    return nil
-}
 
 /// The watcher alone: WATCH values are stored first (putAll), then a watch delivers them as
 /// its initial values; updates/s from the first to the last entry at the watcher.
