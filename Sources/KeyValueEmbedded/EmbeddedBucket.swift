@@ -27,7 +27,9 @@ final class EmbeddedBucket: KeyValueBucket {
         let name = self.name
         return try await store.write { c in
             var row = try c.requireBucket(name)
-            return try c.writeEntry(&row, key: key, op: op, value: value, guard: check, now: wallClockNanos())
+            let now = wallClockNanos()
+            try c.beginWrites(&row, now: now)
+            return try c.writeEntry(&row, key: key, op: op, value: value, guard: check, now: now)
         }
     }
 
@@ -56,6 +58,7 @@ final class EmbeddedBucket: KeyValueBucket {
         return try await store.write { c in
             var row = try c.requireBucket(name)
             let now = wallClockNanos()
+            try c.beginWrites(&row, now: now)
             return try pairs.map { try c.writeEntry(&row, key: $0.key, op: .put, value: $0.value, guard: .none, now: now) }
         }
     }

@@ -144,14 +144,21 @@ extension SQLiteConnection {
                 [.int(Int64(row.lastSeq)), .int(row.lastNanos), .int(row.msgs), .int(row.bytes), .int(row.id)])
     }
 
-    /// Writes one revision of `key` in an open write transaction; returns its revision.
+    /// Opens a write transaction's work on a bucket: reclaims what expired by `now` and
+    /// forgets old replaced revisions. Once per transaction — nothing a batch writes at `now`
+    /// can have expired or aged by then.
+    func beginWrites(_ row: inout BucketRow, now: Int64) throws {
+        try reclaimExpired(&row, now: now)
+        try forgetReplaced(now: now)
+    }
+
+    /// Writes one revision of `key` in an open write transaction, after `beginWrites`;
+    /// returns its revision.
     func writeEntry(_ row: inout BucketRow, key: String, op: Operation, value: [UInt8], guard check: WriteGuard,
                     now: Int64) throws -> UInt64 {
         if let max = row.config.maxValueSize, value.count > Int(max) {
             throw KeyValueError.valueTooLarge(size: value.count, limit: Int(max))
         }
-        try reclaimExpired(&row, now: now)
-        try forgetReplaced(now: now)
         var latestSeq: UInt64 = 0
         var latestOp = Operation.put
         var count: Int64 = 0
