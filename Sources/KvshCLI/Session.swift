@@ -16,12 +16,25 @@ let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 /// An open store built from the global options: a NATS server when one is given
 /// (`--server` or `NATS_URL`), else the embedded store file.
 struct Session: Sendable {
-    let store: any KeyValueStore
+    /// Which store is open; what else a session offers follows from it.
+    enum Backend: Sendable {
+        case server(NATSKeyValueStore)
+        case embedded(EmbeddedKeyValueStore)
+    }
+
+    let backend: Backend
+
+    var store: any KeyValueStore {
+        switch backend {
+        case .server(let store): store
+        case .embedded(let store): store
+        }
+    }
+
     /// The server connection; nil on the embedded store.
-    let connection: NATSConnection?
-    let js: JetStreamContext?
-    /// The embedded store; nil on a server.
-    let embedded: EmbeddedKeyValueStore?
+    var connection: NATSConnection? {
+        if case .server(let store) = backend { store.js.connection } else { nil }
+    }
 
     /// Where the global options point.
     enum Target {
@@ -36,11 +49,10 @@ struct Session: Sendable {
             // faster spawning one thread than one per core.
             let connection = try await NATSConnection.connect(client, group: eventLoopGroup)
             let js = JetStreamContext(connection: connection, timeout: timeout)
-            return Session(store: NATSKeyValueStore(js: js), connection: connection, js: js, embedded: nil)
+            return Session(backend: .server(NATSKeyValueStore(js: js)))
         case .embedded(let path, let isDefault):
             if isDefault { try makeDataDirectory(for: path) }
-            let store = try await EmbeddedKeyValueStore.open(path: path)
-            return Session(store: store, connection: nil, js: nil, embedded: store)
+            return Session(backend: .embedded(try await EmbeddedKeyValueStore.open(path: path)))
         }
     }
 

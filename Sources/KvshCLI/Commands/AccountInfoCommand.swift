@@ -2,6 +2,7 @@ import NATSWire
 import ArgumentParser
 import JetStream
 import KeyValueEmbedded
+import KeyValueNATS
 import NATSClient
 import Shell
 
@@ -20,11 +21,13 @@ struct AccountInfoCommand: KvshCommand {
     /// Returns the record of `account info --json` (`jetstream` is null when the account has
     /// no JetStream, and then the command fails after printing the connection part).
     func execute(_ ctx: CommandExecution) async throws -> Value {
-        let s = try await ctx.session()
-        guard let connection = s.connection, let js = s.js else {
-            guard let embedded = s.embedded else { return .null }
-            return try await describe(embedded, ctx)
+        let nats: NATSKeyValueStore
+        switch try await ctx.session().backend {
+        case .embedded(let embedded): return try await describe(embedded, ctx)
+        case .server(let store): nats = store
         }
+        let js = nats.js
+        let connection = js.connection
         let rtt = try await connection.rtt()
         let info = connection.serverInfo
         let url = connection.connectedURL.map { "\($0)" } ?? ""
