@@ -78,12 +78,7 @@ public struct HookCommands: Sendable {
                 + "       on put|del|purge|any BUCKET [KEY-PATTERN] [OPTIONS] { … }\n"
                 + "options: --timeout DUR, --retry N, --initial, --durable NAME, --parallel N\n"
             : "usage: \(usage)\n"
-        return synopsis + "\n" + wrap(text) + "\n"
-    }
-
-    /// Breaks text into lines of at most `width` columns at spaces.
-    static func wrap(_ text: String, width: Int = 78) -> String {
-        ShellSession.wrappedLines(text, width: width).joined(separator: "\n")
+        return synopsis + "\n" + ShellSession.wrap(text)
     }
 
     static func record(_ info: HookRegistry.Info) -> Record {

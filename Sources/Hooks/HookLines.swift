@@ -49,9 +49,6 @@ final class HookLines: ShellOutput, Sendable {
         if !rest.err.isEmpty { emit(String(decoding: rest.err, as: UTF8.self), isError: true) }
     }
 
-    /// A report of kvsh's own about the hook (a failure, a retry), on stderr.
-    func report(_ text: String) { output.writeError(prefix + text + "\n") }
-
     // A block's `echo` and store commands write text: the same line discipline.
     func write(_ text: String) { append(Array(text.utf8), isError: false) }
     func writeError(_ text: String) { append(Array(text.utf8), isError: true) }

@@ -174,14 +174,9 @@ public struct HookSpec: Sendable {
     var actionSummary: String {
         switch action {
         case .shell(let text): text
-        case .block(let block): "{ … } at \(block.position.lineAndColumnOrFile)"
+        case .block(let block): "{ … } at \(block.position)"
         }
     }
-}
-
-extension SourcePosition {
-    /// `file:line:col`, or `line:col` for a line typed at the prompt.
-    var lineAndColumnOrFile: String { file.isEmpty ? "\(line):\(column)" : description }
 }
 
 extension Duration {

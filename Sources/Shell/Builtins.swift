@@ -156,14 +156,9 @@ extension ShellSession {
         return text
     }
 
-    /// Breaks prose into lines of at most `width` characters, each ending in a newline.
-    static func wrap(_ text: String, width: Int = 78) -> String {
-        wrappedLines(text, width: width).map { $0 + "\n" }.joined()
-    }
-
-    /// Prose broken at spaces into lines of at most `width` characters (a longer word stays
-    /// whole). Shared with the help of the hook commands.
-    package static func wrappedLines(_ text: String, width: Int = 78) -> [String] {
+    /// Breaks prose at spaces into lines of at most `width` characters (a longer word stays
+    /// whole), each ending in a newline. Shared with the help of the hook commands.
+    package static func wrap(_ text: String, width: Int = 78) -> String {
         var lines: [String] = []
         var line = ""
         for word in text.split(separator: " ") {
@@ -174,6 +169,6 @@ extension ShellSession {
             line += (line.isEmpty ? "" : " ") + word
         }
         if !line.isEmpty { lines.append(line) }
-        return lines
+        return lines.map { $0 + "\n" }.joined()
     }
 }
