@@ -224,7 +224,7 @@ final class Hook: Sendable {
             "KVSH_BUCKET": entry.bucket,
             "KVSH_KEY": entry.key,
             "KVSH_REVISION": String(entry.revision),
-            "KVSH_CREATED": Value.entry(entry).field("created")?.textForm ?? "",
+            "KVSH_CREATED": Timestamp.rfc3339(entry.created),
             "KVSH_VALUE": value,
         ]
     }

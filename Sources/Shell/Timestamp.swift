@@ -6,9 +6,9 @@ import Foundation
 
 /// RFC 3339 text for an entry's `created` field, computed by hand so the shell needs no
 /// date-formatting machinery.
-enum Timestamp {
+package enum Timestamp {
     /// `2021-10-12T20:08:00Z`, with a fraction (up to microseconds) only when there is one.
-    static func rfc3339(_ date: Date) -> String {
+    package static func rfc3339(_ date: Date) -> String {
         let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
         let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
         let fraction = micros - seconds * 1_000_000

@@ -54,7 +54,7 @@ public enum Value: Sendable, Equatable {
     /// Entries have their fields, records their own, lists `count` and 0-based indexes.
     public func field(_ name: String) -> Value? {
         switch self {
-        case .entry(let entry): Self.record(of: entry)[name]
+        case .entry(let entry): Self.entryField(entry, name)
         case .record(let record): record[name]
         case .list(let items):
             if name == "count" { .int(items.count) } else if let i = Int(name), items.indices.contains(i) { items[i] } else { nil }
@@ -85,15 +85,22 @@ public enum Value: Sendable, Equatable {
 
     /// An entry as a record of its fields, in the order `vars` and `help` list them.
     static func record(of entry: Entry) -> Record {
-        Record([
-            ("key", .string(entry.key)),
-            ("value", .string(String(decoding: entry.value, as: UTF8.self))),
-            ("revision", .int(Int(clamping: entry.revision))),
-            ("created", .string(Timestamp.rfc3339(entry.created))),
-            ("op", .string(entry.operation.rawValue)),
-            ("bucket", .string(entry.bucket)),
-            ("delta", .int(Int(clamping: entry.delta))),
-        ])
+        Record(entryFieldNames.map { ($0, entryField(entry, $0)!) })
+    }
+
+    /// One field of an entry, computed alone: `$event.key` in a hook block need not decode
+    /// the value or format the time.
+    private static func entryField(_ entry: Entry, _ name: String) -> Value? {
+        switch name {
+        case "key": .string(entry.key)
+        case "value": .string(String(decoding: entry.value, as: UTF8.self))
+        case "revision": .int(Int(clamping: entry.revision))
+        case "created": .string(Timestamp.rfc3339(entry.created))
+        case "op": .string(entry.operation.rawValue)
+        case "bucket": .string(entry.bucket)
+        case "delta": .int(Int(clamping: entry.delta))
+        default: nil
+        }
     }
 
     /// A one-line rendering that shows the type, for `vars`: strings quoted, lists in brackets.
