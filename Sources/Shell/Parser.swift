@@ -11,7 +11,7 @@ public struct Parser {
     /// How deep blocks and `!` may nest; a bound keeps hostile input from exhausting the stack.
     static let maximumDepth = 100
 
-    private static let keywords: Set<String> = ["if", "elif", "else", "while", "for", "let"]
+    private static let keywords = Set(ShellSession.keywordNames)
 
     /// Commands that may end in a `{ … }` block they keep for later (a hook's body).
     static let blockCommands: Set<String> = ["on"]
@@ -240,13 +240,8 @@ public struct Parser {
     // MARK: - Pieces
 
     private mutating func condition(after keyword: String) throws(ShellError) -> Statement {
-        switch current.kind {
-        case .word, .bang, .leftBrace:
-            return try statement()
-        default:
-            throw ShellError("expected a command after '\(keyword)', found \(current.display)",
-                             at: current.position, isIncomplete: current.kind == .end)
-        }
+        try expectStatementStart(after: "'\(keyword)'")
+        return try statement()
     }
 
     /// The block after a condition, `else` or a `for` list; it may start on the next line.
