@@ -33,7 +33,10 @@ struct EmbeddedHookTests {
         try await Task.sleep(for: .milliseconds(300))
         #expect(fileLines(file) == ["1 PUT $(touch \(dir)/pwned)", "2 DEL ", "3 PUT while stopped"])
         #expect(!FileManager.default.fileExists(atPath: dir + "/pwned"))
-        #expect(try await store.bucket("kvsh_hooks").get("embedded", revision: nil).valueString == "3")
+        // The checkpoint is saved after the run ends, so wait for it (bounded) rather than assume.
+        try await waitUntil(30, "the checkpoint to reach revision 3") {
+            (try? await store.bucket("kvsh_hooks").get("embedded", revision: nil).valueString) == "3"
+        }
         await second.shutdown()
         await store.close()
     }
