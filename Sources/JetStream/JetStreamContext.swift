@@ -132,12 +132,14 @@ public struct JetStreamContext: Sendable {
         } catch NATSError.noResponders {
             throw JetStreamError.noStreamResponse(subject: subject)
         }
-        return try Self.decodeAck(reply)
+        return try Self.decodeAck(reply, publishedOn: subject)
     }
 
-    static func decodeAck(_ reply: InboundMessage) throws -> PubAck {
+    /// The acknowledgement of a message published on `subject` (a 503 means no stream
+    /// takes that subject).
+    static func decodeAck(_ reply: InboundMessage, publishedOn subject: String) throws -> PubAck {
         if reply.headers?.status == 503 {
-            throw JetStreamError.noStreamResponse(subject: reply.subject)
+            throw JetStreamError.noStreamResponse(subject: subject)
         }
         if let fast = PubAck.parseCommon(reply.payload) { return fast }
         let ack: PubAckEnvelope

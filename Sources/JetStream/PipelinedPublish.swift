@@ -55,10 +55,7 @@ extension JetStreamContext {
             lastProgress.withLockedValue { $0 = .now() }
             for reply in batch {
                 guard let index = Self.replyIndex(reply.subject), index < sent, acks[index] == nil else { continue }
-                if reply.headers?.status == 503 {
-                    throw JetStreamError.noStreamResponse(subject: messages[index].subject)
-                }
-                acks[index] = try Self.decodeAck(reply)
+                acks[index] = try Self.decodeAck(reply, publishedOn: messages[index].subject)
                 received += 1
             }
         }

@@ -31,10 +31,10 @@ import Testing
         let error = InboundMessage(subject: "x", sid: 1, payload: ByteBuffer(string:
             #"{"error":{"code":400,"err_code":10071,"description":"wrong last sequence: 2"},"stream":"KV_b","seq":0}"#))
         #expect(throws: JetStreamError.api(APIError(code: 400, errCode: 10071, description: "wrong last sequence: 2"))) {
-            try JetStreamContext.decodeAck(error)
+            try JetStreamContext.decodeAck(error, publishedOn: "$KV.b.k")
         }
         let dup = InboundMessage(subject: "x", sid: 1, payload: ByteBuffer(string: #"{"stream":"KV_b","seq":7,"duplicate":true}"#))
-        #expect(try JetStreamContext.decodeAck(dup) == PubAck(stream: "KV_b", seq: 7, duplicate: true))
+        #expect(try JetStreamContext.decodeAck(dup, publishedOn: "$KV.b.k") == PubAck(stream: "KV_b", seq: 7, duplicate: true))
     }
 }
 
