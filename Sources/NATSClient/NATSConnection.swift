@@ -80,10 +80,7 @@ public final class NATSConnection: Sendable {
     /// its reply on `replyPrefix.i`. Nothing is sent when any message is too large.
     public func publish(_ messages: ArraySlice<OutgoingMessage>, replyPrefix: String) throws(NATSError) {
         let max = state.withLockedValue { $0.info.maxPayload }
-        for m in messages {
-            let size = ClientOp.payloadSize(headers: m.headers, payload: m.payload.readableBytes)
-            if size > max { throw .payloadTooLarge(size: size, max: max) }
-        }
+        for m in messages { try Self.checkPayload(headers: m.headers, payload: m.payload, max: max) }
         try enqueue { buf in
             for index in messages.indices {
                 let m = messages[index]
@@ -261,8 +258,11 @@ public final class NATSConnection: Sendable {
     // MARK: Internals
 
     private func checkPayload(headers: NATSHeaders?, payload: ByteBuffer) throws(NATSError) {
+        try Self.checkPayload(headers: headers, payload: payload, max: state.withLockedValue { $0.info.maxPayload })
+    }
+
+    private static func checkPayload(headers: NATSHeaders?, payload: ByteBuffer, max: Int) throws(NATSError) {
         let size = ClientOp.payloadSize(headers: headers, payload: payload.readableBytes)
-        let max = state.withLockedValue { $0.info.maxPayload }
         if size > max { throw .payloadTooLarge(size: size, max: max) }
     }
 
