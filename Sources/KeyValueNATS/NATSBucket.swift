@@ -93,13 +93,14 @@ final class NATSBucket: KeyValueBucket {
         let messages = items.map {
             JetStreamContext.Outgoing(subject: prefix + $0.key, payload: ByteBuffer(bytes: $0.value))
         }
-        let largest = items.map(\.value.count).max() ?? 0
+        // Only the error messages need the largest size.
+        func largest() -> Int { items.lazy.map(\.value.count).max() ?? 0 }
         do {
             return try await js.publishPipelined(messages).map(\.seq)
         } catch let error as JetStreamError {
-            throw await mapWriteError(error, key: "", size: largest)
+            throw await mapWriteError(error, key: "", size: largest())
         } catch NATSError.payloadTooLarge(_, let max) {
-            throw KeyValueError.valueTooLarge(size: largest, limit: max)
+            throw KeyValueError.valueTooLarge(size: largest(), limit: max)
         }
     }
 
