@@ -94,7 +94,10 @@ struct CommandExecution: Sendable {
         guard mode == .oneShot else {
             throw ArgumentError("missing value: give it as an argument (the shell does not read values from stdin)")
         }
-        return try KvshCLI.valueBytes(nil)
+        if Terminal.stdinIsTerminal {
+            throw ArgumentError("missing value: give it as an argument or pipe it on stdin")
+        }
+        return Terminal.readAllStdin()
     }
 }
 
