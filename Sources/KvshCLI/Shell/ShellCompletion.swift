@@ -59,16 +59,14 @@ struct CompletionRequest: Equatable {
     var partial = ""
     var slot = Slot.none
 
-    /// Every store command that takes a bucket first, with what its positional arguments are.
+    /// Every store command that takes a bucket first, with what its positional arguments are
+    /// (by command name: aliases are resolved first).
     private static let positionals: [String: [Slot]] = {
         let bucketKey: [Slot] = [.bucket, .key("")]
         return [
-            "status": [.bucket], "info": [.bucket], "view": [.bucket],
-            "ls": bucketKey, "list": bucketKey,
-            "get": bucketKey, "purge": bucketKey, "history": bucketKey,
-            "del": bucketKey, "delete": bucketKey, "rm": bucketKey,
-            "put": bucketKey, "create": bucketKey, "update": bucketKey,
-            "keys": bucketKey, "watch": bucketKey,
+            "status": [.bucket], "ls": bucketKey, "get": bucketKey, "purge": bucketKey,
+            "history": bucketKey, "del": bucketKey, "put": bucketKey, "create": bucketKey,
+            "update": bucketKey, "keys": bucketKey, "watch": bucketKey,
         ]
     }()
 
@@ -163,7 +161,7 @@ struct CompletionRequest: Equatable {
     private static func slot(command: String, arguments: [String], partial: String, bucket: String?) -> Slot {
         let name = aliases[command] ?? command
         guard let (flags, valued) = options[name] else { return .none }
-        let layout = positionals[command] ?? []
+        let layout = positionals[name] ?? []
         if partial.hasPrefix("-") { return .words((flags + valued).sorted()) }
         // Skip options (and the values of those that take one) to count positionals.
         var positional: [String] = bucket.map { [$0] } ?? []
