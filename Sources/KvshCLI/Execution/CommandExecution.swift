@@ -18,14 +18,16 @@ protocol KvshCommand: AsyncParsableCommand {
 extension KvshCommand {
     /// `kvsh kv put …`: open a session on first use, execute with the terminal as output, close.
     ///
-    /// A command that does its work and ends runs on the connection's event loop (see
-    /// `EventLoopExecutor`); one that streams to the terminal (`streamsOutput`) stays on the
+    /// A command that does its work and ends on a server runs on the connection's event loop
+    /// (see `EventLoopExecutor`); one that streams to the terminal (`streamsOutput`) stays on the
     /// cooperative pool, so a stalled terminal never holds up the connection.
     func runOneShot(streamsOutput: Bool = false) async throws {
         let sessions = OneShotSessions(options: global)
         let ctx = CommandExecution(sessions: sessions, output: TerminalOutput(), json: global.json,
                                    captured: false, mode: .oneShot)
-        let executor = streamsOutput ? nil : EventLoopExecutor(eventLoopGroup.next())
+        // Only a server connection has an event loop to share; the embedded store starts none.
+        let onServer = if case .server? = try? Session.target(global) { true } else { false }
+        let executor = streamsOutput || !onServer ? nil : EventLoopExecutor(eventLoopGroup.next())
         try await withTaskExecutorPreference(executor) {
             do {
                 _ = try await execute(ctx)
