@@ -2,6 +2,7 @@ import ArgumentParser
 import JetStream
 import KeyValue
 import NATSClient
+import Shell
 
 /// Entry point of the `kvsh` executable.
 public enum KvshCommandLine {
@@ -19,11 +20,13 @@ public enum KvshCommandLine {
             case .standardInput(let options)?:
                 let input = Terminal.readAllStdin()
                 guard !input.isEmpty else { break }
-                guard var text = String(validating: input, as: UTF8.self) else {
-                    Terminal.err("kvsh: cannot read '\(ShellInvocation.standardInputFileName)': it is not UTF-8 text\n")
+                let text: String
+                do {
+                    text = try ScriptFile.text(of: input, name: ShellInvocation.standardInputFileName)
+                } catch {
+                    Terminal.err("kvsh: \(error)\n")
                     return 1
                 }
-                if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
                 return await runShell(.standardInput(options: options), standardInput: text)
             case let invocation?:
                 return await runShell(invocation)

@@ -5,10 +5,10 @@ import Foundation
 #endif
 
 /// Reading script files and resolving the paths `source` names.
-enum ScriptFile {
+package enum ScriptFile {
     /// An error reading a script, phrased for the user.
-    struct ReadError: Error, CustomStringConvertible {
-        var description: String
+    package struct ReadError: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// `path` as written when absolute or when there is no current script; otherwise next to
@@ -26,8 +26,13 @@ enum ScriptFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ReadError(description: "cannot read '\(path)': it is a directory or not readable")
         }
-        guard var text = String(validating: data, as: UTF8.self) else {
-            throw ReadError(description: "cannot read '\(path)': it is not UTF-8 text")
+        return try text(of: data, name: path)
+    }
+
+    /// A script's bytes as text (from a file or standard input, `name`); it must be UTF-8.
+    package static func text(of bytes: some Sequence<UInt8>, name: String) throws(ReadError) -> String {
+        guard var text = String(validating: bytes, as: UTF8.self) else {
+            throw ReadError(description: "cannot read '\(name)': it is not UTF-8 text")
         }
         // Editors on some systems start UTF-8 files with a byte order mark; it is not a word.
         if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
