@@ -268,27 +268,30 @@ public final class NATSConnection: Sendable {
 
     /// Appends to the outbound buffer and makes sure a flush is scheduled on the loop.
     func enqueue(_ write: (inout ByteBuffer) -> Void) throws(NATSError) {
-        let limit = options.reconnectBufferSize
-        let outcome = state.withLockedValue { s -> Result<(any Channel)?, NATSError> in
-            guard !s.closed else { return .failure(.connectionClosed) }
-            if s.channel == nil && s.pending.readableBytes > limit { return .failure(.reconnectBufferFull) }
-            write(&s.pending)
-            guard let ch = s.channel, !s.flushScheduled else { return .success(nil) }
-            s.flushScheduled = true
-            return .success(ch)
-        }
-        guard let channel = try outcome.get() else { return }
-        channel.eventLoop.execute { self.flushPending(channel) }
+        try enqueue(checkingReconnectLimit: true) { write(&$0.pending) }
     }
 
     /// Queues a PING (`id` 0: keep-alive) and registers `waiter` for its PONG, atomically,
-    /// so PONGs are matched to PINGs in wire order.
+    /// so PONGs are matched to PINGs in wire order. Not held to the reconnect buffer limit.
     func enqueuePing(_ id: UInt64, waiter: PongWaiter?) throws(NATSError) {
-        let outcome = state.withLockedValue { s -> Result<(any Channel)?, NATSError> in
-            guard !s.closed else { return .failure(.connectionClosed) }
+        try enqueue(checkingReconnectLimit: false) { s in
             ClientOp.ping(into: &s.pending)
             s.queuedPings.append(id)
             if let waiter { s.pongWaiters.append(waiter) }
+        }
+    }
+
+    /// Runs `write` on the state under the lock (it appends to `pending`) and schedules one
+    /// flush on the channel's loop when none is pending.
+    private func enqueue(checkingReconnectLimit: Bool,
+                         _ write: (inout ConnectionState) -> Void) throws(NATSError) {
+        let limit = options.reconnectBufferSize
+        let outcome = state.withLockedValue { s -> Result<(any Channel)?, NATSError> in
+            guard !s.closed else { return .failure(.connectionClosed) }
+            if checkingReconnectLimit && s.channel == nil && s.pending.readableBytes > limit {
+                return .failure(.reconnectBufferFull)
+            }
+            write(&s)
             guard let ch = s.channel, !s.flushScheduled else { return .success(nil) }
             s.flushScheduled = true
             return .success(ch)
