@@ -41,6 +41,12 @@ struct ShellHostParseTests {
         }
     }
 
+    @Test("the kv aliases are the commands' own")
+    func aliases() {
+        #expect(ShellHost.kvAliases == ["new": "add", "info": "status", "view": "status", "list": "ls",
+                                        "delete": "del", "rm": "del"])
+    }
+
     @Test("unknown commands get the one-shot suggestion, built-ins included")
     func unknownCommands() {
         #expect(parseError(["kv", "gte", "b", "k"]) == CommandError(#"unknown command "kv gte", did you mean "kv get"?"#))

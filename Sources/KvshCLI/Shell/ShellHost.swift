@@ -242,7 +242,15 @@ actor ShellHost: CommandHost, SessionSource {
         ]
     }()
 
-    static let kvAliases = ["new": "add", "info": "status", "view": "status", "list": "ls", "delete": "del", "rm": "del"]
+    /// Each `kv` alias and the command it names, from the commands' own configurations.
+    static let kvAliases: [String: String] = {
+        var aliases: [String: String] = [:]
+        for command in KVCommand.configuration.subcommands {
+            let name = command.configuration.commandName ?? ""
+            for alias in command.configuration.aliases { aliases[alias] = name }
+        }
+        return aliases
+    }()
 
     // MARK: Help
 
