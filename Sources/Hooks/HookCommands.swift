@@ -39,8 +39,22 @@ public struct HookCommands: Sendable {
                 throw CommandError("wait: no hooks are registered, so there is nothing to serve")
             }
             try await registry.serve()
+            if let failure = Self.failureAfterServing(registry) { throw failure }
             return CommandResult()
         }
+    }
+
+    /// Exit status of `wait` and `kvsh serve` when hooks were served until a stop but some
+    /// event's runs failed for good (docs/hooks.md).
+    public static let failedEventsStatus: Int32 = 3
+
+    /// The failure `wait` and `kvsh serve` end with when an event failed for good; nil when
+    /// every event was handled.
+    public static func failureAfterServing(_ registry: HookRegistry) -> CommandError? {
+        let failed = registry.failedEvents
+        guard failed > 0 else { return nil }
+        return CommandError("hooks stopped; \(failed) event\(failed == 1 ? "" : "s") failed for good "
+                            + "(the messages above say which)", status: failedEventsStatus)
     }
 
     private func usage(_ name: String, _ problem: String) -> CommandError {

@@ -27,6 +27,8 @@ public final class HookRegistry: Sendable {
         var serving: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextWaiter = 0
         var stopRequested = false
+        /// Events that failed for good in hooks already stopped.
+        var failedInStopped = 0
     }
 
     /// - Parameters:
@@ -45,6 +47,16 @@ public final class HookRegistry: Sendable {
 
     /// True when no hook is registered.
     public var isEmpty: Bool { state.withLock { $0.hooks.isEmpty } }
+
+    /// How many hooks are registered.
+    public var count: Int { state.withLock { $0.hooks.count } }
+
+    /// Events whose runs failed for good (after every retry), in every hook this registry has
+    /// had, stopped ones included: what `wait` and `kvsh serve` report in their exit status.
+    public var failedEvents: Int {
+        let (live, stopped) = state.withLock { ($0.hooks.values.map(\.hook), $0.failedInStopped) }
+        return live.reduce(stopped) { $0 + $1.snapshot.failed }
+    }
 
     /// Starts a hook and returns its id. Every problem (a missing bucket, a durable name in
     /// use, a damaged checkpoint) throws before anything runs; nothing is registered then.
@@ -225,6 +237,8 @@ public final class HookRegistry: Sendable {
         }
         for entry in entries { await entry.task.value }
         deadline.cancel()
+        let failed = entries.reduce(0) { $0 + $1.hook.snapshot.failed }
+        state.withLock { $0.failedInStopped += failed }
     }
 }
 

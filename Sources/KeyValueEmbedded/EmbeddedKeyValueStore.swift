@@ -32,7 +32,7 @@ public final class EmbeddedKeyValueStore: KeyValueStore {
             let db = try await Database.open(path: path)
             return EmbeddedKeyValueStore(path: path, db: db, notifier: try ChangeNotifier(storePath: path))
         } catch let error as SQLiteError {
-            throw KeyValueError.backend("kvsh: cannot open the store \(path): \(error.message)")
+            throw KeyValueError.backend("cannot open the store \(path): \(error.message)")
         }
     }
 
@@ -134,7 +134,7 @@ public final class EmbeddedKeyValueStore: KeyValueStore {
             return try await body()
         } catch let error as SQLiteError {
             let hint = error.isBusy ? " (another process holds the store's write lock)" : ""
-            throw KeyValueError.backend("kvsh: store \(path): \(error.message)\(hint)")
+            throw KeyValueError.backend("store \(path): \(error.message)\(hint)")
         }
     }
 

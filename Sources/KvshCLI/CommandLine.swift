@@ -6,26 +6,31 @@ import Shell
 
 /// Entry point of the `kvsh` executable.
 public enum KvshCommandLine {
-    /// Runs one command line (without the program name) and returns the exit status.
+    /// Runs one command line (without the program name) and returns the exit status (see
+    /// `ExitStatus`).
     ///
     /// Besides one-shot commands (`kvsh kv put my-kv Key1 Value1`), runs scripts:
     /// `kvsh [OPTIONS] FILE [ARG…]` (and `#!/usr/bin/env kvsh` files), `kvsh [OPTIONS] -c TEXT [ARG…]`,
-    /// and, with no command, the script on stdin when stdin is not a terminal (empty stdin
-    /// prints the usage, as before) or the interactive shell when it is.
+    /// and, with no command, the script on stdin when stdin is not a terminal (empty stdin does
+    /// nothing) or the interactive shell when it is.
     public static func run(_ arguments: [String]) async -> Int32 {
+        Terminal.guardStandardDescriptors()
+        return withOutputChecked(await dispatch(arguments))
+    }
+
+    private static func dispatch(_ arguments: [String]) async -> Int32 {
         do {
             switch try shellInvocation(arguments, stdinIsTerminal: Terminal.stdinIsTerminal, isFile: isRegularFile) {
             case nil:
                 break
             case .standardInput(let options)?:
-                let input = Terminal.readAllStdin()
-                guard !input.isEmpty else { break }
                 let text: String
                 do {
-                    text = try ScriptFile.text(of: input, name: ShellInvocation.standardInputFileName)
+                    text = try ScriptFile.text(of: try Terminal.readAllStdin(),
+                                               name: ShellInvocation.standardInputFileName)
                 } catch {
-                    Terminal.err("kvsh: \(error)\n")
-                    return 1
+                    Terminal.err("nats: error: \(error)\n")
+                    return ExitStatus.failure
                 }
                 return await runShell(.standardInput(options: options), standardInput: text)
             case let invocation?:
@@ -33,14 +38,14 @@ public enum KvshCommandLine {
             }
         } catch {
             Terminal.err("nats: error: \(error)\n")
-            return ExitCode.validationFailure.rawValue
+            return ExitStatus.usage
         }
         let args: [String]
         do {
             args = try normalize(arguments)
         } catch {
             Terminal.err("nats: error: \(error)\n")
-            return 1
+            return ExitStatus.usage
         }
         var quick = QuickParse.command(args)
         let command: any ParsableCommand
@@ -51,10 +56,10 @@ public enum KvshCommandLine {
             let message = KvshRoot.fullMessage(for: error)
             if code == .success {
                 Terminal.out(message + "\n")
-                return 0
+                return ExitStatus.success
             }
             Terminal.err(usageError(message) + "\n")
-            return code.rawValue
+            return ExitStatus.usage
         }
         do {
             if quick != nil {
@@ -65,24 +70,44 @@ public enum KvshCommandLine {
                 var command = command
                 try command.run()
             }
-            return 0
+            return ExitStatus.success
         } catch {
-            if let exit = error as? ExitCode { return exit.rawValue }
+            return report(error)
+        }
+    }
+
+    /// A command's failure on stderr; returns its exit status.
+    private static func report(_ error: any Error) -> Int32 {
+        switch error {
+        case let exit as ExitCode:
+            return exit.rawValue
+        case is OutputFailure, is OutputFailed:
+            return ExitStatus.success  // `withOutputChecked` reports it
+        case let validation as ValidationError:
+            // Thrown by a command's run(): ArgumentParser's usage text here would be the root's
+            // (`Usage: kvsh <subcommand>`), not the command's, so print the message alone.
+            Terminal.err("nats: error: \(validation.message)\n")
+            return ExitStatus.usage
+        default:
             // `kvsh`, `kvsh kv` (a group without a command), `--help` and `help` end in an
             // error ArgumentParser knows as a clean exit: print the help it has for it.
             if KvshRoot.exitCode(for: error) == .success {
                 Terminal.out(KvshRoot.fullMessage(for: error) + "\n")
-                return 0
-            }
-            // Thrown by a command's run(): ArgumentParser's usage text here would be the root's
-            // (`Usage: kvsh <subcommand>`), not the command's, so print the message alone.
-            if let validation = error as? ValidationError {
-                Terminal.err("nats: error: \(validation.message)\n")
-                return ExitCode.validationFailure.rawValue
+                return ExitStatus.success
             }
             Terminal.err("nats: error: \(describe(error))\n")
-            return 1
+            return ExitStatus.failure
         }
+    }
+
+    /// `status`, unless writing the output failed: then one message (none for a closed pipe)
+    /// and the failure's status. A status that already says failure is kept.
+    static func withOutputChecked(_ status: Int32) -> Int32 {
+        guard let failure = Terminal.outputFailure, status == ExitStatus.success else { return status }
+        if !failure.isClosedPipe && failure.stream == .standardOutput {
+            Terminal.err("nats: error: \(failure)\n")
+        }
+        return failure.exitStatus
     }
 
     static func describe(_ error: any Error) -> String {

@@ -63,13 +63,28 @@ func runInteractiveShell(options: GlobalOptions, skipStartupFile: Bool) async ->
     // One listener for the whole session; each command's task is its target while it runs.
     let signals = InterruptSignals()
     defer { signals.stop() }
+    var warnedAboutHooks = false
     while true {
         let bucket = await session.currentBucket
         bucketBox.set(bucket)
-        guard let text = await readBlock(editor, prompt: Prompt.main(place, bucket: bucket)) else { break }
+        // Output that did not end its line (`kv get --raw`) would put the prompt after it, and
+        // libedit's cursor arithmetic would be off: mark it and start a fresh row, as zsh does.
+        if !Terminal.atLineStart { Terminal.out(Prompt.missingNewlineMark) }
+        guard let text = await readBlock(editor, prompt: Prompt.main(place, bucket: bucket)) else {
+            let live = host.hooks.count
+            if live > 0, !warnedAboutHooks {
+                warnedAboutHooks = true
+                Terminal.err("kvsh: \(live == 1 ? "1 hook is" : "\(live) hooks are") running; press Ctrl-D again "
+                             + "to stop \(live == 1 ? "it" : "them") and leave\n")
+                continue
+            }
+            break
+        }
+        Terminal.assumeLineStart()  // the terminal echoed the line and its newline
         if text.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\n" }) { continue }
+        warnedAboutHooks = false
         do {
-            try editor.addHistory(text)
+            try editor.addHistory(HistoryRedaction.masked(text))
         } catch {
             editor.printAbove("kvsh: \(error)")
         }
@@ -82,7 +97,12 @@ func runInteractiveShell(options: GlobalOptions, skipStartupFile: Bool) async ->
         let outcome = await run.value
         signals.reset()
         switch outcome {
-        case .finished: break
+        case .finished:
+            // The terminal went away (a hang-up): nobody reads the prompt any more.
+            if let failure = Terminal.outputFailure, failure.stream == .standardOutput {
+                await host.close()
+                return failure.exitStatus
+            }
         case .exit(let s):
             await host.close()
             return s
@@ -121,11 +141,16 @@ private func readLineOffPool(_ editor: LineEditor, prompt: String) async -> Line
 }
 
 enum Prompt {
-    /// Where commands go: the server list as given, the `--store` file, or `embedded` for
-    /// the default store.
+    /// Where commands go: the servers (without credentials), the `--store` file, or `embedded`
+    /// for the default store.
     static func place(_ options: GlobalOptions) -> String {
-        options.store ?? options.server ?? Session.environment("NATS_URL") ?? "embedded"
+        if let store = options.store { return store }
+        guard let servers = options.server ?? Session.environment("NATS_URL") else { return "embedded" }
+        return ServerURL.redacting(servers)
     }
+
+    /// What follows output that did not end its line, before the prompt: zsh's mark.
+    static let missingNewlineMark = "\u{1B}[7m%\u{1B}[0m\n"
 
     static func main(_ place: String, bucket: String?) -> String {
         "kvsh \(place)\(bucket.map { " " + $0 } ?? "")> "

@@ -3,8 +3,14 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Where command output goes. Binary-safe; errors go to stderr.
+///
+/// A write that fails is remembered (the first failure per stream), never ignored: the command
+/// that wrote checks `outputFailure` and fails (status 1, one message), or ends quietly with
+/// status 141 when a reader closed the pipe (`kvsh kv ls | head -1`), as a Unix tool killed by
+/// SIGPIPE does.
 enum Terminal {
     static func out(_ text: String) {
         var text = text
@@ -23,20 +29,82 @@ enum Terminal {
     /// stdin is a terminal (so a missing value should not be read from it).
     static var stdinIsTerminal: Bool { isatty(0) != 0 }
     static var stdoutIsTerminal: Bool { isatty(1) != 0 }
+    static var stderrIsTerminal: Bool { isatty(2) != 0 }
 
-    /// All of stdin, binary-safe.
-    static func readAllStdin() -> [UInt8] {
+    /// The first failed write to stdout or stderr, if any.
+    static var outputFailure: OutputFailure? { state.withLock { $0.failure } }
+
+    /// Throws the first failed write, so that a command that streams (`kv watch`) stops at once.
+    static func checkOutput() throws(OutputFailure) {
+        if let failure = outputFailure { throw failure }
+    }
+
+    /// Whether the last byte kvsh wrote to a terminal ended a line: the prompt starts on a fresh
+    /// row only if it did (see `InteractiveShell`).
+    static var atLineStart: Bool { state.withLock { $0.atLineStart } }
+
+    /// Marks the cursor as at the start of a row (the prompt has just been drawn, or cleared).
+    static func assumeLineStart() { state.withLock { $0.atLineStart = true } }
+
+    /// Makes sure descriptors 0, 1 and 2 are open, before anything else opens a file: were one
+    /// closed (`kvsh … >&-`), the next file opened (a store, a socket) would take its number, and
+    /// output meant for stdout would land in it. A closed one is pointed at /dev/null and
+    /// remembered: writes to it fail, reads of it fail (`readAllStdin`).
+    static func guardStandardDescriptors() {
+        var closed: Set<Int32> = []
+        for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) < 0 && errno == EBADF {
+            let null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
+            if null >= 0, null != fd {
+                dup2(null, fd)
+                close(null)
+            }
+            closed.insert(fd)
+        }
+        state.withLock { $0.closed = closed }
+    }
+
+    /// All of stdin, binary-safe. A read error fails (nothing partial is returned as if it were
+    /// the whole input); an inherited non-blocking descriptor is waited on, not taken for the end.
+    static func readAllStdin() throws(InputFailure) -> [UInt8] {
+        if state.withLock({ $0.closed.contains(0) }) { throw InputFailure(errno: EBADF) }
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, 65536) }
-            if n <= 0 { break }
-            out.append(contentsOf: chunk[0..<n])
+            if n > 0 {
+                out.append(contentsOf: chunk[0..<n])
+                continue
+            }
+            if n == 0 { return out }
+            let error = errno
+            switch error {
+            case EINTR:
+                continue
+            case EAGAIN, EWOULDBLOCK:
+                var ready = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+                _ = poll(&ready, 1, -1)
+            default:
+                throw InputFailure(errno: error)
+            }
         }
-        return out
     }
 
+    private struct State {
+        var failure: OutputFailure?
+        var atLineStart = true
+        var closed: Set<Int32> = []
+    }
+
+    private static let state = Mutex(State())
+    /// Asked once: a write should not cost an extra system call.
+    private static let isTerminal = (stdout: isatty(1) != 0, stderr: isatty(2) != 0)
+
     private static func write(_ fd: Int32, _ buf: UnsafeBufferPointer<UInt8>) {
+        guard buf.count > 0 else { return }
+        if state.withLock({ $0.closed.contains(fd) }) {
+            record(fd: fd, errno: EBADF)
+            return
+        }
         var offset = 0
         while offset < buf.count {
             #if canImport(Glibc)
@@ -45,10 +113,56 @@ enum Terminal {
             let n = Darwin.write(fd, buf.baseAddress! + offset, buf.count - offset)
             #endif
             if n < 0 {
-                if errno == EINTR { continue }
+                let error = errno
+                if error == EINTR { continue }
+                if error == EAGAIN || error == EWOULDBLOCK {
+                    var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&ready, 1, -1)
+                    continue
+                }
+                record(fd: fd, errno: error)
                 return
             }
             offset += n
         }
+        if fd == 1 ? isTerminal.stdout : isTerminal.stderr {
+            let ended = buf[buf.count - 1] == UInt8(ascii: "\n")
+            state.withLock { $0.atLineStart = ended }
+        }
+    }
+
+    private static func record(fd: Int32, errno: Int32) {
+        state.withLock { state in
+            if state.failure == nil { state.failure = OutputFailure(stream: fd == 1 ? .standardOutput : .standardError,
+                                                                     errno: errno) }
+        }
+    }
+}
+
+/// A write to stdout or stderr that failed.
+struct OutputFailure: Error, Sendable, CustomStringConvertible {
+    enum Stream: Sendable { case standardOutput, standardError }
+    let stream: Stream
+    let errno: Int32
+
+    /// The reader went away (EPIPE): end quietly, as a program killed by SIGPIPE.
+    var isClosedPipe: Bool { errno == EPIPE }
+
+    /// The exit status this failure leaves: 141 (128 + SIGPIPE) for a closed pipe, else 1.
+    var exitStatus: Int32 { isClosedPipe ? ExitStatus.closedPipe : ExitStatus.failure }
+
+    var description: String {
+        let name = stream == .standardOutput ? "standard output" : "standard error"
+        return "cannot write to \(name): \(errno == EBADF ? "it is closed" : String(cString: strerror(errno)))"
+    }
+}
+
+/// A read of stdin that failed.
+struct InputFailure: Error, Sendable, CustomStringConvertible {
+    let errno: Int32
+
+    var description: String {
+        let reason = errno == EBADF ? "it is closed" : String(cString: strerror(errno))
+        return "cannot read the value from standard input: \(reason) (nothing was written)"
     }
 }

@@ -9,6 +9,8 @@ struct ConnectionState {
     var channel: (any Channel)?
     var info = ServerInfo()
     var connectedURL: ServerURL?
+    /// The live channel runs TLS, so INFOs arriving on it are authenticated.
+    var overTLS = false
     var closed = false
     var reconnecting = false
     var pending = ByteBufferAllocator().buffer(capacity: 16 * 1024)

@@ -71,7 +71,7 @@ extension NATSConnection {
                 channel.writeAndFlush(hello, promise: nil)
             }.get()
             try await pongPromise.futureResult.get()
-            try goLive(channel: channel, url: url, info: info)
+            try goLive(channel: channel, url: url, info: info, overTLS: wantTLS)
         } catch {
             try? await channel.close()
             throw error
@@ -103,7 +103,9 @@ extension NATSConnection {
     }
 
     /// Publishes the new channel, replays subscriptions, then the buffered writes.
-    private func goLive(channel: any Channel, url: ServerURL, info: ServerInfo) throws(NATSError) {
+    /// `info` is the INFO read before any TLS handshake: on a TLS connection (`overTLS`) it is
+    /// unauthenticated, so it may not announce new hosts (see `ServerPool.add`).
+    private func goLive(channel: any Channel, url: ServerURL, info: ServerInfo, overTLS: Bool) throws(NATSError) {
         let interval = TimeAmount.nanoseconds(options.pingInterval.nanoseconds)
         let maxOut = options.maxPingsOutstanding
         let out = state.withLockedValue { s -> ByteBuffer? in
@@ -117,7 +119,10 @@ extension NATSConnection {
             s.info = info
             s.reconnecting = false
             s.pingsOutstanding = 0
-            if options.useDiscoveredServers { s.pool.add(discovered: info.connectURLs) }
+            s.overTLS = overTLS
+            if options.useDiscoveredServers {
+                s.pool.add(discovered: info.connectURLs, overTLS: overTLS, authenticated: !overTLS)
+            }
             var buf = channel.allocator.buffer(capacity: 1024 + s.pending.readableBytes)
             ClientOp.subscribe(subject: inboxPrefix + ".*", sid: ConnectionState.inboxSid, into: &buf)
             for (sid, sub) in s.subscriptions.sorted(by: { $0.key < $1.key }) {

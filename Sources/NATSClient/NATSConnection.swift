@@ -395,7 +395,8 @@ public final class NATSConnection: Sendable {
         case .info(let info):
             let ldm = state.withLockedValue { s -> Bool in
                 s.info = info
-                if options.useDiscoveredServers { s.pool.add(discovered: info.connectURLs) }
+                // A live connection's INFO came over the connection itself, TLS included.
+                if options.useDiscoveredServers { s.pool.add(discovered: info.connectURLs, overTLS: s.overTLS) }
                 return info.lameDuckMode
             }
             if ldm { emit(.lameDuck(info.serverName)) }

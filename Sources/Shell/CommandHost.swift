@@ -6,6 +6,28 @@ public protocol ShellOutput: Sendable {
     func write(_ text: String)
     /// Diagnostics (script errors, `nats: error: …` at the prompt).
     func writeError(_ text: String)
+    /// The first write that failed (a full disk, a closed pipe), or nil. A script stops after
+    /// the command during which it appears, whether or not that command was tested.
+    var writeFailure: OutputFailed? { get }
+}
+
+extension ShellOutput {
+    /// Writes that cannot fail (a buffer).
+    public var writeFailure: OutputFailed? { nil }
+}
+
+/// A write to the session's output that failed: what ends the script and how.
+public struct OutputFailed: Error, Sendable, Equatable {
+    /// What to report, or nil to end quietly (a reader closed the pipe, as with `| head -1`).
+    public var message: String?
+    /// The exit status it leaves: 1, or 141 for a closed pipe.
+    public var status: Int32
+
+    /// A failure reported with `message` (nil: quietly), leaving `status`.
+    public init(message: String?, status: Int32) {
+        self.message = message
+        self.status = status
+    }
 }
 
 /// Runs the commands the language does not define itself: `kv …`, `account info`, and the
@@ -43,15 +65,38 @@ public struct CommandContext: Sendable {
     public var dataArguments: Set<Int>
     /// The `{ … }` written after the words, for the commands that take one (`on`); nil otherwise.
     public var block: CommandBlock?
+    /// Unquoted `$list` words that held no element, so gave no argument at all: a host whose
+    /// operands they stood for must not run as if they had been left out (`kv del b $ks` with
+    /// `$ks` empty is not `kv del b`).
+    public var emptyLists: [EmptyList]
+    /// The command was typed at the interactive prompt (not read from a script, a sourced file
+    /// or a hook's block): a person is there to answer a question.
+    public var isTypedAtPrompt: Bool
 
     /// A context; the interpreter makes one per command, tests may make their own.
     public init(output: any ShellOutput, isCaptured: Bool, position: SourcePosition, dataArguments: Set<Int> = [],
-                block: CommandBlock? = nil) {
+                block: CommandBlock? = nil, emptyLists: [EmptyList] = [], isTypedAtPrompt: Bool = false) {
         self.output = output
         self.isCaptured = isCaptured
         self.position = position
         self.dataArguments = dataArguments
         self.block = block
+        self.emptyLists = emptyLists
+        self.isTypedAtPrompt = isTypedAtPrompt
+    }
+}
+
+/// An unquoted `$list` word whose list was empty.
+public struct EmptyList: Sendable, Equatable {
+    /// Where its elements would have gone: the index in the words of the argument after it.
+    public var index: Int
+    /// The word as written, e.g. `$ks`.
+    public var sourceText: String
+
+    /// An empty list written as `sourceText` before the word at `index`.
+    public init(index: Int, sourceText: String) {
+        self.index = index
+        self.sourceText = sourceText
     }
 }
 

@@ -10,6 +10,8 @@ enum Interruption: Error {
     case exit(Int32)
     /// The task was cancelled (Ctrl-C).
     case cancelled(SourcePosition)
+    /// Output could not be written: nothing after it may run as if it had been.
+    case outputFailed(OutputFailed, SourcePosition)
 }
 
 /// The evaluator: walks the syntax tree, keeps `$?`, decides which failures stop the script.
@@ -37,6 +39,7 @@ extension ShellSession {
     func execute(_ statement: Statement, tested: Bool) async throws(Interruption) -> Int32 {
         let status = try await evaluate(statement, tested: tested)
         environment.lastStatus = status
+        if let failure = output.writeFailure { throw .outputFailed(failure, statement.position) }
         return status
     }
 
@@ -114,10 +117,12 @@ extension ShellSession {
         // Arguments that begin with a substituted value are data: the host must never take
         // `$v` holding `--help` for an option.
         var data = Set<Int>()
+        var emptyLists: [EmptyList] = []
         var index = 0
         for (value, word) in zip(values, words) {
             let count = if case .list(let items) = value { items.count } else { 1 }
             if word.startsWithSubstitution { data.formUnion(index..<index + count) }
+            if count == 0 { emptyLists.append(EmptyList(index: index, sourceText: word.sourceText)) }
             index += count
         }
         guard let first = arguments.first else {
@@ -136,8 +141,8 @@ extension ShellSession {
                 let block = command.block.map {
                     CommandBlock(statements: $0.statements, environment: environment, host: host, position: $0.position)
                 }
-                value = try await runExternal(arguments.map(\.textForm), data: data, captured: captured,
-                                              position: position, block: block)
+                value = try await runExternal(arguments.map(\.textForm), data: data, emptyLists: emptyLists,
+                                              captured: captured, position: position, block: block)
             }
             return (0, value)
         } catch let interruption as Interruption {
@@ -146,6 +151,7 @@ extension ShellSession {
             return (status, .null)
         } catch {
             if error is CancellationError || Task.isCancelled { throw .cancelled(position) }
+            if let failed = error as? OutputFailed { throw .outputFailed(failed, position) }
             let message = (error as? CommandError)?.message ?? String(describing: error)
             let status = max(1, (error as? CommandError)?.status ?? 1)
             guard tested else { throw .failure(ShellError(message, at: position), status: status) }
@@ -154,11 +160,12 @@ extension ShellSession {
         }
     }
 
-    private func runExternal(_ words: [String], data: Set<Int>, captured: Bool, position: SourcePosition,
-                             block: CommandBlock?) async throws -> Value
+    private func runExternal(_ words: [String], data: Set<Int>, emptyLists: [EmptyList], captured: Bool,
+                             position: SourcePosition, block: CommandBlock?) async throws -> Value
     {
         var words = words
         var data = data
+        var emptyLists = emptyLists
         if Self.bucketCommands.contains(words[0]) {
             guard let bucket = environment.currentBucket else {
                 throw CommandError("'\(words[0])' works on the current bucket: choose one with 'use BUCKET', "
@@ -168,9 +175,11 @@ extension ShellSession {
             words.insert(contentsOf: ["kv", words[0], bucket], at: 0)
             words.remove(at: 3)
             data = Set(data.map { $0 == 0 ? 1 : $0 + 2 })
+            for i in emptyLists.indices { emptyLists[i].index += 2 }
         }
         let context = CommandContext(output: output, isCaptured: captured, position: position, dataArguments: data,
-                                     block: block)
+                                     block: block, emptyLists: emptyLists,
+                                     isTypedAtPrompt: isAtPrompt && position.file.isEmpty)
         return try await host.run(words, context: context).value
     }
 

@@ -22,6 +22,8 @@ public actor ShellSession {
     let output: any ShellOutput
     var environment: Environment
     var sourceDepth = 0
+    /// A line typed at the prompt is running (`runInteractive`); never in a block's session.
+    var isAtPrompt = false
 
     /// Exit status for a script with a syntax error (nothing ran), as in POSIX shells.
     public static let syntaxErrorStatus: Int32 = 2
@@ -122,6 +124,8 @@ public actor ShellSession {
         }
         // An empty line (or only a comment) changes nothing, `$?` included.
         guard !script.statements.isEmpty else { return .finished(status: environment.lastStatus) }
+        isAtPrompt = true
+        defer { isAtPrompt = false }
         do {
             return .finished(status: try await execute(script.statements, tested: false))
         } catch {
@@ -145,6 +149,11 @@ public actor ShellSession {
         case .cancelled(let position):
             output.writeError(interactive ? "interrupted\n" : "\(position): interrupted\n")
             status = Self.interruptedStatus
+        case .outputFailed(let failure, let position):
+            if let message = failure.message {
+                output.writeError(interactive ? "nats: error: \(message)\n" : "\(position): \(message)\n")
+            }
+            status = failure.status
         }
         environment.lastStatus = status
         return status

@@ -69,7 +69,7 @@ func printKeys(_ ctx: CommandExecution, _ keys: [String]) {
     if ctx.json {
         ctx.write(jsonKeys(keys) + "\n")
     } else if keys.isEmpty {
-        ctx.write("No keys found in bucket\n")
+        ctx.note("No keys found in bucket\n")
     } else {
         ctx.write(keys.map { ValueText.escapingControls($0) + "\n" }.joined())
     }
@@ -101,6 +101,8 @@ struct KVList: KvshCommand {
             ctx.write(JSONValue.array(statuses.map(statusJSON)).serialized + "\n")
         } else if names {
             ctx.write(statuses.map { $0.bucket + "\n" }.joined())
+        } else if statuses.isEmpty {
+            ctx.note("No Key-Value buckets found\n")
         } else {
             ctx.write(renderBucketList(statuses, now: .now))
         }

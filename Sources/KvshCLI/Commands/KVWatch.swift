@@ -52,6 +52,7 @@ struct KVWatch: KvshCommand {
             for try await event in watch {
                 guard case .entry(let e) = event else { continue }
                 output.write(json ? jsonEntry(e) + "\n" : renderWatchLine(e) + "\n")
+                if let failure = output.writeFailure { throw failure }
             }
         }
         switch ctx.mode {

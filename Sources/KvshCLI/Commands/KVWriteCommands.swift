@@ -84,16 +84,20 @@ struct KVDelete: KvshCommand {
     @Argument(help: "Bucket name") var bucket: String
     @Argument(help: "Key") var key: String?
     @Option(help: "Only if this is the key's latest revision") var revision: String?
-    @Flag(name: .shortAndLong, help: "Do not ask (kvsh never asks; accepted for nats CLI compatibility)")
+    @Flag(name: .shortAndLong, help: "Delete a whole bucket without asking (needed where kvsh cannot ask)")
     var force = false
 
     func run() async throws { try await runOneShot() }
 
     /// Returns the delete marker written (an entry with op `DEL` and an empty value), or null
-    /// when the whole bucket was removed.
+    /// when the whole bucket was removed. Deleting a bucket needs explicit intent (`confirm`).
     func execute(_ ctx: CommandExecution) async throws -> Value {
         try KeyNames.validateBucket(bucket)
         guard let key else {
+            if revision != nil { throw ValidationError("--revision needs a key: it guards the deletion of one key") }
+            try await ctx.confirm("Really delete bucket \(bucket) and all its keys?",
+                                  consequence: "kv del \(bucket) with no key deletes the whole bucket and every key in it",
+                                  force: force)
             try await ctx.session().store.deleteBucket(bucket)
             return .null
         }
@@ -112,15 +116,18 @@ struct KVPurge: KvshCommand {
     @Argument(help: "Bucket name") var bucket: String
     @Argument(help: "Key") var key: String
     @Option(help: "Only if this is the key's latest revision") var revision: String?
-    @Flag(name: .shortAndLong, help: "Do not ask (accepted for nats CLI compatibility)") var force = false
+    @Flag(name: .shortAndLong, help: "Purge without asking (needed where kvsh cannot ask)") var force = false
 
     func run() async throws { try await runOneShot() }
 
-    /// Returns the purge marker written (an entry with op `PURGE`).
+    /// Returns the purge marker written (an entry with op `PURGE`). A purge destroys the key's
+    /// history, so it needs explicit intent (`confirm`), as in the nats CLI.
     func execute(_ ctx: CommandExecution) async throws -> Value {
         try KeyNames.validateBucket(bucket)
         try KeyNames.validateKey(key)
         let guardRevision = try revision.map(parseRevision)
+        try await ctx.confirm("Really purge key \(bucket) > \(key) and all its history?",
+                              consequence: "kv purge removes every revision of \(bucket) > \(key)", force: force)
         let rev = try await ctx.session().store.bucket(bucket).purge(key, revision: guardRevision)
         if ctx.json { printWritten(ctx, bucket, key, [], revision: rev) }
         return .written(bucket, key, [], revision: rev, operation: .purge)

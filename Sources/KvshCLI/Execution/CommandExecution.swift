@@ -24,7 +24,8 @@ extension KvshCommand {
     func runOneShot(streamsOutput: Bool = false) async throws {
         let sessions = OneShotSessions(options: global)
         let ctx = CommandExecution(sessions: sessions, output: TerminalOutput(), json: global.json,
-                                   captured: false, mode: .oneShot)
+                                   captured: false, mode: .oneShot,
+                                   canAsk: Terminal.stdinIsTerminal && Terminal.stderrIsTerminal)
         // Only a server connection has an event loop to share; the embedded store starts none.
         let onServer = if case .server? = try? Session.target(global) { true } else { false }
         let executor = streamsOutput || !onServer ? nil : EventLoopExecutor(eventLoopGroup.next())
@@ -70,6 +71,10 @@ struct CommandExecution: Sendable {
     /// `let NAME = COMMAND`: print nothing, the returned value is bound.
     let captured: Bool
     let mode: Mode
+    /// A person typed this command at a terminal and can answer a question (see `confirm`):
+    /// a one-shot command with stdin and stderr on a terminal, or a line typed at the prompt.
+    /// Never in a script, `-c`, a sourced file or a hook.
+    let canAsk: Bool
 
     /// The open session (connecting on first use).
     func session() async throws -> Session { try await sessions.session() }
@@ -77,6 +82,12 @@ struct CommandExecution: Sendable {
     /// The command's output text; nothing when captured.
     func write(_ text: String) {
         if !captured { output.write(text) }
+    }
+
+    /// A remark for a person, not data (`No keys found in bucket`): on stderr, so that stdout
+    /// holds only data and `$(kvsh kv keys b)` never iterates over the words of a message.
+    func note(_ text: String) {
+        if !captured { output.writeError(text) }
     }
 
     /// Raw bytes (`kv get --raw`), unchanged when the output can take bytes; nothing when captured.
@@ -99,7 +110,7 @@ struct CommandExecution: Sendable {
         if Terminal.stdinIsTerminal {
             throw ArgumentError("missing value: give it as an argument or pipe it on stdin")
         }
-        return Terminal.readAllStdin()
+        return try Terminal.readAllStdin()
     }
 }
 
@@ -113,6 +124,12 @@ struct TerminalOutput: ByteOutput {
     func write(_ text: String) { Terminal.out(text) }
     func writeError(_ text: String) { Terminal.err(text) }
     func writeBytes(_ bytes: [UInt8]) { Terminal.outBytes(bytes) }
+
+    var writeFailure: OutputFailed? {
+        Terminal.outputFailure.map {
+            OutputFailed(message: $0.isClosedPipe ? nil : $0.description, status: $0.exitStatus)
+        }
+    }
 }
 
 /// The session of one one-shot command: opened on first use, closed by `runOneShot`.

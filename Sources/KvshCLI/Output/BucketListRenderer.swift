@@ -7,13 +7,13 @@ import KeyValue
 
 /// Renders `kv ls` without a bucket: a ``TextTable`` titled `Key-Value Buckets` with the
 /// columns `Bucket | Description | Created | Size | Values | Last Update`, smallest bucket
-/// first (ties by name), or `No Key-Value buckets found` when there are none.
+/// first (ties by name). Empty when there are none (`kv ls` says so on stderr).
 ///
 /// `Size` is IEC bytes, `Values` has thousands commas, `Created` is local time (blank when
 /// unknown) and `Last Update` is the time since the last write measured against `now`
 /// (`never` when the bucket has none). Ends with a newline.
 func renderBucketList(_ statuses: [BucketStatus], now: Date) -> String {
-    guard !statuses.isEmpty else { return "No Key-Value buckets found\n" }
+    guard !statuses.isEmpty else { return "" }
     let sorted = statuses.sorted { a, b in
         a.bytes != b.bytes ? a.bytes < b.bytes : a.bucket < b.bucket
     }

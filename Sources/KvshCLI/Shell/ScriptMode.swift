@@ -120,6 +120,11 @@ extension KvshCommandLine {
         signals.onSignal { if !hooks.requestStop() { run.cancel() } }
         let status = await run.value
         signals.stop()
+        let live = hooks.count
+        if live > 0, status == ExitStatus.success {
+            Terminal.err("kvsh: \(live == 1 ? "1 hook" : "\(live) hooks") registered, but the script ends: "
+                         + "add 'wait' to serve \(live == 1 ? "it" : "them"), or run it with 'kvsh serve'\n")
+        }
         await shell.host.close()
         return status
     }
@@ -129,14 +134,18 @@ extension KvshCommandLine {
 private func serve(_ hooks: HookRegistry, script: String) async -> Int32 {
     guard !hooks.isEmpty else {
         Terminal.err("kvsh: serve: \(script) registered no hooks (on …), so there is nothing to serve\n")
-        return 1
+        return ExitStatus.failure
     }
     do {
         try await hooks.serve()
-        return 0
     } catch {
-        return ShellSession.interruptedStatus
+        return ExitStatus.interrupted
     }
+    if let failure = HookCommands.failureAfterServing(hooks) {
+        Terminal.err("kvsh: serve: \(failure.message)\n")
+        return failure.status
+    }
+    return ExitStatus.success
 }
 
 /// True when `path` names a regular file (following symbolic links).

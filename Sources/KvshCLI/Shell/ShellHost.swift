@@ -99,6 +99,7 @@ actor ShellHost: CommandHost, SessionSource {
     // MARK: CommandHost
 
     nonisolated func run(_ words: [String], context: CommandContext) async throws -> CommandResult {
+        if let empty = context.emptyLists.first { throw Self.emptyListError(words, empty) }
         do {
             if let result = try await HookCommands(registry: hooks).run(words, context: context) { return result }
         } catch {
@@ -114,7 +115,8 @@ actor ShellHost: CommandHost, SessionSource {
             command = parsed
         }
         let ctx = CommandExecution(sessions: self, output: context.output, json: options.json || command.global.json,
-                                   captured: context.isCaptured, mode: .shell)
+                                   captured: context.isCaptured, mode: .shell,
+                                   canAsk: context.isTypedAtPrompt && Terminal.stdinIsTerminal)
         do {
             return CommandResult(try await command.execute(ctx))
         } catch {
@@ -211,6 +213,37 @@ actor ShellHost: CommandHost, SessionSource {
         return Array(words[..<2]) + options + ["--"] + operands
     }
 
+    /// A store or hook command given an empty `$list` where its operands go: never run as if
+    /// they had been left out (`kv del b $ks` would delete the bucket, `on put b $patterns`
+    /// would watch every key).
+    static func emptyListError(_ words: [String], _ empty: EmptyList) -> CommandError {
+        CommandError("no \(operandRole(words, at: empty.index)) given: \(empty.sourceText) is an empty list "
+                     + "(nothing was run)")
+    }
+
+    /// What the operand at `index` of a `kv` command stands for, for messages.
+    private static func operandRole(_ words: [String], at index: Int) -> String {
+        guard words.count >= 2, words[0] == "kv" else { return "argument" }
+        let name = kvAliases[words[1]] ?? words[1]
+        let valued = Set(kvOptions[name]?.valued ?? []).union(GlobalOptions.valued)
+        var ordinal = 0
+        var i = 2
+        while i < min(index, words.count) {
+            if words[i].hasPrefix("-") {
+                if valued.contains(words[i]) { i += 1 }
+            } else {
+                ordinal += 1
+            }
+            i += 1
+        }
+        switch (name, ordinal) {
+        case (_, 0): return "bucket"
+        case ("keys", _), ("watch", _), ("ls", _): return "filter"
+        case ("update", 2...), ("put", 2...), ("create", 2...): return "value"
+        default: return "key"
+        }
+    }
+
     /// Words a shell line may start with, for "did you mean": the store commands and the built-ins.
     static let shellCommandWords = ["kv", "account"] + ShellSession.builtinNames + HookCommands.names
 
@@ -218,7 +251,7 @@ actor ShellHost: CommandHost, SessionSource {
     /// `nats: error: `), status 64 for usage errors as one-shot commands exit, 1 otherwise.
     static func shellError(_ error: any Error) -> any Error {
         switch error {
-        case is CancellationError, is CommandError: error
+        case is CancellationError, is CommandError, is OutputFailed: error
         case let e as ValidationError: CommandError(e.message, status: ExitCode.validationFailure.rawValue)
         default: CommandError(KvshCommandLine.describe(error))
         }
