@@ -14,9 +14,12 @@ public enum KvshCommandLine {
     /// and, with no command, the script on stdin when stdin is not a terminal (empty stdin does
     /// nothing) or the interactive shell when it is.
     public static func run(_ arguments: [String]) async -> Int32 {
-        Terminal.guardStandardDescriptors()
-        return withOutputChecked(await dispatch(arguments))
+        withOutputChecked(await dispatch(arguments))
     }
+
+    /// Makes sure descriptors 0, 1 and 2 are open (see `Terminal.guardStandardDescriptors`).
+    /// Call first thing in `main`, before any thread or file is started.
+    public static func guardStandardDescriptors() { Terminal.guardStandardDescriptors() }
 
     private static func dispatch(_ arguments: [String]) async -> Int32 {
         do {
@@ -28,8 +31,11 @@ public enum KvshCommandLine {
                 do {
                     text = try ScriptFile.text(of: try Terminal.readAllStdin(),
                                                name: ShellInvocation.standardInputFileName)
+                } catch let failure as InputFailure {
+                    Terminal.err("kvsh: cannot read the script from standard input: \(failure.reason)\n")
+                    return ExitStatus.failure
                 } catch {
-                    Terminal.err("nats: error: \(error)\n")
+                    Terminal.err("kvsh: \(error)\n")
                     return ExitStatus.failure
                 }
                 return await runShell(.standardInput(options: options), standardInput: text)

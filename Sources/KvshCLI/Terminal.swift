@@ -161,8 +161,8 @@ struct OutputFailure: Error, Sendable, CustomStringConvertible {
 struct InputFailure: Error, Sendable, CustomStringConvertible {
     let errno: Int32
 
-    var description: String {
-        let reason = errno == EBADF ? "it is closed" : String(cString: strerror(errno))
-        return "cannot read the value from standard input: \(reason) (nothing was written)"
-    }
+    /// Why, e.g. `Is a directory`, `it is closed`.
+    var reason: String { errno == EBADF ? "it is closed" : String(cString: strerror(errno)) }
+
+    var description: String { "cannot read the value from standard input: \(reason) (nothing was written)" }
 }

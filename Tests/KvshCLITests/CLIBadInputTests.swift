@@ -19,7 +19,8 @@ struct CLIBadInputTests {
                  keys: try kvsh.keys(bucket).sorted())
     }
 
-    /// (arguments, part of the expected message). Usage errors (see `usageMessages`) exit 64,
+    /// (arguments, part of the expected message). Usage errors (see `usageMessages`, unknown
+    /// commands among them) exit 64,
     /// the rest 1.
     static let rejected: [([String], String)] = [
         // Names and keys.
@@ -76,7 +77,7 @@ struct CLIBadInputTests {
         (["kv", "create", "nope", "k", "v"], "nats: bucket not found: nope"),
         (["kv", "status", "nope"], "nats: bucket not found: nope"),
         (["kv", "keys", "nope"], "nats: bucket not found: nope"),
-        (["kv", "rm", "nope"], "nats: bucket not found: nope"),
+        (["kv", "rm", "nope", "-f"], "nats: bucket not found: nope"),
         (["kv", "watch", "nope"], "nats: bucket not found: nope"),
         (["kv", "update", "b", "k", "v2", "99"], "nats: wrong last sequence: 1"),
         (["kv", "create", "b", "k", "v2"], "nats: wrong last sequence: 1: key exists"),
@@ -85,7 +86,7 @@ struct CLIBadInputTests {
     /// Messages of usage errors: ArgumentParser's own and the commands' ValidationErrors (EX_USAGE).
     static let usageMessages = ["Missing expected argument", "Unexpected argument", "Unknown option",
                                 "is invalid for", "expected VALUE and REVISION",
-                                "exclude each other"]
+                                "exclude each other", "unknown command"]
 
     @Test("rejected commands print one error, exit non-zero and write nothing")
     func rejectedCommands() throws {

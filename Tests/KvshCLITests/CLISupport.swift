@@ -178,8 +178,8 @@ final class RunningKvsh: @unchecked Sendable {
     private var err = Data()
     private let readers = DispatchGroup()
 
-    init(_ args: [String], environment: [String: String]) throws {
-        process.executableURL = URL(fileURLWithPath: Kvsh.path)
+    init(_ args: [String], environment: [String: String], executable: String = Kvsh.path) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = args
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
@@ -216,6 +216,18 @@ final class RunningKvsh: @unchecked Sendable {
             usleep(20_000)
         }
         return condition(lines)
+    }
+
+    /// Waits (at most `timeout` seconds) until `condition` holds for stdout and stderr so far.
+    @discardableResult
+    func waitForOutput(timeout: Double = 10, _ condition: (String, String) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition(stdout, stderr) { return true }
+            if !process.isRunning { break }
+            usleep(20_000)
+        }
+        return condition(stdout, stderr)
     }
 
     func send(_ signal: Int32) {

@@ -41,7 +41,7 @@ extension LocalTimeOutput {
     @Suite("renderBucketList")
     struct BucketListTests {
         @Test func empty() {
-            #expect(renderBucketList([], now: Date()) == "No Key-Value buckets found\n")
+            #expect(renderBucketList([], now: Date()) == "")
         }
 
         @Test func sortedBySizeThenName() {
