@@ -86,7 +86,7 @@ struct CLIBadInputTests {
     /// Messages of usage errors: ArgumentParser's own and the commands' ValidationErrors (EX_USAGE).
     static let usageMessages = ["Missing expected argument", "Unexpected argument", "Unknown option",
                                 "is invalid for", "expected VALUE and REVISION",
-                                "exclude each other", "unknown command"]
+                                "exclude each other", "unknown command", "did you mean"]
 
     @Test("rejected commands print one error, exit non-zero and write nothing")
     func rejectedCommands() throws {

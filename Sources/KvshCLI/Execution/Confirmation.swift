@@ -41,7 +41,23 @@ struct IntentRefused: Error, CustomStringConvertible {
 /// pool for long, and given up when the task is cancelled (Ctrl-C at the prompt).
 enum TerminalAnswer {
     /// The line without its newline and surrounding blanks; nil at end of input.
+    ///
+    /// The terminal is put in line mode with echo for the answer (the prompt's line editor may
+    /// have left it otherwise: Enter would then not end the line), and restored afterwards.
     static func readLine() async throws -> String? {
+        var saved = termios()
+        let isTerminal = tcgetattr(0, &saved) == 0
+        if isTerminal {
+            var lineMode = saved
+            lineMode.c_lflag |= tcflag_t(ICANON | ECHO)
+            lineMode.c_iflag |= tcflag_t(ICRNL)
+            tcsetattr(0, TCSANOW, &lineMode)
+        }
+        defer { if isTerminal { tcsetattr(0, TCSANOW, &saved) } }
+        return try await readAnswer()
+    }
+
+    private static func readAnswer() async throws -> String? {
         var bytes: [UInt8] = []
         while true {
             try Task.checkCancellation()
@@ -54,7 +70,7 @@ enum TerminalAnswer {
             let n = read(0, &byte, 1)
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return bytes.isEmpty ? nil : text(bytes) }
-            if byte == UInt8(ascii: "\n") { return text(bytes) }
+            if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") { return text(bytes) }
             bytes.append(byte)
             if bytes.count > 4096 { return text(bytes) }
         }

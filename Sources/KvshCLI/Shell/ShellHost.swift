@@ -158,7 +158,7 @@ actor ShellHost: CommandHost, SessionSource {
         do {
             args = try KvshCommandLine.normalize(words, commandWords: shellCommandWords)
         } catch {
-            throw CommandError(KvshCommandLine.describe(error))
+            throw CommandError(KvshCommandLine.describe(error), status: ExitStatus.usage)
         }
         if let quick = QuickParse.command(args) { return .command(quick) }
         let parsed: any ParsableCommand
