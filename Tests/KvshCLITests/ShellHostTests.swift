@@ -47,12 +47,12 @@ struct ShellHostParseTests {
                                         "delete": "del", "rm": "del"])
     }
 
-    @Test("unknown commands get the one-shot suggestion, built-ins included")
+    @Test("unknown commands get the one-shot suggestion, built-ins included, and the usage status 64")
     func unknownCommands() {
-        #expect(parseError(["kv", "gte", "b", "k"]) == CommandError(#"unknown command "kv gte", did you mean "kv get"?"#))
-        #expect(parseError(["ehco", "hi"]) == CommandError(#"unknown command "ehco", did you mean "echo"?"#))
-        #expect(parseError(["hoks"]) == CommandError(#"unknown command "hoks", did you mean "hooks"?"#))
-        #expect(parseError(["account", "inf"]) == CommandError(#"unknown command "account inf", did you mean "account info"?"#))
+        #expect(parseError(["kv", "gte", "b", "k"]) == CommandError(#"unknown command "kv gte", did you mean "kv get"?"#, status: 64))
+        #expect(parseError(["ehco", "hi"]) == CommandError(#"unknown command "ehco", did you mean "echo"?"#, status: 64))
+        #expect(parseError(["hoks"]) == CommandError(#"unknown command "hoks", did you mean "hooks"?"#, status: 64))
+        #expect(parseError(["account", "inf"]) == CommandError(#"unknown command "account inf", did you mean "account info"?"#, status: 64))
         let far = parseError(["frobnicate"])
         #expect(far?.message.hasPrefix(#"unknown command "frobnicate"; commands: kv, account, echo"#) == true, "\(String(describing: far))")
     }
