@@ -85,7 +85,7 @@ let package = Package(
             "KeyValue", "KeyValueEmbedded", "KeyValueNATS", "JetStream", "NATSClient", "TestSupport",
         ]),
         .testTarget(name: "KeyValueEmbeddedTests", dependencies: ["KeyValue", "KeyValueEmbedded", "TestSupport"]),
-        .testTarget(name: "KvshCLITests", dependencies: ["KvshCLI", "TestSupport"]),
+        .testTarget(name: "KvshCLITests", dependencies: ["KvshCLI", "TestSupport", "CSQLite"]),
         .testTarget(name: "HooksTests", dependencies: [
             "Hooks", "Shell", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "TestSupport",
         ]),

@@ -17,4 +17,9 @@ static inline int kvsh_sqlite3_bind_text_copy(sqlite3_stmt *stmt, int index, con
     return sqlite3_bind_text(stmt, index, text, count, SQLITE_TRANSIENT);
 }
 
+/* sqlite3_db_config is variadic, which Swift cannot call. */
+static inline int kvsh_sqlite3_no_checkpoint_on_close(sqlite3 *db) {
+    return sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0);
+}
+
 #endif

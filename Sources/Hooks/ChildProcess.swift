@@ -34,18 +34,30 @@ enum RunOutcome: Sendable, Equatable {
 }
 
 /// Runs `/bin/sh -c TEXT` (or, for plain words, the program directly: `DirectCommand`) for one
-/// event, in a process group of its own, with the event in its
-/// environment and the value on stdin (a memory file, so a command that never reads stdin
-/// neither blocks kvsh nor gets a broken pipe). Output arrives line by line at `lines`.
+/// event, in a process group of its own, with the event in its environment and the value on
+/// stdin (a memory file, so a command that never reads stdin neither blocks kvsh nor gets a
+/// broken pipe). Output arrives line by line at `lines`.
+///
+/// The timeout and a stop (cancelling the calling task) are hard limits: whichever comes first,
+/// even before the process exists, ends the group — SIGTERM, then SIGKILL after `killGrace` or
+/// as soon as the command's own process has exited, to whatever is left of its group. Every
+/// signal is sent before swift-subprocess reaps that process, so the group's id cannot belong
+/// to anyone else yet; and the run ends with the process, not with the end of its output, which
+/// a daemonized child may hold open for ever.
 enum ChildProcess {
     /// How long a process group has between SIGTERM and SIGKILL.
     static let killGrace: Duration = .seconds(2)
 
-    static func run(_ text: String, environment: [String: String?], stdin value: [UInt8],
-                    timeout: Duration?, lines: HookLines) async -> RunOutcome {
+    /// Sends a signal to a process group (a parameter so tests can see when signals go out).
+    typealias GroupSignaller = @Sendable (_ group: pid_t, _ signal: Int32) -> Void
+
+    @Sendable static func signalGroup(_ group: pid_t, _ signal: Int32) { _ = kill(-group, signal) }
+
+    static func run(_ text: String, environment: [String: String?], stdin value: [UInt8], timeout: Duration?,
+                    lines: HookLines, signals: @escaping GroupSignaller = signalGroup) async -> RunOutcome {
         let input: Int32
         do {
-            input = try memoryFile(holding: value)
+            input = try valueFile(holding: value)
         } catch {
             return .couldNotStart("\(error)")
         }
@@ -64,51 +76,109 @@ enum ChildProcess {
             configuration = Configuration(executable: .path("/bin/sh"), arguments: ["-c", text],
                                           environment: .inherit.updating(updates), platformOptions: platform)
         }
-        let group = ProcessGroup()
-        let timedOut = Mutex(false)
-        let killer = Task {
-            guard let timeout else { return }
-            try await Task.sleep(for: timeout)
-            timedOut.withLock { $0 = true }
-            await terminate(group)
+        let limit = RunLimit()
+        let timer = timeout.map { timeout in
+            Task {
+                try await Task.sleep(for: timeout)
+                limit.reach(.timeout)
+            }
         }
-        let result = await withTaskCancellationHandler {
+        defer { timer?.cancel() }
+        // A task of its own, so swift-subprocess never sees a stop (it would SIGKILL the
+        // command's process alone); the stop reaches the run through `limit`, as the timeout does.
+        let work = Task {
             do {
-                return Result<ExecutionResult<Void, SequenceOutput, SequenceOutput>, any Error>.success(
-                    try await Subprocess.run(configuration, input: .fileDescriptor(.init(rawValue: input), closeAfterSpawningProcess: true),
-                                             output: .sequence, error: .sequence) { execution in
-                        group.set(execution.processIdentifier.value)
-                        async let out: Void = pump(execution.standardOutput, lines, isError: false)
-                        async let err: Void = pump(execution.standardError, lines, isError: true)
-                        _ = await (out, err)
-                    })
+                let execution = try await Subprocess.run(
+                    configuration, input: .fileDescriptor(.init(rawValue: input), closeAfterSpawningProcess: true),
+                    output: .sequence, error: .sequence) { execution in
+                    await supervise(execution.processIdentifier.value, output: execution.standardOutput,
+                                    error: execution.standardError, limit: limit, lines: lines, signals: signals)
+                }
+                return Result<ExecutionResult<RunLimit.Reason?, SequenceOutput, SequenceOutput>, any Error>
+                    .success(execution)
             } catch {
                 return .failure(error)
             }
-        } onCancel: {
-            Task { await terminate(group) }
         }
-        killer.cancel()
+        let result = await withTaskCancellationHandler { await work.value } onCancel: { limit.reach(.stop) }
         lines.flush()
         switch result {
         case .failure(let error):
             return .couldNotStart("\(error)")
         case .success(let execution):
-            if timedOut.withLock({ $0 }) { return .timedOut }
-            if Task.isCancelled { return .stopped }
-            switch execution.terminationStatus {
-            case .exited(let code): return .exited(Int32(code))
-            case .signaled(let signal): return .signaled(Int32(signal))
+            switch execution.closureResult {
+            case .timeout?: return .timedOut
+            case .stop?: return .stopped
+            case nil:
+                switch execution.terminationStatus {
+                case .exited(let code): return .exited(Int32(code))
+                case .signaled(let signal): return .signaled(Int32(signal))
+                }
             }
         }
     }
 
-    /// SIGTERM to the whole group, then SIGKILL after the grace (a child that ignores TERM).
-    private static func terminate(_ group: ProcessGroup) async {
-        guard let pid = group.get() else { return }
-        _ = kill(-pid, SIGTERM)
+    private enum Part: Sendable {
+        case outputClosed
+        case enforced(RunLimit.Reason?)
+    }
+
+    /// Reads the output and enforces the limit until the process `pid` has exited; returns the
+    /// limit that ended the run, if one did. swift-subprocess reaps the process only after this
+    /// returns, which is what makes signalling its group from here safe.
+    private static func supervise(_ pid: pid_t, output: SubprocessOutputSequence, error: SubprocessOutputSequence,
+                                  limit: RunLimit, lines: HookLines, signals: @escaping GroupSignaller) async
+        -> RunLimit.Reason? {
+        await withTaskGroup(of: Part.self) { group in
+            group.addTask {
+                await pump(output, lines, isError: false)
+                return .outputClosed
+            }
+            group.addTask {
+                await pump(error, lines, isError: true)
+                return .outputClosed
+            }
+            group.addTask { .enforced(await enforce(limit, group: pid, signals: signals)) }
+            var reason: RunLimit.Reason?
+            var open = 2
+            while open > 0, let part = await group.next() {
+                switch part {
+                case .outputClosed: open -= 1
+                case .enforced(let r): reason = r
+                }
+            }
+            // The output is closed (at the process's exit swift-subprocess ends the reads even when
+            // a daemonized child holds the pipes), but the process may have closed it and run on.
+            await waitForExit(pid)
+            group.cancelAll()
+            for await part in group {
+                if case .enforced(let r) = part { reason = r }
+            }
+            return reason
+        }
+    }
+
+    /// Waits for the limit, then ends the group: SIGTERM, and SIGKILL after the grace — or at
+    /// once when the process exits meanwhile (this task is then cancelled), to what is left.
+    private static func enforce(_ limit: RunLimit, group: pid_t, signals: GroupSignaller) async -> RunLimit.Reason? {
+        guard let reason = await limit.reached() else { return nil }
+        signals(group, SIGTERM)
         try? await Task.sleep(for: killGrace)
-        _ = kill(-pid, SIGKILL)
+        signals(group, SIGKILL)
+        return reason
+    }
+
+    /// Returns once `pid`, a child not yet reaped, has exited; looks without reaping it.
+    private static func waitForExit(_ pid: pid_t) async {
+        var pause = Duration.milliseconds(1)
+        while true {
+            var info = siginfo_t()
+            let rc = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT)
+            // si_signo stays 0 while the child runs; ECHILD: nothing left to wait for.
+            if (rc == 0 && info.si_signo != 0) || (rc != 0 && errno != EINTR) { return }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .milliseconds(50))
+        }
     }
 
     private static func pump(_ sequence: SubprocessOutputSequence, _ lines: HookLines, isError: Bool) async {
@@ -125,16 +195,21 @@ enum ChildProcess {
         var description: String
     }
 
-    /// A descriptor of an anonymous file holding `bytes`, positioned at its start.
-    private static func memoryFile(holding bytes: [UInt8]) throws -> Int32 {
-        // Unlinked at once: nothing is left behind, whatever happens to kvsh.
-        let directory = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        var template = Array((directory + "/kvsh-hook-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        if fd >= 0 {
-            template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-            // Not inherited by the children of other runs started meanwhile.
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    /// A descriptor of an anonymous file holding `bytes`, positioned at its start, created
+    /// close-on-exec (no run started meanwhile inherits another event's value). On Linux it is
+    /// a memory file (`memfd_create`), so values never reach a disk.
+    static func valueFile(holding bytes: [UInt8]) throws -> Int32 {
+        var fd: Int32 = -1
+        if let create = memoryFileCreate { fd = create("kvsh-hook-value", 1 /* MFD_CLOEXEC */) }
+        if fd < 0 {
+            // A fresh name, created close-on-exec in one call and unlinked at once: nothing is
+            // left behind, whatever happens to kvsh.
+            let directory = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+            for _ in 0..<16 where fd < 0 {
+                let path = directory + "/kvsh-hook-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+                fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+                if fd >= 0 { unlink(path) } else if errno != EEXIST { break }
+            }
         }
         guard fd >= 0 else { throw FileError(description: "cannot create a file for the value: errno \(errno)") }
         var offset = 0
@@ -151,11 +226,14 @@ enum ChildProcess {
         _ = lseek(fd, 0, SEEK_SET)
         return fd
     }
-}
 
-/// The process group of a run, once it started.
-private final class ProcessGroup: Sendable {
-    private let pid = Mutex<pid_t?>(nil)
-    func set(_ value: pid_t) { pid.withLock { $0 = value } }
-    func get() -> pid_t? { pid.withLock { $0 } }
+    /// `memfd_create(2)`, found at run time: Swift's Glibc module does not declare it.
+    private static let memoryFileCreate: (@convention(c) (UnsafePointer<CChar>, UInt32) -> Int32)? = {
+        #if os(Linux)
+        guard let symbol = dlsym(nil, "memfd_create") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafePointer<CChar>, UInt32) -> Int32).self)
+        #else
+        return nil
+        #endif
+    }()
 }

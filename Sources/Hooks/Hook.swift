@@ -19,6 +19,10 @@ final class Hook: Sendable {
     static let laneCapacity = 16
     /// Values larger than this, or not UTF-8 text, or holding NUL, are left out of `KVSH_VALUE`.
     static let environmentValueLimit = 4096
+    /// Revisions the hook reads past its oldest unfinished run before it waits for that run:
+    /// bounds the progress kept in memory and the `--durable` checkpoint (each save writes at
+    /// most this many revisions, so saves stay linear in the events handled).
+    static let progressWindow = 1024
 
     struct State {
         var fired = 0
@@ -30,6 +34,8 @@ final class Hook: Sendable {
         var progress: Progress
         var watch: KeyWatch?
         var stopping = false
+        /// The dispatcher, while `progressWindow` revisions are open.
+        var windowWaiter: CheckedContinuation<Void, Never>?
     }
 
     /// Counters for `hooks`.
@@ -88,6 +94,7 @@ final class Hook: Sendable {
                     guard case .entry(let entry) = event else { continue }
                     // After a reopen, never hand out a revision twice.
                     if let next, entry.revision < next { continue }
+                    if !(await waitForWindow()) { return }
                     next = entry.revision + 1
                     pause = .milliseconds(200)
                     let matches = spec.trigger.matches(entry.operation) && !skip.contains(entry.revision)
@@ -140,6 +147,20 @@ final class Hook: Sendable {
 
     private var isStopping: Bool { state.withLock { $0.stopping } }
 
+    /// Waits while `progressWindow` revisions are open (a run hangs while later ones finish);
+    /// false when the hook stops meanwhile.
+    private func waitForWindow() async -> Bool {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { s -> Bool in
+                if s.stopping || s.progress.openCount < Self.progressWindow { return true }
+                s.windowWaiter = continuation
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+        return !isStopping
+    }
+
     private func runLane(_ lane: BoundedQueue<Entry>) async {
         while let entry = try? await lane.next() {
             state.withLock {
@@ -152,12 +173,16 @@ final class Hook: Sendable {
                 state.withLock { $0.running -= 1 }
                 return
             }
-            state.withLock {
-                $0.running -= 1
-                $0.fired += 1
-                if !ok { $0.failed += 1 }
-                $0.progress.completed(entry.revision)
+            let dispatcher = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                s.running -= 1
+                s.fired += 1
+                if !ok { s.failed += 1 }
+                s.progress.completed(entry.revision)
+                guard s.progress.openCount < Self.progressWindow else { return nil }
+                defer { s.windowWaiter = nil }
+                return s.windowWaiter
             }
+            dispatcher?.resume()
             await checkpoints?.save()
         }
     }
@@ -245,12 +270,14 @@ final class Hook: Sendable {
     /// No new runs: ends the watch and drops queued events. Runs under way go on; call
     /// `abandonRuns` when their grace is over.
     func beginStop() {
-        let watch = state.withLock { s -> KeyWatch? in
+        let (watch, dispatcher) = state.withLock { s -> (KeyWatch?, CheckedContinuation<Void, Never>?) in
             s.stopping = true
             s.queued = 0
-            return s.watch
+            defer { s.windowWaiter = nil }
+            return (s.watch, s.windowWaiter)
         }
         watch?.stop()
+        dispatcher?.resume()
         for lane in lanes { lane.cancel() }
     }
 

@@ -10,6 +10,10 @@ struct Progress: Sendable {
 
     init(watermark: UInt64? = nil) { self.watermark = watermark }
 
+    /// Revisions dispatched or skipped above the watermark: what the checkpoint lists, bounded
+    /// by the hook (`Hook.progressWindow`) so a run that hangs cannot make it grow for ever.
+    var openCount: Int { open.count - head }
+
     /// A revision handed to a run.
     mutating func dispatched(_ revision: UInt64) { open.append(revision) }
 

@@ -41,7 +41,8 @@ public struct StreamBrief: Sendable, Decodable {
     public var config: Config
 }
 
-/// A stream's configuration; fields the server adds that kvsh does not use are dropped.
+/// A stream's configuration; fields the server adds that kvsh does not use are dropped, so
+/// this type only creates streams: updates start from the server's JSON (`updateStream`).
 public struct StreamConfig: Sendable, Equatable, Codable {
     public var name: String
     public var description: String?
@@ -77,6 +78,19 @@ public struct StreamConfig: Sendable, Equatable, Codable {
         case denyDelete = "deny_delete", denyPurge = "deny_purge", allowRollupHdrs = "allow_rollup_hdrs"
         case allowDirect = "allow_direct", mirrorDirect = "mirror_direct", allowMsgTTL = "allow_msg_ttl"
         case subjectDeleteMarkerTTL = "subject_delete_marker_ttl"
+    }
+}
+
+/// A STREAM.INFO reply decoded twice: as `StreamInfo` and, for its `config`, as raw JSON.
+struct StreamInfoWithConfig: Decodable {
+    var info: StreamInfo
+    var config: [String: JSONValue]
+
+    private enum Keys: String, CodingKey { case config }
+
+    init(from decoder: any Decoder) throws {
+        info = try StreamInfo(from: decoder)
+        config = try decoder.container(keyedBy: Keys.self).decode([String: JSONValue].self, forKey: .config)
     }
 }
 

@@ -79,8 +79,21 @@ public struct JetStreamContext: Sendable {
         try await call("STREAM.CREATE.\(config.name)", body: config, as: StreamInfo.self)
     }
 
-    public func updateStream(_ config: StreamConfig) async throws -> StreamInfo {
-        try await call("STREAM.UPDATE.\(config.name)", body: config, as: StreamInfo.self)
+    /// Updates stream `name` from `config`, its configuration as `streamInfoWithConfig` returned
+    /// it, with the top-level keys of `changes` replaced. Everything else goes back as the server
+    /// has it, fields kvsh does not model included (never re-encoded from `StreamConfig`, which
+    /// would drop them).
+    /// - Throws: `JetStreamError.api` when the server refuses the update.
+    public func updateStream(_ name: String, config: [String: JSONValue],
+                             changing changes: [String: JSONValue]) async throws -> StreamInfo {
+        try await call("STREAM.UPDATE.\(name)", body: config.merging(changes) { _, new in new }, as: StreamInfo.self)
+    }
+
+    /// `streamInfo`, with the configuration also as the server's JSON (every field), for
+    /// `updateStream`.
+    public func streamInfoWithConfig(_ name: String) async throws -> (info: StreamInfo, config: [String: JSONValue]) {
+        let reply = try await call("STREAM.INFO.\(name)", as: StreamInfoWithConfig.self)
+        return (reply.info, reply.config)
     }
 
     public func streamInfo(_ name: String) async throws -> StreamInfo {

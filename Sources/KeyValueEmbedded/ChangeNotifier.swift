@@ -22,14 +22,14 @@ final class ChangeNotifier: Sendable {
     private let source = Mutex<(any DispatchSourceProtocol)?>(nil)
     private let stopped = Atomic<Bool>(false)
 
+    /// - Throws: `KeyValueError.backend` when `<store>-notify` is a symbolic link, not a regular
+    ///   file or another user's.
     init(storePath: String) throws {
-        path = storePath + "-notify"
-        let opened = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard opened >= 0 else {
-            throw SQLiteError(code: -1, message: "cannot open \(path): \(String(cString: strerror(errno)))")
-        }
-        fd = Mutex(opened)
+        path = Self.path(forStore: storePath)
+        fd = Mutex(try StoreFileGuard.openNotifyFile(path))
     }
+
+    static func path(forStore storePath: String) -> String { storePath + "-notify" }
 
     /// Called after a commit: wakes watchers in this process at once and in others through
     /// the file.

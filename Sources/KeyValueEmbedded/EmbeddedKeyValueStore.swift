@@ -26,11 +26,15 @@ public final class EmbeddedKeyValueStore: KeyValueStore {
     }
 
     /// Opens the store at `path`, creating the file (mode 0600) when it does not exist. The
-    /// directory must exist.
+    /// directory must exist. A store made by an earlier kvsh is marked as a kvsh store on the way.
+    /// - Throws: `KeyValueError.backend`, with the file left untouched, when it is not a kvsh
+    ///   store (another program's SQLite database, or no database at all), has a newer schema
+    ///   than this kvsh knows, is not a regular file, or it or its `-notify` sibling belongs to
+    ///   another user (the sibling must not be a symbolic link either).
     public static func open(path: String) async throws -> EmbeddedKeyValueStore {
         do {
-            let db = try await Database.open(path: path)
-            return EmbeddedKeyValueStore(path: path, db: db, notifier: try ChangeNotifier(storePath: path))
+            let (db, notifier) = try await Database.open(path: path)
+            return EmbeddedKeyValueStore(path: path, db: db, notifier: notifier)
         } catch let error as SQLiteError {
             throw KeyValueError.backend("cannot open the store \(path): \(error.message)")
         }

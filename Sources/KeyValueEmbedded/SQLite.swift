@@ -7,6 +7,7 @@ struct SQLiteError: Error, CustomStringConvertible {
     var description: String { "sqlite: \(message) (code \(code))" }
 
     var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
+    var isNotADatabase: Bool { code & 0xFF == SQLITE_NOTADB }
 }
 
 /// A value bound to a statement parameter.
@@ -42,6 +43,10 @@ final class SQLiteConnection {
         for statement in statements.values { sqlite3_finalize(statement) }
         sqlite3_close_v2(handle)
     }
+
+    /// Closing will not checkpoint the write-ahead log into the database file (for a file
+    /// that is not kvsh's, which must stay as it was).
+    func skipCheckpointOnClose() { kvsh_sqlite3_no_checkpoint_on_close(handle) }
 
     /// Waits up to `milliseconds` for another process's lock before reporting busy.
     func setBusyTimeout(milliseconds: Int32) { sqlite3_busy_timeout(handle, milliseconds) }

@@ -22,12 +22,18 @@ public final class NATSKeyValueStore: KeyValueStore {
         do {
             return StreamLayout.status(try await js.createStream(stream))
         } catch let error as JetStreamError where error.errCode == 10058 {
-            // Old buckets differ only in discard/allow_direct: upgrade them as nats.go does.
-            if let existing = try? await js.streamInfo(stream.name),
-               StreamLayout.sameExceptUpgradable(existing.config, stream) {
-                return StreamLayout.status(try await js.updateStream(stream))
+            // The stream exists with other settings. The same bucket settings, with fields
+            // kvsh does not model set by another client (republish, metadata, …), are the same
+            // bucket; old buckets may also need discard/allow_direct upgraded, as nats.go does.
+            // Only those two keys change: the rest goes back as the server has it.
+            guard let existing = try? await js.streamInfoWithConfig(stream.name),
+                  StreamLayout.sameExceptUpgradable(existing.info.config, stream) else {
+                throw KeyValueError.bucketExists(config.bucket)
             }
-            throw KeyValueError.bucketExists(config.bucket)
+            let upgrade = StreamLayout.upgrade(of: existing.info.config)
+            guard !upgrade.isEmpty else { return StreamLayout.status(existing.info) }
+            return StreamLayout.status(try await js.updateStream(stream.name, config: existing.config,
+                                                                 changing: upgrade))
         }
     }
 

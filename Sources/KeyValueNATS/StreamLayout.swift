@@ -54,6 +54,15 @@ enum StreamLayout {
             && a.allowRollupHdrs == b.allowRollupHdrs
     }
 
+    /// The keys an old bucket's stream needs changed (nats.go's upgrade): discard new and
+    /// direct get on. Empty when it has both.
+    static func upgrade(of c: StreamConfig) -> [String: JSONValue] {
+        var changes: [String: JSONValue] = [:]
+        if c.discard != "new" { changes["discard"] = .string("new") }
+        if c.allowDirect != true { changes["allow_direct"] = .bool(true) }
+        return changes
+    }
+
     static func status(_ info: StreamInfo) -> BucketStatus {
         let c = info.config
         let bucket = String(c.name.dropFirst(3))

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CSQLite
 import Foundation
 import Testing
 import TestSupport
@@ -151,4 +152,26 @@ struct CLIEmbeddedTests {
         #expect(r.status == 0, "\(r)")
         #expect(r.stderr.isEmpty, "\(r)")
     }
+
+    @Test("--store on another program's SQLite file: one message, exit 1, the file byte for byte as it was")
+    func foreignStoreFile() throws {
+        let local = try Local()
+        let dir = try makeTempDir(prefix: "kvsh-foreign-store-")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/app.db"
+        // A rollback-journal SQLite database with a table, as most programs make one.
+        var db: OpaquePointer?
+        try #require(sqlite3_open(path, &db) == SQLITE_OK)
+        #expect(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (42);", nil, nil, nil) == SQLITE_OK)
+        sqlite3_close(db)
+        let before = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        let bytes = FileManager.default.contents(atPath: path)
+        for args in [["kv", "ls"], ["kv", "add", "b"], ["kv", "put", "b", "k", "v"], ["account", "info"]] {
+            let r = try local.run(["--store", path] + args)
+            expectCleanFailure(r, contains: "\(path) is an SQLite database of another program, not a kvsh store")
+        }
+        #expect(FileManager.default.contents(atPath: path) == bytes)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == before)
+    }
+
 }

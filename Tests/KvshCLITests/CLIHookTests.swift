@@ -61,6 +61,35 @@ struct CLIHookTests {
         #expect(checkpoint.stdout == "150")
     }
 
+    @Test("SIGTERM ends kvsh serve within the stop grace while a run's daemonized child holds its output open")
+    func serveStopsWithDaemon() throws {
+        let kvsh = Kvsh(url: nil)
+        let dir = try makeTempDir(prefix: "kvsh-cli-daemon-")
+        let daemons = dir + "/daemons"
+        defer {
+            for pid in lines(daemons).compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        let store = dir + "/store.db"
+        try kvsh.ok("--store", store, "kv", "add", "jobs")
+        let script = dir + "/daemon.kvsh"
+        try """
+            on put jobs run 'setsid sleep 120 & echo $! >> "$DAEMONS"; echo started; sleep 120'
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        let serve = try RunningKvsh(["--store", store, "serve", script],
+                                    environment: kvsh.environment(extra: ["DAEMONS": daemons]))
+        #expect(serve.waitForLines(timeout: 30) { $0 == ["1"] }, "the hook's id: \(serve.stderr)")
+        try kvsh.ok("--store", store, "kv", "put", "jobs", "k", "v")
+        #expect(eventually(30) { lines(daemons).count == 1 && serve.stdout.contains("[hook 1] started") },
+                "\(serve.stdout) \(serve.stderr)")
+        let start = Date()
+        serve.send(SIGTERM)
+        // 10 s of grace for the run, 2 s between SIGTERM and SIGKILL: well within 30 s.
+        #expect(serve.waitForExit(timeout: 30) == 0, "\(serve.stderr)")
+        #expect(Date().timeIntervalSince(start) < 20)
+        #expect(serve.stderr.contains("terminating it"), "\(serve.stderr)")
+    }
+
     @Test("wait serves hooks until a signal, then the script goes on with status 0; output carries the hook id")
     func waitInScript() throws {
         let server = try NATSServerProcess()
