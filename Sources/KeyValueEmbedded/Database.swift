@@ -85,15 +85,15 @@ enum Schema {
         do {
             found = try db.transaction(write: false) { try classify(db) }
         } catch let error as SQLiteError where error.isNotADatabase {
-            throw KeyValueError.backend("kvsh: \(path) is not a kvsh store (not an SQLite database); it was left "
+            throw KeyValueError.backend("\(path) is not a kvsh store (not an SQLite database); it was left "
                                         + "untouched. Choose another file with --store.")
         }
         guard let found else {
-            throw KeyValueError.backend("kvsh: \(path) is an SQLite database of another program, not a kvsh store; "
+            throw KeyValueError.backend("\(path) is an SQLite database of another program, not a kvsh store; "
                                         + "it was left untouched. Choose another file with --store.")
         }
         if case .store(let v) = found, v > version {
-            throw KeyValueError.backend("kvsh: the store \(path) has schema version \(v), newer than this kvsh "
+            throw KeyValueError.backend("the store \(path) has schema version \(v), newer than this kvsh "
                                         + "knows (\(version)); use a newer kvsh.")
         }
         return found
@@ -137,7 +137,7 @@ enum Schema {
                 case .unmarked: try db.execute("PRAGMA application_id=\(applicationID)")
                 case .store(let v) where v == version: break
                 default:
-                    throw KeyValueError.backend("kvsh: the store \(path) was changed by another program while "
+                    throw KeyValueError.backend("the store \(path) was changed by another program while "
                                                 + "kvsh opened it; nothing was written.")
                 }
             }

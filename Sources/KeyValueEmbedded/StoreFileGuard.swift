@@ -22,12 +22,12 @@ enum StoreFileGuard {
             fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         }
         guard fd >= 0 else {
-            throw KeyValueError.backend("kvsh: cannot open the store \(path): \(String(cString: strerror(errno))).")
+            throw KeyValueError.backend("cannot open the store \(path): \(String(cString: strerror(errno))).")
         }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
-            throw KeyValueError.backend("kvsh: cannot read the store \(path): \(String(cString: strerror(errno))).")
+            throw KeyValueError.backend("cannot read the store \(path): \(String(cString: strerror(errno))).")
         }
         try checkOwner(mode: info.st_mode, owner: info.st_uid, user: geteuid(), path: path, role: "the store")
         guard info.st_size > 0 else { return }
@@ -45,7 +45,7 @@ enum StoreFileGuard {
         }
         let id = header[68..<72].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         guard id == 0 || id == Schema.applicationID else {
-            throw KeyValueError.backend("kvsh: \(path) is another program's SQLite database (application_id "
+            throw KeyValueError.backend("\(path) is another program's SQLite database (application_id "
                                         + "0x\(String(id, radix: 16))), not a kvsh store; it was left untouched. "
                                         + "Choose another file with --store.")
         }
@@ -55,10 +55,10 @@ enum StoreFileGuard {
     /// - Throws: `KeyValueError.backend` naming the file and what is wrong with it.
     static func checkOwner(mode: mode_t, owner: uid_t, user: uid_t, path: String, role: String) throws {
         guard mode & S_IFMT == S_IFREG else {
-            throw KeyValueError.backend("kvsh: \(role) \(path) is not a regular file; choose another file with --store.")
+            throw KeyValueError.backend("\(role) \(path) is not a regular file; choose another file with --store.")
         }
         guard owner == user else {
-            throw KeyValueError.backend("kvsh: \(role) \(path) belongs to user \(owner), not to the user running kvsh "
+            throw KeyValueError.backend("\(role) \(path) belongs to user \(owner), not to the user running kvsh "
                                         + "(\(user)); kvsh opens only its own user's stores. Run kvsh as that user "
                                         + "or choose another file with --store.")
         }
@@ -87,7 +87,7 @@ enum StoreFileGuard {
         var info = stat()
         do {
             guard fstat(fd, &info) == 0 else {
-                throw KeyValueError.backend("kvsh: cannot read \(path): \(String(cString: strerror(errno))).")
+                throw KeyValueError.backend("cannot read \(path): \(String(cString: strerror(errno))).")
             }
             try checkOwner(mode: info.st_mode, owner: info.st_uid, user: geteuid(), path: path,
                            role: "the store's change file")
@@ -99,12 +99,12 @@ enum StoreFileGuard {
     }
 
     private static func notifyError(_ path: String, _ reason: String) -> KeyValueError {
-        .backend("kvsh: the store's change file \(path) \(reason); remove it (kvsh makes a new one) or choose "
+        .backend("the store's change file \(path) \(reason); remove it (kvsh makes a new one) or choose "
                  + "another file with --store.")
     }
 
     private static func notSQLite(_ path: String) -> KeyValueError {
-        .backend("kvsh: \(path) is not a kvsh store (not an SQLite database); it was left untouched. "
+        .backend("\(path) is not a kvsh store (not an SQLite database); it was left untouched. "
                  + "Choose another file with --store.")
     }
 }
