@@ -84,13 +84,13 @@ public struct StreamConfig: Sendable, Equatable, Codable {
 /// A STREAM.INFO reply decoded twice: as `StreamInfo` and, for its `config`, as raw JSON.
 struct StreamInfoWithConfig: Decodable {
     var info: StreamInfo
-    var config: [String: JSONValue]
+    var config: [String: RawJSON]
 
     private enum Keys: String, CodingKey { case config }
 
     init(from decoder: any Decoder) throws {
         info = try StreamInfo(from: decoder)
-        config = try decoder.container(keyedBy: Keys.self).decode([String: JSONValue].self, forKey: .config)
+        config = try decoder.container(keyedBy: Keys.self).decode([String: RawJSON].self, forKey: .config)
     }
 }
 

@@ -84,14 +84,14 @@ public struct JetStreamContext: Sendable {
     /// has it, fields kvsh does not model included (never re-encoded from `StreamConfig`, which
     /// would drop them).
     /// - Throws: `JetStreamError.api` when the server refuses the update.
-    public func updateStream(_ name: String, config: [String: JSONValue],
-                             changing changes: [String: JSONValue]) async throws -> StreamInfo {
+    public func updateStream(_ name: String, config: [String: RawJSON],
+                             changing changes: [String: RawJSON]) async throws -> StreamInfo {
         try await call("STREAM.UPDATE.\(name)", body: config.merging(changes) { _, new in new }, as: StreamInfo.self)
     }
 
     /// `streamInfo`, with the configuration also as the server's JSON (every field), for
     /// `updateStream`.
-    public func streamInfoWithConfig(_ name: String) async throws -> (info: StreamInfo, config: [String: JSONValue]) {
+    public func streamInfoWithConfig(_ name: String) async throws -> (info: StreamInfo, config: [String: RawJSON]) {
         let reply = try await call("STREAM.INFO.\(name)", as: StreamInfoWithConfig.self)
         return (reply.info, reply.config)
     }

@@ -56,8 +56,8 @@ enum StreamLayout {
 
     /// The keys an old bucket's stream needs changed (nats.go's upgrade): discard new and
     /// direct get on. Empty when it has both.
-    static func upgrade(of c: StreamConfig) -> [String: JSONValue] {
-        var changes: [String: JSONValue] = [:]
+    static func upgrade(of c: StreamConfig) -> [String: RawJSON] {
+        var changes: [String: RawJSON] = [:]
         if c.discard != "new" { changes["discard"] = .string("new") }
         if c.allowDirect != true { changes["allow_direct"] = .bool(true) }
         return changes

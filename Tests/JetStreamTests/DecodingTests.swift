@@ -104,21 +104,21 @@ struct APIReplyTests {
 }
 
 @Suite struct RawConfigJSON {
-    @Test("a stream configuration passes through JSONValue unchanged: big integers stay exact, unknown fields stay")
+    @Test("a stream configuration passes through RawJSON unchanged: big integers stay exact, unknown fields stay")
     func roundTrip() throws {
         let text = #"""
             {"max_age":9223372036854775807,"first_seq":18446744073709551615,"ratio":1.5,"sealed":false,
              "republish":{"src":"$KV.b.>","dest":"r.>","headers_only":true},"sources":[],"mirror":null,
              "metadata":{"owner":"team-a"},"subjects":["$KV.b.>"],"future_field":[1,-2,"x",{"y":null}]}
             """#
-        let decoded = try JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))
+        let decoded = try JSONDecoder().decode([String: RawJSON].self, from: Data(text.utf8))
         #expect(decoded["max_age"] == .int(Int64.max))
         #expect(decoded["first_seq"] == .unsigned(UInt64.max))
         #expect(decoded["ratio"] == .double(1.5))
         #expect(decoded["sealed"] == .bool(false))
         #expect(decoded["mirror"] == .null)
         #expect(decoded["future_field"] == .array([.int(1), .int(-2), .string("x"), .object(["y": .null])]))
-        let again = try JSONDecoder().decode([String: JSONValue].self, from: JSONEncoder().encode(decoded))
+        let again = try JSONDecoder().decode([String: RawJSON].self, from: JSONEncoder().encode(decoded))
         #expect(again == decoded)
     }
 }

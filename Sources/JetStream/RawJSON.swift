@@ -1,15 +1,15 @@
 /// A JSON value exactly as the server sent it, so that a configuration can go back with the
 /// fields kvsh does not model (or does not know yet) unchanged. Integers stay integers:
 /// nanosecond durations and byte limits do not pass through `Double`.
-public enum JSONValue: Sendable, Equatable, Codable {
+public enum RawJSON: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
     case int(Int64)
     case unsigned(UInt64)
     case double(Double)
     case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
+    case array([RawJSON])
+    case object([String: RawJSON])
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
@@ -25,10 +25,10 @@ public enum JSONValue: Sendable, Equatable, Codable {
             self = .double(d)
         } else if let s = try? c.decode(String.self) {
             self = .string(s)
-        } else if let a = try? c.decode([JSONValue].self) {
+        } else if let a = try? c.decode([RawJSON].self) {
             self = .array(a)
         } else {
-            self = .object(try c.decode([String: JSONValue].self))
+            self = .object(try c.decode([String: RawJSON].self))
         }
     }
 
