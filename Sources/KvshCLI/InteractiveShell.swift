@@ -61,7 +61,8 @@ func runInteractiveShell(options: GlobalOptions, skipStartupFile: Bool) async ->
     }
     let place = Prompt.place(options)
     // One listener for the whole session; each command's task is its target while it runs.
-    let signals = InterruptSignals()
+    // Listening before the first line is read (see `InterruptSignals`).
+    let signals = await InterruptSignals()
     defer { signals.stop() }
     var warnedAboutHooks = false
     while true {
@@ -70,7 +71,11 @@ func runInteractiveShell(options: GlobalOptions, skipStartupFile: Bool) async ->
         // Output that did not end its line (`kv get --raw`) would put the prompt after it, and
         // libedit's cursor arithmetic would be off: mark it and start a fresh row, as zsh does.
         if !Terminal.atLineStart { Terminal.out(Prompt.missingNewlineMark) }
-        guard let text = await readBlock(editor, prompt: Prompt.main(place, bucket: bucket)) else {
+        // A signal that arrives while a line is typed is not for it: Ctrl-C is a key then.
+        // The last keystroke comes before the terminal leaves edit mode, so a Ctrl-C pressed
+        // right after Enter is kept for the line.
+        guard let text = await readBlock(editor, prompt: Prompt.main(place, bucket: bucket),
+                                         onKeystroke: { signals.reset() }) else {
             let live = host.hooks.count
             if live > 0, !warnedAboutHooks {
                 warnedAboutHooks = true
@@ -88,15 +93,7 @@ func runInteractiveShell(options: GlobalOptions, skipStartupFile: Bool) async ->
         } catch {
             editor.printAbove("kvsh: \(error)")
         }
-        signals.reset()
-        let run = Task { await session.runInteractive(line: text) }
-        signals.onSignal {
-            Terminal.out("\n")  // the terminal echoed ^C; the next prompt starts on a new row
-            run.cancel()
-        }
-        let outcome = await run.value
-        signals.reset()
-        switch outcome {
+        switch await runLine(text, in: session, signals: signals) {
         case .finished:
             // The terminal went away (a hang-up): nobody reads the prompt any more.
             if let failure = Terminal.outputFailure, failure.stream == .standardOutput {
@@ -112,12 +109,27 @@ func runInteractiveShell(options: GlobalOptions, skipStartupFile: Bool) async ->
     return 0
 }
 
+/// Runs one input typed at the prompt as a task that SIGINT and SIGTERM cancel, a signal seen
+/// since the last keystroke included (one that arrived between Enter and this call would be
+/// lost if the listener were reset here, and a watch would never end).
+func runLine(_ text: String, in session: ShellSession, signals: InterruptSignals) async -> ShellSession.LineOutcome {
+    let run = Task { await session.runInteractive(line: text) }
+    signals.onSignal {
+        Terminal.out("\n")  // the terminal echoed ^C; the next prompt starts on a new row
+        run.cancel()
+    }
+    let outcome = await run.value
+    signals.reset()
+    return outcome
+}
+
 /// Reads one complete input: a line, or several while a block is still open.
 /// Returns nil on Ctrl-D at an empty prompt; Ctrl-C abandons what was typed.
-private func readBlock(_ editor: LineEditor, prompt: String) async -> String? {
+private func readBlock(_ editor: LineEditor, prompt: String, onKeystroke: @escaping @Sendable () -> Void) async -> String? {
     var lines: [String] = []
     while true {
-        let result = await readLineOffPool(editor, prompt: lines.isEmpty ? prompt : Prompt.continuation)
+        let result = await readLineOffPool(editor, prompt: lines.isEmpty ? prompt : Prompt.continuation,
+                                           onKeystroke: onKeystroke)
         switch result {
         case .eof:
             return lines.isEmpty ? nil : lines.joined(separator: "\n")
@@ -134,9 +146,10 @@ private func readBlock(_ editor: LineEditor, prompt: String) async -> String? {
 /// libedit blocks its thread; keep it off the cooperative pool, always on the same thread.
 private let editorQueue = DispatchQueue(label: "kvsh.lineeditor")
 
-private func readLineOffPool(_ editor: LineEditor, prompt: String) async -> LineEditor.ReadResult {
+private func readLineOffPool(_ editor: LineEditor, prompt: String,
+                             onKeystroke: @escaping @Sendable () -> Void) async -> LineEditor.ReadResult {
     await withCheckedContinuation { continuation in
-        editorQueue.async { continuation.resume(returning: editor.readLine(prompt: prompt)) }
+        editorQueue.async { continuation.resume(returning: editor.readLine(prompt: prompt, onKeystroke: onKeystroke)) }
     }
 }
 

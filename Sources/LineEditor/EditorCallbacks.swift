@@ -58,6 +58,7 @@ extension LineEditor {
         while true {
             switch input.next() {
             case .character(let scalar):
+                keystrokeHandler?()
                 character.pointee = wchar_t(bitPattern: scalar.value)
                 return 1
             case .wake:

@@ -16,7 +16,7 @@ import Darwin
 ///
 /// Use it only when ``isInteractive`` is true; read plain lines otherwise.
 ///
-/// Threads: ``readLine(prompt:)`` blocks, so call it from a dedicated thread (never from a task
+/// Threads: ``readLine(prompt:onKeystroke:)`` blocks, so call it from a dedicated thread (never from a task
 /// on the cooperative pool), and from one thread at a time. ``printAbove(_:)`` may be called
 /// from any thread at any time. ``addHistory(_:)`` belongs to the thread that calls
 /// `readLine`. libedit keeps some process-wide state (its signal handlers), so create one
@@ -28,12 +28,15 @@ import Darwin
 ///
 /// Signals: while a line is edited the terminal does not generate SIGINT, SIGQUIT or SIGTSTP
 /// (Ctrl-C, Ctrl-\ and Ctrl-Z arrive as keys), and libedit handles window resizes. Between
-/// calls the terminal is back in its normal mode and signals are the caller's business.
+/// calls the terminal is back in its normal mode and signals are the caller's business. libedit
+/// saves the dispositions of SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGCONT and SIGWINCH when
+/// a line starts, handles them itself meanwhile, and restores what it saved when the line ends:
+/// set up your own handling before the first ``readLine(prompt:onKeystroke:)``, not during one.
 public final class LineEditor: @unchecked Sendable {
     // @unchecked: everything but `shared` and `input.wake()` is touched only by the thread
     // running readLine (and the libedit callbacks it runs); `shared` is a Mutex.
 
-    /// How a call to ``readLine(prompt:)`` ended.
+    /// How a call to ``readLine(prompt:onKeystroke:)`` ended.
     public enum ReadResult: Equatable, Sendable {
         /// The user pressed Enter. The text has no trailing newline; a history entry recalled
         /// from a multi-line block may contain newlines.
@@ -73,6 +76,7 @@ public final class LineEditor: @unchecked Sendable {
     var prompt = PromptText("")
     private var promptStorage: UnsafeMutablePointer<CChar>?
     var interrupted = false
+    var keystrokeHandler: (() -> Void)?
 
     struct Shared {
         /// True while readLine runs: printAbove then queues instead of writing.
@@ -117,9 +121,16 @@ public final class LineEditor: @unchecked Sendable {
     /// `prompt` is one row; it may contain terminal escape sequences (colours), which take no
     /// columns. Pass a different prompt for continuation lines of a multi-line block.
     /// Does not add the line to the history: call ``addHistory(_:)`` for what should be kept.
-    public func readLine(prompt: String) -> ReadResult {
+    ///
+    /// `onKeystroke` runs on this thread for every key read, before libedit acts on it. The
+    /// last call is for the key that ends the line, while the terminal is still in edit mode:
+    /// a caller can tell what happened while the line was typed (when Ctrl-C is a key) from
+    /// what happens once the terminal is back to normal (when Ctrl-C raises SIGINT).
+    public func readLine(prompt: String, onKeystroke: (() -> Void)? = nil) -> ReadResult {
         setPrompt(prompt)
         interrupted = false
+        keystrokeHandler = onKeystroke
+        defer { keystrokeHandler = nil }
         shared.withLock { $0.editing = true }
         // Edit mode before the prompt is drawn (libedit itself switches only when it first
         // reads): a key typed as soon as the prompt shows is then never echoed by the terminal
@@ -160,7 +171,7 @@ public final class LineEditor: @unchecked Sendable {
     }
 
     /// Prints `text` (one or more lines; a final newline is added when missing) without
-    /// disturbing the user. While ``readLine(prompt:)`` waits, the text appears above the
+    /// disturbing the user. While ``readLine(prompt:onKeystroke:)`` waits, the text appears above the
     /// prompt and the prompt is redrawn with the partly typed line and the cursor where they
     /// were; otherwise it is written directly. Safe from any thread. The text is written as
     /// given: escape control characters from untrusted sources first.

@@ -241,6 +241,17 @@ final class DemoSession {
             + "--- raw output ---\n\(outputText.debugDescription)"
     }
 
+    /// Waits until the terminal generates signals again (ISIG: the program left edit mode), so
+    /// that Ctrl-C raises SIGINT instead of arriving as a key.
+    func expectSignalMode(sourceLocation: SourceLocation = #_sourceLocation) async {
+        let master = self.master
+        let ok = await wait { _ in
+            var settings = termios()
+            return tcgetattr(master, &settings) == 0 && settings.c_lflag & tcflag_t(ISIG) != 0
+        }
+        if !ok { Issue.record("the terminal never left edit mode\n\(report)", sourceLocation: sourceLocation) }
+    }
+
     // MARK: Exit
 
     private func reapIfExited() {

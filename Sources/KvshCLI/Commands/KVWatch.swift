@@ -73,7 +73,7 @@ struct KVWatch: KvshCommand {
 
 /// Runs `body` until it ends or SIGINT/SIGTERM arrives; a signal ends it cleanly.
 func untilInterrupted(_ body: @escaping @Sendable () async throws -> Void) async throws {
-    let signals = InterruptSignals()
+    let signals = await InterruptSignals()
     defer { signals.stop() }
     let work = Task { try await body() }
     signals.onSignal { work.cancel() }
@@ -85,20 +85,47 @@ func untilInterrupted(_ body: @escaping @Sendable () async throws -> Void) async
 }
 
 /// While it is listening, SIGINT and SIGTERM call the action given to `onSignal` instead of
-/// ending the process. The signals are ignored from creation on, so one that arrives before
-/// the action is set is kept and acted on when it is set. After `stop()` they stay ignored.
-struct InterruptSignals {
+/// ending the process; one that arrives before the action is set is kept and acted on when it
+/// is set. After `stop()` they are still caught, and do nothing.
+///
+/// On Linux a signal source works through a handler that libdispatch installs with
+/// `sigaction` when it registers the first source for that signal, on its manager thread, and
+/// never again. `init` returns only once both sources are registered: whoever saves the
+/// disposition after that and restores it later (libedit does, around every line it reads)
+/// saves and restores that handler, and not the `SIG_IGN` that stands in until then (a
+/// restored `SIG_IGN` would make the kernel drop every later SIGINT and SIGTERM).
+struct InterruptSignals: @unchecked Sendable {
+    // @unchecked: dispatch sources are safe to use from any thread; the rest is Sendable.
     private let sources: [any DispatchSourceSignal]
     private let target = Target()
 
-    init() {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: .global()) }
+    init() async {
+        // Until libdispatch's handler is in place the default action would end the process.
+        // Only a default is replaced: a handler is libdispatch's from an earlier listener.
+        for number in [SIGINT, SIGTERM] where Self.isDefault(number) { signal(number, SIG_IGN) }
+        let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: .global()) }
+        self.sources = sources
+        let target = self.target
+        let registered = DispatchGroup()
         for source in sources {
-            source.setEventHandler { [target] in target.fire() }
+            source.setEventHandler { target.fire() }
+            registered.enter()
+            source.setRegistrationHandler { registered.leave() }
             source.resume()
         }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            registered.notify(queue: .global()) { done.resume() }
+        }
+    }
+
+    private static func isDefault(_ number: Int32) -> Bool {
+        var current = sigaction()
+        guard sigaction(number, nil, &current) == 0 else { return false }
+        #if canImport(Glibc)
+        return current.__sigaction_handler.sa_handler == nil
+        #else
+        return current.__sigaction_u.__sa_handler == nil
+        #endif
     }
 
     /// What a signal does from now on (at once if one has arrived already).

@@ -98,7 +98,7 @@ extension KvshCommandLine {
         }
         let session = shell.session
         // Listening before the script starts, so an early Ctrl-C interrupts it too.
-        let signals = InterruptSignals()
+        let signals = await InterruptSignals()
         let run: Task<Int32, Never>
         switch invocation {
         case .script(let path, let arguments, _):

@@ -1,0 +1,48 @@
+// Ctrl-C (and SIGTERM) the moment a line typed at the kvsh prompt starts to run, through a real
+// pseudo-terminal, each time in a freshly started kvsh: the windows in which it used to be lost
+// for good (issue 9; scripts/stress-interrupt is the long version).
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+import TestSupport
+
+/// Whether `pid` catches signal `number` (rather than ignoring it or taking the default).
+private func catches(_ pid: pid_t, _ number: Int32) -> Bool {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+          let mask = UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+    else { return false }
+    return mask >> UInt64(number - 1) & 1 == 1
+}
+
+@Suite("kvsh prompt: an interrupt as soon as a line runs", .serialized, .offCooperativePool)
+struct KvshInterruptTests {
+    @Test("in a fresh kvsh, Ctrl-C or SIGTERM right after Enter interrupts the first line; both stay caught")
+    func interruptTheFirstLine() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = directory.url.appendingPathComponent("s.db").path
+        let prompt = "kvsh \(store)>"
+        for round in 1...40 {
+            let session = try DemoSession(home: directory.url, environment: [
+                "XDG_STATE_HOME": directory.url.appendingPathComponent("state").path,
+            ], columns: 120, executable: KvshBinary.path(), arguments: ["--norc", "--store", store])
+            await session.expectPrompt(prompt)
+            session.send("sleep 1h" + Key.enter)
+            await session.expectSignalMode()
+            if round % 2 == 1 {
+                session.send(Key.ctrlC)
+            } else {
+                kill(session.pid, SIGTERM)
+            }
+            await session.expectOutput("interrupted")
+            await session.expectPrompt(prompt)
+            #expect(catches(session.pid, SIGINT) && catches(session.pid, SIGTERM), "round \(round)")
+            session.send(Key.ctrlD)
+            #expect(await session.expectExit() == 0, "round \(round)")
+        }
+    }
+}
