@@ -69,8 +69,8 @@ struct KvshPromptSafetyTests {
         session.send("y" + Key.enter)
         await session.expectPrompt(prompt)
         #expect(try !Self.bucketNames(server).contains("typed"))
-        session.send("echo $?" + Key.enter)
-        await session.expectOutput("0")
+        session.send("echo status-$?" + Key.enter)
+        await session.expectOutput("status-0")
         await session.expectPrompt(prompt)
         session.send(Key.ctrlD)
         #expect(await session.expectExit() == 0)
@@ -118,8 +118,9 @@ struct KvshPromptSafetyTests {
         ], columns: 100, executable: KvshBinary.path(), arguments: ["--norc"])
         let prompt = "kvsh \(server.url)>"
         await session.expectPrompt(prompt)
-        session.send("on put hooked run 'true'" + Key.enter)
-        await session.expectOutput("1")
+        // A marker of its own: a bare "1" would match the prompt's 127.0.0.1 before the line ran.
+        session.send("let id = on put hooked run 'true'; echo registered-$id" + Key.enter)
+        await session.expectOutput("registered-1")
         await session.expectPrompt(prompt)
         session.send(Key.ctrlD)
         await session.expectOutput("kvsh: 1 hook is running; press Ctrl-D again to stop it and leave")
