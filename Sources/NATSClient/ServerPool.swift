@@ -1,27 +1,39 @@
 /// The servers to try, configured ones first, then those the cluster announced.
 struct ServerPool {
-    private(set) var servers: [ServerURL]
-    private var discovered: Set<String> = []
+    /// Most announced servers kept. Each INFO replaces the announced list, so a cluster's
+    /// changes never pile up; the cap bounds what one (hostile) INFO can add.
+    static let maxDiscovered = 1024
 
-    init(_ servers: [ServerURL]) { self.servers = servers }
+    private let configured: [ServerURL]
+    /// From the latest INFO whose `connect_urls` was not empty, minus the configured ones.
+    private(set) var discovered: [ServerURL] = []
 
-    /// Adds `host:port` entries from INFO `connect_urls` not already known.
+    init(_ servers: [ServerURL]) { configured = servers }
+
+    var servers: [ServerURL] { configured + discovered }
+
+    /// Takes the `host:port` entries of an INFO's `connect_urls` as the announced servers.
+    /// An empty list (an INFO that does not carry one) keeps the current ones.
     mutating func add(discovered urls: [String]) {
-        let scheme = servers.first?.scheme ?? "nats"
-        for text in urls where !discovered.contains(text) {
-            discovered.insert(text)
-            guard let url = try? ServerURL(parsing: "\(scheme)://\(text)") else { continue }
-            if !servers.contains(where: { $0.host == url.host && $0.port == url.port }) {
-                var u = url
-                u.user = servers.first?.user
-                u.password = servers.first?.password
-                servers.append(u)
-            }
+        guard !urls.isEmpty else { return }
+        let template = configured.first
+        var fresh: [ServerURL] = []
+        var seen = Set<String>()
+        for text in urls where fresh.count < Self.maxDiscovered {
+            guard var url = try? ServerURL(parsing: "\(template?.scheme ?? "nats")://\(text)") else { continue }
+            let place = "\(url.host):\(url.port)"
+            guard seen.insert(place).inserted,
+                  !configured.contains(where: { $0.host == url.host && $0.port == url.port }) else { continue }
+            url.user = template?.user
+            url.password = template?.password
+            fresh.append(url)
         }
+        discovered = fresh
     }
 
     /// The order for one reconnect round: the one that just failed goes last.
     func round(after current: ServerURL?) -> [ServerURL] {
+        let servers = self.servers
         guard let current, let i = servers.firstIndex(of: current) else { return servers }
         return Array(servers[(i + 1)...] + servers[...i])
     }
