@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(name: "lineeditor-demo", dependencies: ["LineEditor"], path: "Tests/LineEditorDemo"),
         // Writes to an embedded store until killed, for the kill -9 test (not shipped).
         .executableTarget(name: "embedded-storm", dependencies: ["KeyValueEmbedded"], path: "Tests/EmbeddedStorm"),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CSQLite"], path: "Tests/TestSupport"),
         .target(name: "KeyValueTestSupport", dependencies: ["KeyValue", "TestSupport"],
                 path: "Tests/KeyValueTestSupport"),
         .testTarget(name: "NATSWireTests", dependencies: [
@@ -85,7 +85,9 @@ let package = Package(
             "KeyValue", "KeyValueEmbedded", "KeyValueNATS", "JetStream", "NATSClient", "TestSupport",
         ]),
         .testTarget(name: "KeyValueEmbeddedTests", dependencies: ["KeyValue", "KeyValueEmbedded", "TestSupport"]),
-        .testTarget(name: "KvshCLITests", dependencies: ["KvshCLI", "TestSupport"]),
+        .testTarget(name: "KvshCLITests", dependencies: [
+            "KvshCLI", "KeyValue", "JetStream", "NATSClient", "TestSupport",
+        ]),
         .testTarget(name: "HooksTests", dependencies: [
             "Hooks", "Shell", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "TestSupport",
         ]),
