@@ -52,7 +52,8 @@ final class Hook: Sendable {
     var snapshot: Snapshot {
         state.withLock {
             Snapshot(fired: $0.fired, failed: $0.failed, lastHandled: $0.progress.watermark,
-                     pending: $0.remotePending + UInt64($0.queued + $0.running))
+                     pending: $0.remotePending.addingReportingOverflow(UInt64($0.queued + $0.running)).overflow
+                        ? .max : $0.remotePending &+ UInt64($0.queued + $0.running))
         }
     }
 
@@ -88,7 +89,22 @@ final class Hook: Sendable {
                     guard case .entry(let entry) = event else { continue }
                     // After a reopen, never hand out a revision twice.
                     if let next, entry.revision < next { continue }
-                    next = entry.revision + 1
+                    let (following, overflow) = entry.revision.addingReportingOverflow(1)
+                    guard !overflow else {
+                        // Nothing can follow it, so neither the order nor a reopen would hold.
+                        reportError("watch of \(spec.bucket) delivered revision \(entry.revision), the largest "
+                                    + "possible; the hook stops")
+                        return
+                    }
+                    next = following
+                    // A name no client may write (a doctored store, a foreign client) is never
+                    // handed to a command: it is reported, and counts as handled.
+                    guard KeyNames.isValidKey(entry.key) else {
+                        reportError("revision \(entry.revision) skipped: its key \(DisplayText.quoted(entry.key)) "
+                                    + "is not a valid key")
+                        state.withLock { $0.progress.skipped(entry.revision) }
+                        continue
+                    }
                     pause = .milliseconds(200)
                     let matches = spec.trigger.matches(entry.operation) && !skip.contains(entry.revision)
                     let lane = lanes[Self.lane(for: entry.key, count: lanes.count)]

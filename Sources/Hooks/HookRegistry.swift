@@ -73,7 +73,7 @@ public final class HookRegistry: Sendable {
             if let saved {
                 resumeAfter = saved.watermark
                 skip = Set(saved.done)
-                options.fromRevision = saved.watermark + 1
+                options.fromRevision = try saved.nextRevision(durable: name)
             }
             checkpoints = (checkpointBucket, saved)
         } else if !spec.initial {
