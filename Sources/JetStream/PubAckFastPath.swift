@@ -13,7 +13,9 @@ extension PubAck {
         var i = bytes.startIndex + streamKey.count
         let nameStart = i
         while i < bytes.endIndex, bytes[i] != UInt8(ascii: "\"") {
-            if bytes[i] == UInt8(ascii: "\\") { return nil }
+            // Escapes, controls and non-ASCII are for the decoder to judge (it refuses
+            // controls and bad UTF-8, which this loop would have let through).
+            if bytes[i] == UInt8(ascii: "\\") || bytes[i] < 0x20 || bytes[i] >= 0x80 { return nil }
             i += 1
         }
         let nameEnd = i
