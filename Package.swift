@@ -60,6 +60,14 @@ let package = Package(
         // Writes to an embedded store until killed, for the kill -9 test (not shipped).
         .executableTarget(name: "embedded-storm", dependencies: ["KeyValueEmbedded"], path: "Tests/EmbeddedStorm"),
         .target(name: "TestSupport", dependencies: ["CSQLite"], path: "Tests/TestSupport"),
+        // Fuzzed entry points, shared by the libFuzzer driver and the seeded pass in
+        // FuzzTests (not shipped; `@testable` imports, so debug builds only).
+        .target(name: "FuzzTargets", dependencies: [
+            "NATSWire", "NATSClient", "JetStream", "KeyValueNATS", "KvshCLI", "Shell", "Hooks", "TestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "Fuzz/FuzzTargets"),
+        // scripts/fuzz builds it with -sanitize=fuzzer; plainly built it runs the seeded generator.
+        .executableTarget(name: "kvsh-fuzz", dependencies: ["FuzzTargets"], path: "Fuzz/kvsh-fuzz"),
         .target(name: "KeyValueTestSupport", dependencies: ["KeyValue", "TestSupport"],
                 path: "Tests/KeyValueTestSupport"),
         .testTarget(name: "NATSWireTests", dependencies: [
@@ -88,6 +96,7 @@ let package = Package(
         .testTarget(name: "KvshCLITests", dependencies: [
             "KvshCLI", "KeyValue", "JetStream", "NATSClient", "TestSupport",
         ]),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "HooksTests", dependencies: [
             "Hooks", "Shell", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "TestSupport",
         ]),
