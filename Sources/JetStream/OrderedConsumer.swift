@@ -19,6 +19,9 @@ public struct OrderedConsumer: Sendable {
     public let stream: String
     public let config: ConsumerConfig
     public var heartbeat: Duration = .seconds(5)
+    /// How far the delivery subscription may run ahead of the sink before the run ends
+    /// with `JetStreamError.slowConsumer`. Flow control keeps a consumer far below the default.
+    public var pendingLimits: PendingLimits = .standard
 
     /// `config` sets filters, deliver policy and headers-only; delivery fields are managed here.
     public init(js: JetStreamContext, stream: String, config: ConsumerConfig) {
@@ -60,7 +63,7 @@ public struct OrderedConsumer: Sendable {
         var failures = 0
         while !Task.isCancelled {
             let inbox = connection.newInbox()
-            let sub = try connection.subscribe(inbox)
+            let sub = try connection.subscribe(inbox, pendingLimits: pendingLimits)
             current.withLockedValue { $0 = sub }
             var cfg = config
             cfg.name = NUID.random(8)

@@ -1,4 +1,5 @@
 import Foundation
+@testable import JetStream
 import NATSWire
 import NIOCore
 import Testing
@@ -42,6 +43,47 @@ struct HostilePeerTests {
             return try await it.next()
         }
         #expect(next.map { text($0.payload) } == "ok")
+    }
+
+    /// `$JS.API.CONSUMER.LIST` reply, as much of it as the test reads.
+    struct ConsumerList: Decodable {
+        var consumers: [ConsumerInfo]?
+    }
+
+    @Test("an ordered consumer whose sink stalls past its pending limits ends with a slowConsumer for its stream")
+    func orderedConsumerFallsBehind() async throws {
+        let server = try await startServer()
+        defer { server.stopInBackground() }
+        let conn = try await connect(server)
+        defer { Task(executorPreference: TestExecutor.shared) { await conn.close() } }
+        let js = JetStreamContext(connection: conn)
+        var stream = StreamConfig(name: "FLOOD")
+        stream.subjects = ["flood.>"]
+        _ = try await js.createStream(stream)
+        for i in 0..<100 { _ = try await js.publish("flood.\(i)", payload: ByteBuffer(string: "m\(i)")) }
+        var config = ConsumerConfig()
+        config.deliverPolicy = "all"
+        var consumer = OrderedConsumer(js: js, stream: "FLOOD", config: config)
+        let limits = PendingLimits(messages: 5, bytes: 1 << 20)
+        consumer.pendingLimits = limits
+        var received = 0
+        let failure = await capture {
+            try await consumer.run { event in
+                if case .started = event {
+                    // Hold the sink until the server has pushed all 100: far past the limit of 5.
+                    try? await waitUntilAsync(20, "all 100 to be delivered") {
+                        let list = try await js.call("CONSUMER.LIST.FLOOD", as: ConsumerList.self)
+                        return list.consumers?.first?.delivered.consumerSeq == 100
+                    }
+                } else {
+                    received += 1
+                }
+                return true
+            }
+        }
+        #expect(failure as? JetStreamError == .slowConsumer(stream: "FLOOD", limits: limits), "\(String(describing: failure))")
+        #expect("\(failure.map { "\($0)" } ?? "")".contains("slow consumer: the reader of stream FLOOD"))
+        #expect((1...5).contains(received), "the messages buffered before the limit are still handed on: \(received)")
     }
 
     /// INFO with `count` distinct cluster URLs, starting at `first`.
@@ -122,5 +164,14 @@ struct ServerPoolTests {
             pool.add(discovered: (0..<50).map { "10.1.\(round).\($0):4222" })
         }
         #expect(pool.servers.count == 51)
+    }
+}
+
+/// Polls an async `condition` every 20 ms until it holds or `seconds` pass.
+func waitUntilAsync(_ seconds: Double, _ what: String, _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while !(try await condition()) {
+        if ContinuousClock.now >= deadline { throw TimedOut(what: what) }
+        try await Task.sleep(for: .milliseconds(20))
     }
 }

@@ -37,15 +37,20 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 #else
-let arguments = CommandLine.arguments.dropFirst()
-guard let name = arguments.first, let target = FuzzTargets.named(name) else {
-    print("usage: kvsh-fuzz TARGET [RUNS] [SEED]; targets: \(FuzzTargets.all.map(\.name).joined(separator: " "))")
-    exit(64)
+@main
+struct SeededDriver {
+    static func main() {
+        let arguments = CommandLine.arguments.dropFirst()
+        guard let name = arguments.first, let target = FuzzTargets.named(name) else {
+            print("usage: kvsh-fuzz TARGET [RUNS] [SEED]; targets: \(FuzzTargets.all.map(\.name).joined(separator: " "))")
+            exit(64)
+        }
+        let runs = arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000
+        let seed = arguments.dropFirst(2).first.flatMap { UInt64($0) } ?? 1
+        let outcome = target.seededRun(count: runs, seed: seed)
+        print("\(name): \(outcome.inputs) inputs, \(outcome.findings.count) findings, slowest \(outcome.slowest)")
+        for finding in outcome.findings { print("  \(finding)") }
+        exit(outcome.findings.isEmpty ? 0 : 1)
+    }
 }
-let runs = arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000
-let seed = arguments.dropFirst(2).first.flatMap { UInt64($0) } ?? 1
-let outcome = target.seededRun(count: runs, seed: seed)
-print("\(name): \(outcome.inputs) inputs, \(outcome.findings.count) findings, slowest \(outcome.slowest)")
-for finding in outcome.findings { print("  \(finding)") }
-exit(outcome.findings.isEmpty ? 0 : 1)
 #endif
