@@ -33,7 +33,10 @@ public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>?,
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-    if let finding = target.run(bytes) { fatalError("\(target.name): \(finding)") }
+    if let finding = target.run(bytes) {
+        let shown = String(decoding: bytes.prefix(300), as: UTF8.self).debugDescription
+        fatalError("\(target.name): \(finding) — input \(shown)")
+    }
     return 0
 }
 #else

@@ -28,7 +28,9 @@ extension PubAck {
             digits += 1
             i += 1
         }
-        guard digits > 0, i == bytes.endIndex - 1, bytes[i] == UInt8(ascii: "}") else { return nil }
+        // JSON numbers have no leading zeros: "07" is for the decoder to refuse.
+        guard digits > 0, digits == 1 || bytes[i - digits] != UInt8(ascii: "0"),
+              i == bytes.endIndex - 1, bytes[i] == UInt8(ascii: "}") else { return nil }
         return PubAck(stream: String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self), seq: seq)
     }
 }
