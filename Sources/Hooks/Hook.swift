@@ -126,7 +126,8 @@ final class Hook: Sendable {
             // The watch ended by itself (the backend gave up): open it again after the last
             // revision received, with growing pauses, until it works or the hook stops.
             while true {
-                let reason = failure.map { "\($0)" } ?? "the watch ended"
+                // The reason may quote the server (an API error): one line, controls escaped.
+                let reason = failure.map { DisplayText.escapingControls("\($0)") } ?? "the watch ended"
                 reportError("watch of \(spec.bucket) stopped (\(reason)); resuming"
                             + (next.map { " at revision \($0)" } ?? "") + " in \(pause.shortText)")
                 try? await Task.sleep(for: pause)

@@ -98,7 +98,7 @@ public final class HookRegistry: Sendable {
         let writer = checkpoints.map { checkpoints in
             CheckpointWriter(bucket: checkpoints.bucket, name: spec.durable ?? "", saved: checkpoints.saved,
                              current: { holder.hook?.checkpoint },
-                             report: { output.writeError("[hook \(id)] \($0)\n") })
+                             report: { output.writeError("[hook \(id)] \(DisplayText.escapingControls($0))\n") })
         }
         let hook = Hook(id: id, spec: spec, output: output, resumeAfter: resumeAfter, checkpoints: writer)
         holder.hook = hook
