@@ -89,35 +89,36 @@ final class Hook: Sendable {
                     guard case .entry(let entry) = event else { continue }
                     // After a reopen, never hand out a revision twice.
                     if let next, entry.revision < next { continue }
-                    let (following, overflow) = entry.revision.addingReportingOverflow(1)
-                    guard !overflow else {
-                        // Nothing can follow it, so neither the order nor a reopen would hold.
+                    // The largest revision there is: handled, then the hook stops, since
+                    // nothing can follow it (nor could a reopen say where to resume).
+                    let (following, isLast) = entry.revision.addingReportingOverflow(1)
+                    next = following
+                    // A name no client may write (a doctored store, a foreign client) is never
+                    // handed to a command: it is reported, and counts as handled.
+                    if KeyNames.isValidKey(entry.key) {
+                        pause = .milliseconds(200)
+                        let matches = spec.trigger.matches(entry.operation) && !skip.contains(entry.revision)
+                        let lane = lanes[Self.lane(for: entry.key, count: lanes.count)]
+                        state.withLock {
+                            $0.remotePending = entry.delta
+                            if matches {
+                                $0.progress.dispatched(entry.revision)
+                                $0.queued += 1
+                            } else {
+                                $0.progress.skipped(entry.revision)
+                            }
+                        }
+                        if matches, !(await lane.send(entry)) { return }
+                    } else {
+                        reportError("revision \(entry.revision) skipped: its key \(DisplayText.quoted(entry.key)) "
+                                    + "is not a valid key")
+                        state.withLock { $0.progress.skipped(entry.revision) }
+                    }
+                    if isLast {
                         reportError("watch of \(spec.bucket) delivered revision \(entry.revision), the largest "
                                     + "possible; the hook stops")
                         return
                     }
-                    next = following
-                    // A name no client may write (a doctored store, a foreign client) is never
-                    // handed to a command: it is reported, and counts as handled.
-                    guard KeyNames.isValidKey(entry.key) else {
-                        reportError("revision \(entry.revision) skipped: its key \(DisplayText.quoted(entry.key)) "
-                                    + "is not a valid key")
-                        state.withLock { $0.progress.skipped(entry.revision) }
-                        continue
-                    }
-                    pause = .milliseconds(200)
-                    let matches = spec.trigger.matches(entry.operation) && !skip.contains(entry.revision)
-                    let lane = lanes[Self.lane(for: entry.key, count: lanes.count)]
-                    state.withLock {
-                        $0.remotePending = entry.delta
-                        if matches {
-                            $0.progress.dispatched(entry.revision)
-                            $0.queued += 1
-                        } else {
-                            $0.progress.skipped(entry.revision)
-                        }
-                    }
-                    if matches, !(await lane.send(entry)) { return }
                 }
             } catch {
                 failure = error
