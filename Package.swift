@@ -59,7 +59,15 @@ let package = Package(
         .executableTarget(name: "lineeditor-demo", dependencies: ["LineEditor"], path: "Tests/LineEditorDemo"),
         // Writes to an embedded store until killed, for the kill -9 test (not shipped).
         .executableTarget(name: "embedded-storm", dependencies: ["KeyValueEmbedded"], path: "Tests/EmbeddedStorm"),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CSQLite"], path: "Tests/TestSupport"),
+        // Fuzzed entry points, shared by the libFuzzer driver and the seeded pass in
+        // FuzzTests (not shipped; `@testable` imports, so debug builds only).
+        .target(name: "FuzzTargets", dependencies: [
+            "NATSWire", "NATSClient", "JetStream", "KeyValueNATS", "KvshCLI", "Shell", "Hooks", "TestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "Fuzz/FuzzTargets"),
+        // scripts/fuzz builds it with -sanitize=fuzzer; plainly built it runs the seeded generator.
+        .executableTarget(name: "kvsh-fuzz", dependencies: ["FuzzTargets"], path: "Fuzz/kvsh-fuzz"),
         .target(name: "KeyValueTestSupport", dependencies: ["KeyValue", "TestSupport"],
                 path: "Tests/KeyValueTestSupport"),
         .testTarget(name: "NATSWireTests", dependencies: [
@@ -85,7 +93,10 @@ let package = Package(
             "KeyValue", "KeyValueEmbedded", "KeyValueNATS", "JetStream", "NATSClient", "TestSupport",
         ]),
         .testTarget(name: "KeyValueEmbeddedTests", dependencies: ["KeyValue", "KeyValueEmbedded", "TestSupport"]),
-        .testTarget(name: "KvshCLITests", dependencies: ["KvshCLI", "TestSupport", "CSQLite"]),
+        .testTarget(name: "KvshCLITests", dependencies: [
+            "KvshCLI", "KeyValue", "JetStream", "NATSClient", "TestSupport", "CSQLite",
+        ]),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "HooksTests", dependencies: [
             "Hooks", "Shell", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "TestSupport",
         ]),

@@ -24,6 +24,20 @@ struct Checkpoint: Sendable, Equatable {
         done = numbers.dropFirst().compactMap { $0 }
     }
 
+    /// The first revision the hook has not handled: the watermark's successor.
+    /// - Throws: `KeyValueError.backend` when the watermark is the largest revision there is
+    ///   (no store hands one out; anyone who can write the bucket can store it).
+    func nextRevision(durable name: String) throws(KeyValueError) -> UInt64 {
+        let (next, overflow) = watermark.addingReportingOverflow(1)
+        guard !overflow else { throw Self.damaged(name, "revision \(watermark) is the largest possible") }
+        return next
+    }
+
+    static func damaged(_ name: String, _ detail: String? = nil) -> KeyValueError {
+        .backend("the checkpoint of --durable \(name) in bucket \(bucketName) is damaged"
+                 + (detail.map { " (\($0))" } ?? "") + ": delete it (kv del \(bucketName) \(name)) to start afresh")
+    }
+
     /// Opens (creating when missing) the checkpoint bucket.
     static func bucket(in store: any KeyValueStore) async throws -> any KeyValueBucket {
         do {
@@ -40,10 +54,7 @@ struct Checkpoint: Sendable, Equatable {
     static func load(_ name: String, from bucket: any KeyValueBucket) async throws -> Checkpoint? {
         do {
             let entry = try await bucket.get(name, revision: nil)
-            guard let text = entry.valueString, let checkpoint = Checkpoint(text: text) else {
-                throw KeyValueError.backend("the checkpoint of --durable \(name) in bucket \(bucketName) is damaged: "
-                                            + "delete it (kv del \(bucketName) \(name)) to start afresh")
-            }
+            guard let text = entry.valueString, let checkpoint = Checkpoint(text: text) else { throw damaged(name) }
             return checkpoint
         } catch KeyValueError.keyNotFound {
             return nil

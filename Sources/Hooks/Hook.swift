@@ -58,7 +58,8 @@ final class Hook: Sendable {
     var snapshot: Snapshot {
         state.withLock {
             Snapshot(fired: $0.fired, failed: $0.failed, lastHandled: $0.progress.watermark,
-                     pending: $0.remotePending + UInt64($0.queued + $0.running))
+                     pending: $0.remotePending.addingReportingOverflow(UInt64($0.queued + $0.running)).overflow
+                        ? .max : $0.remotePending &+ UInt64($0.queued + $0.running))
         }
     }
 
@@ -95,20 +96,36 @@ final class Hook: Sendable {
                     // After a reopen, never hand out a revision twice.
                     if let next, entry.revision < next { continue }
                     if !(await waitForWindow()) { return }
-                    next = entry.revision + 1
-                    pause = .milliseconds(200)
-                    let matches = spec.trigger.matches(entry.operation) && !skip.contains(entry.revision)
-                    let lane = lanes[Self.lane(for: entry.key, count: lanes.count)]
-                    state.withLock {
-                        $0.remotePending = entry.delta
-                        if matches {
-                            $0.progress.dispatched(entry.revision)
-                            $0.queued += 1
-                        } else {
-                            $0.progress.skipped(entry.revision)
+                    // The largest revision there is: handled, then the hook stops, since
+                    // nothing can follow it (nor could a reopen say where to resume).
+                    let (following, isLast) = entry.revision.addingReportingOverflow(1)
+                    next = following
+                    // A name no client may write (a doctored store, a foreign client) is never
+                    // handed to a command: it is reported, and counts as handled.
+                    if KeyNames.isValidKey(entry.key) {
+                        pause = .milliseconds(200)
+                        let matches = spec.trigger.matches(entry.operation) && !skip.contains(entry.revision)
+                        let lane = lanes[Self.lane(for: entry.key, count: lanes.count)]
+                        state.withLock {
+                            $0.remotePending = entry.delta
+                            if matches {
+                                $0.progress.dispatched(entry.revision)
+                                $0.queued += 1
+                            } else {
+                                $0.progress.skipped(entry.revision)
+                            }
                         }
+                        if matches, !(await lane.send(entry)) { return }
+                    } else {
+                        reportError("revision \(entry.revision) skipped: its key \(DisplayText.quoted(entry.key)) "
+                                    + "is not a valid key")
+                        state.withLock { $0.progress.skipped(entry.revision) }
                     }
-                    if matches, !(await lane.send(entry)) { return }
+                    if isLast {
+                        reportError("watch of \(spec.bucket) delivered revision \(entry.revision), the largest "
+                                    + "possible; the hook stops")
+                        return
+                    }
                 }
             } catch {
                 failure = error
@@ -117,7 +134,8 @@ final class Hook: Sendable {
             // The watch ended by itself (the backend gave up): open it again after the last
             // revision received, with growing pauses, until it works or the hook stops.
             while true {
-                let reason = failure.map { "\($0)" } ?? "the watch ended"
+                // The reason may quote the server (an API error): one line, controls escaped.
+                let reason = failure.map { DisplayText.escapingControls("\($0)") } ?? "the watch ended"
                 reportError("watch of \(spec.bucket) stopped (\(reason)); resuming"
                             + (next.map { " at revision \($0)" } ?? "") + " in \(pause.shortText)")
                 try? await Task.sleep(for: pause)

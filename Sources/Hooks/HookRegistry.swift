@@ -85,7 +85,7 @@ public final class HookRegistry: Sendable {
             if let saved {
                 resumeAfter = saved.watermark
                 skip = Set(saved.done)
-                options.fromRevision = saved.watermark + 1
+                options.fromRevision = try saved.nextRevision(durable: name)
             }
             checkpoints = (checkpointBucket, saved)
         } else if !spec.initial {
@@ -110,7 +110,7 @@ public final class HookRegistry: Sendable {
         let writer = checkpoints.map { checkpoints in
             CheckpointWriter(bucket: checkpoints.bucket, name: spec.durable ?? "", saved: checkpoints.saved,
                              current: { holder.hook?.checkpoint },
-                             report: { output.writeError("[hook \(id)] \($0)\n") })
+                             report: { output.writeError("[hook \(id)] \(DisplayText.escapingControls($0))\n") })
         }
         let hook = Hook(id: id, spec: spec, output: output, resumeAfter: resumeAfter, checkpoints: writer)
         holder.hook = hook

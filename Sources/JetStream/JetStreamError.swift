@@ -1,3 +1,5 @@
+import NATSClient
+
 /// Failures of JetStream calls.
 public enum JetStreamError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The server answered with an API error.
@@ -7,6 +9,8 @@ public enum JetStreamError: Error, Sendable, Equatable, CustomStringConvertible 
     /// A publish reached no stream.
     case noStreamResponse(subject: String)
     case invalidResponse(String)
+    /// An ordered consumer's reader fell more than `limits` behind (see `PendingLimits`).
+    case slowConsumer(stream: String, limits: PendingLimits)
 
     public var description: String {
         switch self {
@@ -15,6 +19,9 @@ public enum JetStreamError: Error, Sendable, Equatable, CustomStringConvertible 
             "nats: JetStream is not supported in this account (is the server started with JetStream on? run nats-server -js)"
         case .noStreamResponse(let subject): "nats: no response from stream for \(subject)"
         case .invalidResponse(let text): "nats: invalid JetStream response: \(text)"
+        case .slowConsumer(let stream, let limits):
+            "nats: slow consumer: the reader of stream \(stream) fell more than \(limits.messages) messages or "
+                + "\(limits.bytes) bytes behind; it was stopped"
         }
     }
 

@@ -19,6 +19,9 @@ public struct OrderedConsumer: Sendable {
     public let stream: String
     public let config: ConsumerConfig
     public var heartbeat: Duration = .seconds(5)
+    /// How far the delivery subscription may run ahead of the sink before the run ends
+    /// with `JetStreamError.slowConsumer`. Flow control keeps a consumer far below the default.
+    public var pendingLimits: PendingLimits = .standard
 
     /// `config` sets filters, deliver policy and headers-only; delivery fields are managed here.
     public init(js: JetStreamContext, stream: String, config: ConsumerConfig) {
@@ -60,7 +63,7 @@ public struct OrderedConsumer: Sendable {
         var failures = 0
         while !Task.isCancelled {
             let inbox = connection.newInbox()
-            let sub = try connection.subscribe(inbox)
+            let sub = try connection.subscribe(inbox, pendingLimits: pendingLimits)
             current.withLockedValue { $0 = sub }
             var cfg = config
             cfg.name = NUID.random(8)
@@ -75,7 +78,7 @@ public struct OrderedConsumer: Sendable {
             cfg.inactiveThreshold = 5 * 60 * 1_000_000_000
             if started && resumable {
                 cfg.deliverPolicy = "by_start_sequence"
-                cfg.optStartSeq = lastStreamSeq + 1
+                cfg.optStartSeq = try Self.sequence(after: lastStreamSeq)
             }
             let info: ConsumerInfo
             do {
@@ -99,7 +102,7 @@ public struct OrderedConsumer: Sendable {
                 if cfg.deliverPolicy == "by_start_sequence", let s = cfg.optStartSeq, s > 0 {
                     lastStreamSeq = s - 1
                 }
-                let pending = info.numPending + info.delivered.consumerSeq
+                let pending = try Self.initialPending(info)
                 resumable = pending == 0 || (cfg.deliverPolicy != "last_per_subject" && cfg.deliverPolicy != "last")
                 guard await sink([.started(pending: pending)]) else {
                     cleanup(sub, info.name)
@@ -149,12 +152,35 @@ public struct OrderedConsumer: Sendable {
             } catch {
                 watchdog.cancel()
                 cleanup(sub, info.name)
+                if case NATSError.slowConsumer(_, let limits) = error {
+                    throw JetStreamError.slowConsumer(stream: stream, limits: limits)
+                }
                 throw error
             }
             watchdog.cancel()
             cleanup(sub, info.name)
             if stop { return }
         }
+    }
+
+    /// Where a new consumer resumes after `sequence`, the last one delivered.
+    /// - Throws: `JetStreamError.invalidResponse` when `sequence` is the largest there is.
+    static func sequence(after sequence: UInt64) throws(JetStreamError) -> UInt64 {
+        let (next, overflow) = sequence.addingReportingOverflow(1)
+        if overflow { throw .invalidResponse("stream sequence \(sequence) is the largest possible; nothing can follow it") }
+        return next
+    }
+
+    /// How many messages the first consumer had to deliver: those pending plus those it
+    /// delivered already.
+    /// - Throws: `JetStreamError.invalidResponse` when the two overflow 64 bits.
+    static func initialPending(_ info: ConsumerInfo) throws(JetStreamError) -> UInt64 {
+        let (sum, overflow) = info.numPending.addingReportingOverflow(info.delivered.consumerSeq)
+        if overflow {
+            throw .invalidResponse("consumer \(info.name) reports \(info.numPending) pending after "
+                                   + "\(info.delivered.consumerSeq) delivered, more than there can be")
+        }
+        return sum
     }
 
     /// Hands `events` to `sink` (if any) and empties it. Returns false when the sink stops.

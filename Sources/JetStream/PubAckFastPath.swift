@@ -13,7 +13,9 @@ extension PubAck {
         var i = bytes.startIndex + streamKey.count
         let nameStart = i
         while i < bytes.endIndex, bytes[i] != UInt8(ascii: "\"") {
-            if bytes[i] == UInt8(ascii: "\\") { return nil }
+            // Escapes, controls and non-ASCII are for the decoder to judge (it refuses
+            // controls and bad UTF-8, which this loop would have let through).
+            if bytes[i] == UInt8(ascii: "\\") || bytes[i] < 0x20 || bytes[i] >= 0x80 { return nil }
             i += 1
         }
         let nameEnd = i
@@ -26,7 +28,9 @@ extension PubAck {
             digits += 1
             i += 1
         }
-        guard digits > 0, i == bytes.endIndex - 1, bytes[i] == UInt8(ascii: "}") else { return nil }
+        // JSON numbers have no leading zeros: "07" is for the decoder to refuse.
+        guard digits > 0, digits == 1 || bytes[i - digits] != UInt8(ascii: "0"),
+              i == bytes.endIndex - 1, bytes[i] == UInt8(ascii: "}") else { return nil }
         return PubAck(stream: String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self), seq: seq)
     }
 }

@@ -34,7 +34,8 @@ public enum RFC3339 {
                 i += 1
             }
             guard digits > 0 else { return nil }
-            for _ in digits..<9 where digits < 9 { frac *= 10 }
+            // More than nine digits are cut to nanoseconds (a range 10..<9 would trap).
+            if digits < 9 { for _ in digits..<9 { frac *= 10 } }
         }
         var offset = 0
         guard i < b.count else { return nil }
@@ -52,8 +53,9 @@ public enum RFC3339 {
         let seconds = Int64(days) * 86400 + Int64(h * 3600 + mi * 60 + s) - Int64(offset)
         // Go's zero time (year 1) and other far dates do not fit: treat as unknown.
         let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        guard !overflow, y >= 1970 else { return nil }
-        return ns + frac
+        let (total, fracOverflow) = ns.addingReportingOverflow(frac)
+        guard !overflow, !fracOverflow, y >= 1970 else { return nil }
+        return total
     }
 
     public static func parse(_ text: String) -> Date? {

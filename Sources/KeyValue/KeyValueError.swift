@@ -43,17 +43,5 @@ public enum KeyValueError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    private func quoted(_ s: String) -> String {
-        var out = "\""
-        for ch in s.unicodeScalars {
-            if ch.value < 0x20 || ch.value == 0x7F {
-                out += "\\u{\(String(ch.value, radix: 16))}"
-            } else if ch == "\"" || ch == "\\" {
-                out += "\\\(ch)"
-            } else {
-                out.unicodeScalars.append(ch)
-            }
-        }
-        return out + "\""
-    }
+    private func quoted(_ s: String) -> String { DisplayText.quoted(s) }
 }

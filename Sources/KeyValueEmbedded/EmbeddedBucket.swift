@@ -127,7 +127,7 @@ final class EmbeddedBucket: KeyValueBucket {
                 events.append(.initialValuesDone)
                 guard await queue.send(contentsOf: events) else { return }
                 // A start past the end waits for that revision, as a consumer does.
-                var last = max(snapshot, (options.fromRevision ?? 1) - 1)
+                var last = max(snapshot, max(1, options.fromRevision ?? 1) - 1)
                 while !Task.isCancelled {
                     let seen = store.notifier.generation
                     let after = last

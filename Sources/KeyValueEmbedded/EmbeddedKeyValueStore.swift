@@ -101,8 +101,12 @@ public final class EmbeddedKeyValueStore: KeyValueStore {
             var st = stat()
             if stat(file, &st) == 0 { fileBytes += UInt64(st.st_size) }
         }
-        return Info(path: path, buckets: statuses.count, entries: statuses.reduce(0) { $0 + $1.values },
-                    bytes: statuses.reduce(0) { $0 + $1.bytes }, fileBytes: fileBytes, sqliteVersion: sqliteVersion)
+        // Saturating: each total fits in 63 bits, their sum over many buckets need not.
+        func total(_ values: [UInt64]) -> UInt64 {
+            values.reduce(0) { let (s, o) = $0.addingReportingOverflow($1); return o ? .max : s }
+        }
+        return Info(path: path, buckets: statuses.count, entries: total(statuses.map(\.values)),
+                    bytes: total(statuses.map(\.bytes)), fileBytes: fileBytes, sqliteVersion: sqliteVersion)
     }
 
     /// SQLite's `PRAGMA integrity_check` of the file: "ok" when it is sound.

@@ -51,6 +51,25 @@ private func opCode(_ op: Operation) -> Int64 {
     }
 }
 
+/// A store file whose numbers no kvsh could have written (edited by hand, or by another
+/// program): reported instead of trapping on them.
+func damagedStore(_ detail: String) -> KeyValueError {
+    .backend("the store file is damaged: \(detail) (kvsh never writes that; restore a backup or remove the bucket)")
+}
+
+/// `a + b`, or the damaged-store error when totals read from the file overflow.
+private func sum(_ a: Int64, _ b: Int64, _ what: String) throws(KeyValueError) -> Int64 {
+    let (result, overflow) = a.addingReportingOverflow(b)
+    if overflow { throw damagedStore("\(what) out of range") }
+    return result
+}
+
+/// A revision read from the file: never negative.
+private func revision(_ n: Int64, _ what: String) throws(KeyValueError) -> UInt64 {
+    guard n >= 0 else { throw damagedStore("\(what) is \(n)") }
+    return UInt64(n)
+}
+
 private func operation(_ code: Int64) -> Operation {
     switch code {
     case 1: .delete
@@ -69,7 +88,7 @@ extension SQLiteConnection {
         created_ns, last_seq, last_ns, msgs, bytes
         """
 
-    private func bucketRow(_ row: Row) -> BucketRow {
+    private func bucketRow(_ row: Row) throws -> BucketRow {
         var config = BucketConfig(bucket: row.text(1))
         config.description = row.optionalText(2)
         config.history = Int(row.int(3))
@@ -79,13 +98,28 @@ extension SQLiteConnection {
         config.storage = StorageKind(rawValue: row.text(7)) ?? .file
         config.replicas = Int(row.int(8))
         config.compression = row.int(9) != 0
-        return BucketRow(id: row.int(0), config: config, createdNanos: row.int(10), lastSeq: UInt64(row.int(11)),
-                         lastNanos: row.int(12), msgs: row.int(13), bytes: row.int(14))
+        let shown = DisplayText.quoted(config.bucket)
+        // The name is shown (escaped) rather than refused, so a listing still names the bucket.
+        var settings = config
+        settings.bucket = "b"
+        do {
+            try settings.validate()
+        } catch {
+            throw damagedStore("bucket \(shown) has settings kvsh refuses: \(error)")
+        }
+        let lastSeq = try revision(row.int(11), "the last revision of bucket \(shown)")
+        // Room for one more revision, as a signed 64-bit SQLite integer, is checked by writes.
+        let msgs = row.int(13), bytes = row.int(14)
+        guard msgs >= 0, bytes >= 0 else {
+            throw damagedStore("bucket \(shown) counts \(msgs) entries of \(bytes) bytes")
+        }
+        return BucketRow(id: row.int(0), config: config, createdNanos: row.int(10), lastSeq: lastSeq,
+                         lastNanos: row.int(12), msgs: msgs, bytes: bytes)
     }
 
     func bucket(named name: String) throws -> BucketRow? {
         var found: BucketRow?
-        try query("SELECT \(Self.bucketColumns) FROM buckets WHERE name = ?", [.text(name)]) { found = bucketRow($0) }
+        try query("SELECT \(Self.bucketColumns) FROM buckets WHERE name = ?", [.text(name)]) { found = try bucketRow($0) }
         return found
     }
 
@@ -96,7 +130,7 @@ extension SQLiteConnection {
 
     func allBuckets() throws -> [BucketRow] {
         var rows: [BucketRow] = []
-        try query("SELECT \(Self.bucketColumns) FROM buckets ORDER BY name") { rows.append(bucketRow($0)) }
+        try query("SELECT \(Self.bucketColumns) FROM buckets ORDER BY name") { rows.append(try bucketRow($0)) }
         return rows
     }
 
@@ -130,12 +164,12 @@ extension SQLiteConnection {
             DELETE FROM entries WHERE bucket = ?1 AND seq < COALESCE(
                 (SELECT seq FROM entries WHERE bucket = ?1 AND created_ns > ?2 ORDER BY seq LIMIT 1), ?3)
             RETURNING size
-            """, [.int(row.id), .int(cutoff), .int(Int64(row.lastSeq) + 1)]) { r in
+            """, [.int(row.id), .int(cutoff), .int(Int64(clamping: row.lastSeq + 1))]) { r in
             count += 1
-            bytes += r.int(0)
+            bytes = try sum(bytes, r.int(0), "the size of expired entries")
         }
-        row.msgs -= count
-        row.bytes -= bytes
+        row.msgs = max(0, row.msgs - count)
+        row.bytes = try sum(row.bytes, -max(0, bytes), "the size of bucket \(DisplayText.quoted(row.config.bucket))")
         try saveTotals(row)
     }
 
@@ -166,7 +200,7 @@ extension SQLiteConnection {
                   [.int(row.id), .text(key)]) { r in
             count = r.int(2)
             if count > 0 {
-                latestSeq = UInt64(r.int(0))
+                latestSeq = try revision(r.int(0), "a revision of key \(DisplayText.quoted(key))")
                 latestOp = operation(r.int(1))
             }
         }
@@ -179,10 +213,16 @@ extension SQLiteConnection {
             if expected != latestSeq { throw KeyValueError.wrongLastRevision(key: key, actual: latestSeq) }
         }
         let size = entrySize(key: key, value: value)
+        let shown = DisplayText.quoted(row.config.bucket)
+        let bytesAfter = try sum(row.bytes, size, "the size of bucket \(shown)")
         // Discard-new, as KV buckets are: a write that would pass the size limit fails, unless
         // it replaces the key's oldest revision because the key is at its history limit.
-        if let max = row.config.maxBucketSize, row.bytes + size > max, count < Int64(row.config.history) {
+        if let max = row.config.maxBucketSize, bytesAfter > max, count < Int64(row.config.history) {
             throw KeyValueError.bucketFull(row.config.bucket)
+        }
+        // SQLite integers are signed: the last revision a file can hold is Int64.max.
+        guard row.lastSeq < UInt64(Int64.max) else {
+            throw KeyValueError.backend("bucket \(shown) has used every revision up to \(row.lastSeq)")
         }
         let seq = row.lastSeq + 1
         let created = Swift.max(now, row.lastNanos)
@@ -191,8 +231,8 @@ extension SQLiteConnection {
                  .int(size)])
         row.lastSeq = seq
         row.lastNanos = created
-        row.msgs += 1
-        row.bytes += size
+        row.msgs = try sum(row.msgs, 1, "the entry count of bucket \(shown)")
+        row.bytes = bytesAfter
         // A purge keeps only its marker; otherwise keep the newest `history` revisions.
         let drop = op == .purge ? count : Swift.max(0, count + 1 - Int64(row.config.history))
         if drop > 0 {
@@ -202,9 +242,9 @@ extension SQLiteConnection {
                     (SELECT seq FROM entries INDEXED BY entries_by_key WHERE bucket = ?1 AND key = ?2 ORDER BY seq LIMIT ?3)
                 RETURNING seq, key, op, value, created_ns, size
                 """, [.int(row.id), .text(key), .int(drop)]) { r in
-                removed.append(storedEntry(r))
-                row.msgs -= 1
-                row.bytes -= r.int(5)
+                removed.append(try storedEntry(r))
+                row.msgs = max(0, row.msgs - 1)
+                row.bytes = max(0, try sum(row.bytes, -max(0, r.int(5)), "the size of bucket \(shown)"))
             }
             for e in removed {
                 try run("INSERT INTO replaced(bucket, seq, key, op, value, created_ns, replaced_ns) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -226,9 +266,9 @@ extension SQLiteConnection {
 
     // MARK: Reads
 
-    private func storedEntry(_ r: Row) -> StoredEntry {
-        StoredEntry(seq: UInt64(r.int(0)), key: r.text(1), op: operation(r.int(2)), value: r.blob(3),
-                    createdNanos: r.int(4))
+    private func storedEntry(_ r: Row) throws -> StoredEntry {
+        StoredEntry(seq: try revision(r.int(0), "an entry's revision"), key: r.text(1), op: operation(r.int(2)),
+                    value: r.blob(3), createdNanos: r.int(4))
     }
 
     /// The newest unexpired entry of `key`, markers included.
@@ -237,7 +277,7 @@ extension SQLiteConnection {
         try query("""
             SELECT seq, key, op, value, created_ns FROM entries INDEXED BY entries_by_key
             WHERE bucket = ? AND key = ? AND created_ns > ? ORDER BY seq DESC LIMIT 1
-            """, [.int(row.id), .text(key), .int(row.cutoff(now: now))]) { found = storedEntry($0) }
+            """, [.int(row.id), .text(key), .int(row.cutoff(now: now))]) { found = try storedEntry($0) }
         return found
     }
 
@@ -245,7 +285,7 @@ extension SQLiteConnection {
         guard seq <= UInt64(Int64.max) else { return nil }
         var found: StoredEntry?
         try query("SELECT seq, key, op, value, created_ns FROM entries WHERE bucket = ? AND seq = ? AND created_ns > ?",
-                  [.int(row.id), .int(Int64(seq)), .int(row.cutoff(now: now))]) { found = storedEntry($0) }
+                  [.int(row.id), .int(Int64(seq)), .int(row.cutoff(now: now))]) { found = try storedEntry($0) }
         return found
     }
 
@@ -254,7 +294,7 @@ extension SQLiteConnection {
         try query("""
             SELECT seq, key, op, value, created_ns FROM entries INDEXED BY entries_by_key
             WHERE bucket = ? AND key = ? AND created_ns > ? ORDER BY seq
-            """, [.int(row.id), .text(key), .int(row.cutoff(now: now))]) { entries.append(storedEntry($0)) }
+            """, [.int(row.id), .text(key), .int(row.cutoff(now: now))]) { entries.append(try storedEntry($0)) }
         return entries
     }
 
@@ -276,7 +316,7 @@ extension SQLiteConnection {
         try query("""
             SELECT MAX(seq), key, op, value, created_ns FROM entries
             WHERE bucket = ? AND created_ns > ? GROUP BY key ORDER BY 1
-            """, [.int(row.id), .int(row.cutoff(now: now))]) { entries.append(storedEntry($0)) }
+            """, [.int(row.id), .int(row.cutoff(now: now))]) { entries.append(try storedEntry($0)) }
         return entries
     }
 
@@ -289,7 +329,7 @@ extension SQLiteConnection {
             SELECT seq, key, op, value, created_ns FROM entries
             WHERE bucket = ? AND seq >= ? AND seq <= ? AND created_ns > ? ORDER BY seq LIMIT ?
             """, [.int(row.id), .int(from), .int(through), .int(row.cutoff(now: now)), .int(Int64(limit))]) {
-            entries.append(storedEntry($0))
+            entries.append(try storedEntry($0))
         }
         return entries
     }
@@ -304,7 +344,7 @@ extension SQLiteConnection {
             SELECT seq, key, op, value, created_ns FROM replaced WHERE bucket = ?1 AND seq > ?2 AND created_ns > ?3
             ORDER BY 1 LIMIT ?4
             """, [.int(row.id), .int(Int64(clamping: after)), .int(row.cutoff(now: now)), .int(Int64(limit))]) {
-            entries.append(storedEntry($0))
+            entries.append(try storedEntry($0))
         }
         return entries
     }

@@ -116,14 +116,17 @@ public enum KvshCommandLine {
         return failure.exitStatus
     }
 
+    /// The message of a failed command, one line: server text quoted in it (an API error's
+    /// description, a `-ERR`, a name) may hold controls, so they are escaped here, once.
     static func describe(_ error: any Error) -> String {
-        switch error {
+        let text = switch error {
         case let e as KeyValueError: e.description
         case let e as NATSError: e.description
         case let e as JetStreamError: e.description
         case let e as ArgumentError: e.description
         default: "\(error)"
         }
+        return ValueText.escapingControls(text)
     }
 
     private static func usageError(_ message: String) -> String {

@@ -175,12 +175,15 @@ public final class NATSConnection: Sendable {
 
     // MARK: Subscriptions
 
-    /// Subscribes to `subject` (wildcards allowed). Messages buffer until read.
-    public func subscribe(_ subject: String, queue: String? = nil) throws(NATSError) -> Subscription {
+    /// Subscribes to `subject` (wildcards allowed). Messages buffer until read, up to
+    /// `pendingLimits`; past them the subscription ends with `NATSError.slowConsumer`.
+    /// - Throws: `connectionClosed`, `reconnectBufferFull`.
+    public func subscribe(_ subject: String, queue: String? = nil,
+                          pendingLimits: PendingLimits = .standard) throws(NATSError) -> Subscription {
         let sub = try state.withLockedValue { s -> Result<Subscription, NATSError> in
             guard !s.closed else { return .failure(.connectionClosed) }
             s.nextSid += 1
-            let sub = Subscription(sid: s.nextSid, subject: subject, connection: self)
+            let sub = Subscription(sid: s.nextSid, subject: subject, limits: pendingLimits, connection: self)
             s.subscriptions[sub.sid] = SubscriptionRecord(subject: subject, queue: queue,
                                                           subscription: sub,
                                                           lastActivity: .now())
@@ -379,7 +382,8 @@ public final class NATSConnection: Sendable {
                 return s.subscriptions[msg.sid]?.subscription
             }
             guard let sub else { return }
-            sub.queue.push(msg)
+            // A reader that fell too far behind: stop the server sending to it.
+            if sub.queue.push(msg) == .overflowed { unsubscribe(sid: msg.sid) }
         case .pong:
             let waiter = state.withLockedValue { s -> PongWaiter? in
                 s.pingsOutstanding = 0

@@ -13,6 +13,9 @@ public enum NATSError: Error, Sendable, Equatable, CustomStringConvertible {
     case server(String)
     case tls(String)
     case protocolError(String)
+    /// A subscription's reader fell more than its `PendingLimits` behind; the subscription
+    /// was ended (the messages buffered before it are still delivered).
+    case slowConsumer(subject: String, limits: PendingLimits)
 
     public var description: String {
         switch self {
@@ -36,6 +39,9 @@ public enum NATSError: Error, Sendable, Equatable, CustomStringConvertible {
             "nats: TLS error: \(text)"
         case .protocolError(let text):
             "nats: protocol error: \(text)"
+        case .slowConsumer(let subject, let limits):
+            "nats: slow consumer: more than \(limits.messages) messages or \(limits.bytes) bytes waited to be read "
+                + "on \(subject); the subscription was stopped"
         }
     }
 }

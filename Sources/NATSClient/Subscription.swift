@@ -9,12 +9,13 @@ public final class Subscription: AsyncSequence, Sendable {
     public typealias Element = InboundMessage
     public let sid: UInt64
     public let subject: String
-    let queue = MessageQueue()
+    let queue: MessageQueue
     private weak let connection: NATSConnection?
 
-    init(sid: UInt64, subject: String, connection: NATSConnection) {
+    init(sid: UInt64, subject: String, limits: PendingLimits, connection: NATSConnection) {
         self.sid = sid
         self.subject = subject
+        self.queue = MessageQueue(subject: subject, limits: limits)
         self.connection = connection
     }
 
@@ -54,32 +55,70 @@ public final class Subscription: AsyncSequence, Sendable {
     }
 }
 
-/// A subscription's buffer between the connection (which must never wait, so it is
-/// unbounded; flow control bounds it one level up) and its one reader. Hand-written rather
-/// than an `AsyncThrowingStream` because a reader takes a whole burst under one lock, and
-/// the stream's unspecialized generic code cost a metadata lookup per message.
+/// How far a subscription's reader may fall behind before the subscription ends with
+/// `NATSError.slowConsumer` (nats.go's pending limits, with its defaults). Flow control keeps
+/// a JetStream consumer far below them; they stop a reader that stalled on a plain subject,
+/// or a peer that floods, from growing memory without bound.
+public struct PendingLimits: Sendable, Equatable {
+    /// Messages received and not yet read.
+    public var messages: Int
+    /// Their `InboundMessage.size` in total.
+    public var bytes: Int
+
+    public init(messages: Int, bytes: Int) {
+        self.messages = Swift.max(1, messages)
+        self.bytes = Swift.max(1, bytes)
+    }
+
+    /// 512 Ki messages, 64 MiB.
+    public static let standard = PendingLimits(messages: 512 * 1024, bytes: 64 << 20)
+}
+
+/// A subscription's buffer between the connection (which must never wait) and its one
+/// reader, bounded by `PendingLimits` (flow control bounds a JetStream consumer well below
+/// them). Hand-written rather than an `AsyncThrowingStream` because a reader takes a whole
+/// burst under one lock, and the stream's unspecialized generic code cost a metadata lookup
+/// per message.
 final class MessageQueue: Sendable {
     private struct State {
         var messages: [InboundMessage] = []
         var head = 0
+        /// Sum of `size` of the messages from `head` on.
+        var bytes = 0
         var finished = false
         var failure: (any Error)?
         var waiter: UnsafeContinuation<Void, Never>?
     }
 
-    private let state = Mutex(State())
+    enum PushOutcome { case accepted, readerGone, overflowed }
 
-    /// Adds a message; false when the reader is gone.
+    private let state = Mutex(State())
+    private let subject: String
+    private let limits: PendingLimits
+
+    init(subject: String = "", limits: PendingLimits = .standard) {
+        self.subject = subject
+        self.limits = limits
+    }
+
+    /// Adds a message. Past the limits the queue ends instead (the reader gets what was
+    /// buffered, then `slowConsumer`) and the message is dropped.
     @discardableResult
-    func push(_ message: InboundMessage) -> Bool {
-        let (accepted, waiter) = state.withLock { s -> (Bool, UnsafeContinuation<Void, Never>?) in
-            guard !s.finished else { return (false, nil) }
-            s.messages.append(message)
+    func push(_ message: InboundMessage) -> PushOutcome {
+        let (outcome, waiter) = state.withLock { s -> (PushOutcome, UnsafeContinuation<Void, Never>?) in
+            guard !s.finished else { return (.readerGone, nil) }
             defer { s.waiter = nil }
-            return (true, s.waiter)
+            guard s.messages.count - s.head < limits.messages, message.size <= limits.bytes - s.bytes else {
+                s.finished = true
+                s.failure = NATSError.slowConsumer(subject: subject, limits: limits)
+                return (.overflowed, s.waiter)
+            }
+            s.messages.append(message)
+            s.bytes += message.size
+            return (.accepted, s.waiter)
         }
         waiter?.resume()
-        return accepted
+        return outcome
     }
 
     /// Ends delivery after the buffered messages; `error` is thrown to the reader after them.
@@ -98,6 +137,7 @@ final class MessageQueue: Sendable {
     func next() async throws -> InboundMessage? {
         try await take { s in
             defer { s.head += 1 }
+            s.bytes -= s.messages[s.head].size
             return s.messages[s.head]
         }
     }
@@ -107,6 +147,7 @@ final class MessageQueue: Sendable {
         try await take { s in
             let end = s.head + Swift.min(s.messages.count - s.head, limit)
             defer { s.head = end }
+            for i in s.head..<end { s.bytes -= s.messages[i].size }
             return Array(s.messages[s.head..<end])
         }
     }
@@ -121,6 +162,7 @@ final class MessageQueue: Sendable {
                     if s.head == s.messages.count {
                         s.messages.removeAll(keepingCapacity: true)
                         s.head = 0
+                        s.bytes = 0
                     } else if s.head >= 4096 && s.head * 2 >= s.messages.count {
                         s.messages.removeFirst(s.head)
                         s.head = 0

@@ -77,35 +77,67 @@ public struct NATSHeaders: Sendable, Equatable {
         buffer.writeStaticString("\r\n")
     }
 
+    /// Most `Name: value` lines one block may hold. A message may be 64 MiB; without a cap a
+    /// block of short lines would become millions of fields (far more memory than its bytes).
+    public static let maxFields = 4096
+
     /// Parses a complete header block (from `NATS/1.0` through the blank line).
+    /// - Throws: `WireError` for a block that does not start with `NATS/1.0`, a bad status
+    ///   code, a line without `:`, or more than `maxFields` fields.
     public static func parse(_ block: ByteBuffer) throws(WireError) -> NATSHeaders {
+        // Scans the bytes line by line: no copy of the block, no array of lines. Values are
+        // ASCII in practice; each piece is decoded leniently so bad bytes cannot crash us.
         let bytes = block.readableBytesView
-        var lines: [Substring] = []
-        // Header values are ASCII in practice; decode leniently so bad bytes can't crash us.
-        let text = String(decoding: bytes, as: UTF8.self)
-        lines = text.split(separator: "\r\n", omittingEmptySubsequences: false).map { $0 }
-        guard let first = lines.first, first.hasPrefix("NATS/1.0") else {
-            throw WireError("header block does not start with NATS/1.0")
-        }
+        let end = bytes.endIndex
+        var lineStart = bytes.startIndex
         var headers = NATSHeaders()
-        let statusPart = first.dropFirst(8).drop { $0 == " " }
-        if !statusPart.isEmpty {
-            let code = statusPart.prefix { $0 != " " }
-            guard code.count == 3, let n = Int(code) else {
-                throw WireError("invalid header status line '\(first)'")
+        var isFirst = true
+        while isFirst || lineStart < end {
+            var lineEnd = lineStart
+            while lineEnd < end, !(bytes[lineEnd] == 0x0D && lineEnd + 1 < end && bytes[lineEnd + 1] == 0x0A) {
+                lineEnd += 1
             }
-            headers.status = n
-            let rest = statusPart.dropFirst(3).drop { $0 == " " }
-            if !rest.isEmpty { headers.statusDescription = String(rest) }
-        }
-        for line in lines.dropFirst() where !line.isEmpty {
-            guard let colon = line.firstIndex(of: ":") else {
+            let line = bytes[lineStart..<lineEnd]
+            lineStart = lineEnd < end ? lineEnd + 2 : end
+            if isFirst {
+                isFirst = false
+                try headers.readStatusLine(line)
+                continue
+            }
+            guard !line.isEmpty else { continue }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
                 throw WireError("header line without ':'")
             }
-            let name = String(line[..<colon])
-            let value = String(line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" })
-            headers.fields.append(Field(name: name, value: value))
+            guard headers.fields.count < maxFields else {
+                throw WireError("header block with more than \(maxFields) fields")
+            }
+            var valueStart = colon + 1
+            while valueStart < line.endIndex, line[valueStart] == 0x20 || line[valueStart] == 0x09 { valueStart += 1 }
+            headers.fields.append(Field(name: String(decoding: line[..<colon], as: UTF8.self),
+                                        value: String(decoding: line[valueStart...], as: UTF8.self)))
         }
         return headers
+    }
+
+    /// `NATS/1.0`, optionally followed by a three-digit status and its description.
+    private mutating func readStatusLine(_ line: ByteBufferView.SubSequence) throws(WireError) {
+        let version = "NATS/1.0".utf8
+        guard line.count >= version.count, line.prefix(version.count).elementsEqual(version) else {
+            throw WireError("header block does not start with NATS/1.0")
+        }
+        var i = line.startIndex + version.count
+        while i < line.endIndex, line[i] == 0x20 { i += 1 }
+        guard i < line.endIndex else { return }
+        var codeEnd = i
+        while codeEnd < line.endIndex, line[codeEnd] != 0x20 { codeEnd += 1 }
+        let code = line[i..<codeEnd]
+        guard code.count == 3, code.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            let shown = String(decoding: line.prefix(64), as: UTF8.self)
+            throw WireError("invalid header status line '\(shown)'")
+        }
+        status = code.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+        var rest = codeEnd
+        while rest < line.endIndex, line[rest] == 0x20 { rest += 1 }
+        if rest < line.endIndex { statusDescription = String(decoding: line[rest...], as: UTF8.self) }
     }
 }

@@ -8,14 +8,23 @@ public struct InboundMessage: Sendable, Equatable {
     /// Present for `HMSG` only.
     public var headers: NATSHeaders?
     public var payload: ByteBuffer
+    /// Bytes of headers and payload on the wire (the `MSG`/`HMSG` size), which is what a
+    /// subscription's pending-bytes limit counts. Not part of equality.
+    public var size: Int
 
     public init(subject: String, sid: UInt64, replyTo: String? = nil,
-                headers: NATSHeaders? = nil, payload: ByteBuffer) {
+                headers: NATSHeaders? = nil, payload: ByteBuffer, size: Int? = nil) {
         self.subject = subject
         self.sid = sid
         self.replyTo = replyTo
         self.headers = headers
         self.payload = payload
+        self.size = size ?? payload.readableBytes + (headers?.encodedLength ?? 0)
+    }
+
+    public static func == (a: InboundMessage, b: InboundMessage) -> Bool {
+        a.subject == b.subject && a.sid == b.sid && a.replyTo == b.replyTo && a.headers == b.headers
+            && a.payload == b.payload
     }
 }
 

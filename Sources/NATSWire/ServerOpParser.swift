@@ -5,11 +5,15 @@ import NIOCore
 public struct ServerOpParser: Sendable {
     /// Longest control line accepted (the server's own limit is 4096).
     public var maxControlLine: Int
+    /// Longest `INFO` line accepted. Its JSON lists the cluster's URLs, so a large cluster
+    /// sends more than `maxControlLine`; 1 MiB holds thousands of them and still bounds memory.
+    public var maxInfoLine: Int
     /// Largest `MSG`/`HMSG` size accepted before the stream is declared corrupt.
     public var maxMessageSize: Int
 
-    public init(maxControlLine: Int = 4096, maxMessageSize: Int = 64 << 20) {
+    public init(maxControlLine: Int = 4096, maxInfoLine: Int = 1 << 20, maxMessageSize: Int = 64 << 20) {
         self.maxControlLine = maxControlLine
+        self.maxInfoLine = Swift.max(maxInfoLine, maxControlLine)
         self.maxMessageSize = maxMessageSize
     }
 
@@ -18,14 +22,16 @@ public struct ServerOpParser: Sendable {
     public func next(_ buffer: inout ByteBuffer) throws(WireError) -> ServerOp? {
         guard let lineEnd = Self.findCRLF(buffer) else {
             // The CRLF may still start at the last byte (a trailing CR), so only more than
-            // `maxControlLine + 1` bytes without one prove the line too long.
+            // `limit + 1` bytes without one prove the line too long.
             if buffer.readableBytes > maxControlLine + 1 {
-                throw WireError("control line longer than \(maxControlLine) bytes")
+                let limit = lineLimit(buffer)
+                if buffer.readableBytes > limit + 1 { throw WireError("control line longer than \(limit) bytes") }
             }
             return nil
         }
         if lineEnd > maxControlLine {
-            throw WireError("control line longer than \(maxControlLine) bytes")
+            let limit = lineLimit(buffer)
+            if lineEnd > limit { throw WireError("control line longer than \(limit) bytes") }
         }
         let line = buffer.getSlice(at: buffer.readerIndex, length: lineEnd)!
         let opEnd = line.readableBytesView.firstIndex { $0 == 0x20 || $0 == 0x09 } ?? line.writerIndex
@@ -66,6 +72,16 @@ public struct ServerOpParser: Sendable {
             let shown = String(decoding: line.readableBytesView.prefix(32), as: UTF8.self)
             throw WireError("unknown protocol operation '\(shown)'")
         }
+    }
+
+    /// The length limit of the line at the front of `buffer`: `maxInfoLine` for `INFO`.
+    private func lineLimit(_ buffer: ByteBuffer) -> Int {
+        let isInfo = buffer.withUnsafeReadableBytes { raw -> Bool in
+            guard raw.count >= 5 else { return false }
+            for (offset, letter) in "INFO".utf8.enumerated() where raw[offset] & 0xDF != letter { return false }
+            return raw[4] == 0x20 || raw[4] == 0x09
+        }
+        return isInfo ? maxInfoLine : maxControlLine
     }
 
     private static let knownOps = ["MSG", "HMSG", "PING", "PONG", "+OK", "-ERR", "INFO"]
@@ -127,7 +143,8 @@ public struct ServerOpParser: Sendable {
         }
         let payload = buffer.getSlice(at: start + headerLength, length: total - headerLength)!
         buffer.moveReaderIndex(forwardBy: needed)
-        return InboundMessage(subject: subject, sid: sid, replyTo: replyTo, headers: headers, payload: payload)
+        return InboundMessage(subject: subject, sid: sid, replyTo: replyTo, headers: headers, payload: payload,
+                              size: total)
     }
 
     /// Up to six space-separated arguments of a MSG/HMSG line, without allocating an array.

@@ -12,6 +12,7 @@ import Testing
     @Test func commonFormTakesTheFastPath() {
         let ack = PubAck.parseCommon(ByteBuffer(string: #"{"stream":"KV_my-kv","seq":1234}"#))
         #expect(ack == PubAck(stream: "KV_my-kv", seq: 1234))
+        #expect(PubAck.parseCommon(ByteBuffer(string: #"{"stream":"KV_b","seq":0}"#)) == PubAck(stream: "KV_b", seq: 0))
     }
 
     @Test(arguments: [
@@ -20,6 +21,9 @@ import Testing
         #"{"stream":"KV_b","seq":7,"domain":"hub"}"#,
         #"{"stream":"KV_b","seq":}"#,
         #"{"stream":"KV\"b","seq":7}"#,
+        // Fuzz finds: the decoder refuses these, so the fast path must not accept them.
+        "{\"stream\":\"KV\u{17}b\",\"seq\":7}", "{\"stream\":\"KV_é\",\"seq\":7}",
+        #"{"stream":"KV_b","seq":0617}"#,
         #"{ "stream": "KV_b", "seq": 7 }"#,
         "",
     ])
@@ -49,6 +53,56 @@ import Testing
                       "2026-11-25T05:27:25.Z"])
     func invalidOrUnrepresentable(_ text: String) {
         #expect(RFC3339.parseNanos(text) == nil)
+    }
+
+    @Test("more than nine fractional digits are cut to nanoseconds (a fuzz find: it trapped)")
+    func longFractions() {
+        #expect(RFC3339.parseNanos("1970-01-01T00:00:01.1234567891Z") == 1_123_456_789)
+        #expect(RFC3339.parseNanos("1970-01-01T00:00:00." + String(repeating: "9", count: 40) + "Z") == 999_999_999)
+    }
+
+    @Test("the last representable second plus a fraction past Int64.max is unknown, not a trap")
+    func pastInt64() {
+        #expect(RFC3339.parseNanos("2262-04-11T23:47:16.854775807Z") == Int64.max)
+        #expect(RFC3339.parseNanos("2262-04-11T23:47:16.854775808Z") == nil)
+        #expect(RFC3339.parseNanos("2262-04-11T23:47:16.999999999Z") == nil)
+        #expect(RFC3339.parseNanos("9999-12-31T23:59:59.999999999-23:59") == nil)
+    }
+}
+
+@Suite("Ordered consumer arithmetic on server numbers")
+struct OrderedConsumerArithmetic {
+    static func info(_ json: String) throws -> ConsumerInfo {
+        try JSONDecoder().decode(ConsumerInfo.self, from: Data(json.utf8))
+    }
+
+    @Test("pending plus delivered past 2^64 - 1 is an invalid response, not a trap")
+    func initialPendingOverflow() throws {
+        let huge = try Self.info(#"{"name":"c","delivered":{"consumer_seq":18446744073709551615,"stream_seq":1},"#
+                                 + #""num_pending":1}"#)
+        #expect(throws: JetStreamError.self) { try OrderedConsumer.initialPending(huge) }
+        let fine = try Self.info(#"{"name":"c","delivered":{"consumer_seq":18446744073709551614,"stream_seq":1},"#
+                                 + #""num_pending":1}"#)
+        #expect(try OrderedConsumer.initialPending(fine) == .max)
+    }
+
+    @Test("no sequence follows 2^64 - 1")
+    func sequenceAfterTheLast() throws {
+        #expect(try OrderedConsumer.sequence(after: 41) == 42)
+        #expect(throws: JetStreamError.invalidResponse(
+            "stream sequence 18446744073709551615 is the largest possible; nothing can follow it")) {
+            try OrderedConsumer.sequence(after: .max)
+        }
+    }
+
+    @Test("numbers past 64 bits in API JSON are decoding errors")
+    func tooBigForUInt64() {
+        #expect(throws: (any Error).self) {
+            try Self.info(#"{"name":"c","delivered":{"consumer_seq":18446744073709551616,"stream_seq":1},"num_pending":0}"#)
+        }
+        #expect(throws: (any Error).self) {
+            try Self.info(#"{"name":"c","delivered":{"consumer_seq":-1,"stream_seq":1},"num_pending":0}"#)
+        }
     }
 }
 

@@ -24,11 +24,11 @@ struct KeyValueErrorTests {
     }
 
     @Test func quotingEscapesControlCharactersAndQuotes() {
-        #expect(KeyValueError.invalidKey("a\nb", reason: "r").description == "nats: invalid key \"a\\u{a}b\": r")
+        #expect(KeyValueError.invalidKey("a\nb", reason: "r").description == "nats: invalid key \"a\\nb\": r")
         #expect(KeyValueError.invalidBucketName("a\"b\\").description
             == "nats: invalid bucket name \"a\\\"b\\\\\": use letters, digits, '_' and '-'")
         #expect(KeyValueError.invalidBucketName("\u{1B}[2J").description
-            == "nats: invalid bucket name \"\\u{1b}[2J\": use letters, digits, '_' and '-'")
+            == "nats: invalid bucket name \"\\x1b[2J\": use letters, digits, '_' and '-'")
     }
 
     @Test func operationDisplayNames() {

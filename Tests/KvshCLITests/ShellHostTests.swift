@@ -378,6 +378,27 @@ struct ShellHostServerTests {
         await host.close()
     }
 
+    @Test("completion never types a name a command would refuse: a doctored store's odd bucket and key are left out")
+    func completionSkipsInvalidNames() async throws {
+        let dir = try makeTempDir(prefix: "kvsh-completion-")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/store.db"
+        let host = try ShellHost(options: options("--store", path))
+        let session = try await host.session()
+        _ = try await session.store.createBucket(.init(bucket: "comp-a"))
+        _ = try await session.store.createBucket(.init(bucket: "comp-b"))
+        let bucket = try await session.store.bucket("comp-a")
+        for key in ["users.alice", "users.bad"] { _ = try await bucket.put(key, Array("v".utf8)) }
+        try editSQLiteFile(path, """
+            UPDATE buckets SET name = 'comp-' || char(27) || '[2J' WHERE name = 'comp-b';
+            UPDATE entries SET key = 'users.' || char(27) || ']0;x' WHERE key = 'users.bad';
+            """)
+        #expect(await completions(line: "kv get comp", cursor: 11, host: host, deadline: .seconds(30)) == ["comp-a "])
+        #expect(await completions(line: "kv get comp-a users.", cursor: 20, host: host, deadline: .seconds(30))
+                == ["users.alice "])
+        await host.close()
+    }
+
     @Test("a server that never answers: completion gives up at its deadline")
     func silentServer() async throws {
         let silent = try SilentListener()

@@ -1,4 +1,7 @@
 import Foundation
+import JetStream
+import KeyValue
+import NATSClient
 import Testing
 @testable import KvshCLI
 
@@ -102,5 +105,16 @@ struct ValueTextTests {
         #expect(abbreviatedValue(long) == "0123456789abcde...vwxyzABCDEFGHIJ")
         let accents = String(repeating: "é", count: 41)
         #expect(abbreviatedValue(accents) == String(repeating: "é", count: 15) + "..." + String(repeating: "é", count: 15))
+    }
+}
+
+@Suite("Server text in error messages")
+struct ServerTextInErrors {
+    @Test("controls in server text (a -ERR, an API error's description) are escaped in the message")
+    func escaped() {
+        #expect(KvshCommandLine.describe(NATSError.server("Authorization\u{1B}[2J\nViolation"))
+            == "nats: server error: Authorization\\x1b[2J\\nViolation")
+        let api = JetStreamError.api(APIError(code: 500, errCode: 1, description: "boom\r\u{9B}31m"))
+        #expect(!KvshCommandLine.describe(api).unicodeScalars.contains { DisplayText.isControl($0) })
     }
 }

@@ -37,10 +37,13 @@ struct ServerURLSecretsTests {
         var pool = ServerPool([try ServerURL(parsing: "tls://alice:pw@good.example:4222")])
         pool.add(discovered: ["evil.example:4222", "good.example:5222"], overTLS: true, authenticated: false)
         #expect(pool.servers.map { "\($0.host):\($0.port)" } == ["good.example:4222", "good.example:5222"])
-        // Announced again over TLS, the other host is taken, and reached with TLS.
-        pool.add(discovered: ["evil.example:4222"], overTLS: true)
+        // Announced over TLS (an INFO on the live connection), the list is the server's own.
+        pool.add(discovered: ["good.example:5222", "other.example:4222"], overTLS: true)
         #expect(pool.servers.map(\.description) == ["tls://good.example:4222", "tls://good.example:5222",
-                                                    "tls://evil.example:4222"])
+                                                    "tls://other.example:4222"])
+        // A later handshake's INFO keeps what was learned over TLS.
+        pool.add(discovered: ["evil.example:4222"], overTLS: true, authenticated: false)
+        #expect(pool.servers.count == 3)
     }
 
     @Test("servers discovered on a TLS connection are reached with TLS, even from a nats:// URL")

@@ -175,7 +175,7 @@ extension NATSServerProcess {
 final class FakeServer: Sendable {
     private let socket: LoopbackSocket
     var port: Int { socket.port }
-    private static let info = #"INFO {"server_id":"fake","version":"2.15.1","proto":1,"headers":true,"#
+    static let info = #"INFO {"server_id":"fake","version":"2.15.1","proto":1,"headers":true,"#
         + #""max_payload":1048576}"# + "\r\n"
 
     init() throws { socket = try LoopbackSocket(listening: true) }
@@ -202,7 +202,7 @@ final class FakeServer: Sendable {
     }
 
     /// Sends INFO, then reads until the client's `PING` (end of CONNECT + PING).
-    static func greet(_ fd: Int32, timeout: Double) -> Bool {
+    static func greet(_ fd: Int32, info: String = FakeServer.info, timeout: Double) -> Bool {
         send(fd, info)
         return readUntil(fd, "PING\r\n", timeout: timeout)
     }

@@ -1,3 +1,5 @@
+import KeyValue
+
 /// A command-line or shell argument that could not be understood. The description says
 /// what was wrong with the input and what a valid one looks like.
 struct ArgumentError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -10,16 +12,5 @@ struct ArgumentError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// `text` in double quotes, with `"`, `\` and control characters escaped, for quoting
     /// user input inside a message without letting it break the message's line.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            if scalar == "\"" || scalar == "\\" {
-                out += "\\"
-                out.unicodeScalars.append(scalar)
-            } else {
-                out += ValueText.escapingControls(String(scalar))
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ text: String) -> String { DisplayText.quoted(text) }
 }

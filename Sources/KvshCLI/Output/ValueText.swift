@@ -1,3 +1,5 @@
+import KeyValue
+
 /// How stored bytes are shown to a person.
 ///
 /// Values are arbitrary bytes and may come from anyone who can write to a bucket, so what
@@ -40,14 +42,9 @@ enum ValueText {
         return out + "\""
     }
 
-    /// `text` with every character that could break a line or drive the terminal replaced by
-    /// a backslash escape, without quoting: for names and labels, which are normally plain.
-    static func escapingControls(_ text: String) -> String {
-        if !text.unicodeScalars.contains(where: needsInlineEscape) { return text }
-        var out = ""
-        for scalar in text.unicodeScalars { appendEscaped(scalar, to: &out) }
-        return out
-    }
+    /// `text` with controls escaped, unquoted: `DisplayText.escapingControls`, the one
+    /// escaping of every human output.
+    static func escapingControls(_ text: String) -> String { DisplayText.escapingControls(text) }
 
     /// `bytes` as a String when they are valid UTF-8 (no overlong forms, surrogates or
     /// truncated characters), else nil. (`String(validating:as:)` would do, but needs macOS 15.)
@@ -64,40 +61,15 @@ enum ValueText {
     }
 
     private static func isPrintable(_ text: String) -> Bool {
-        text.unicodeScalars.allSatisfy { $0 == "\n" || $0 == "\t" || !isControl($0) }
+        text.unicodeScalars.allSatisfy { $0 == "\n" || $0 == "\t" || !DisplayText.isControl($0) }
     }
 
-    /// C0 controls, DEL and C1 controls (U+0080–U+009F, which some terminals obey too).
-    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
-    }
+    /// C0, DEL and C1 controls (`DisplayText.isControl`).
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool { DisplayText.isControl(scalar) }
 
-    /// What inline output escapes: controls except tab, the Unicode line and paragraph
-    /// separators, and the bidirectional overrides that can reorder what a line shows.
-    private static func needsInlineEscape(_ scalar: Unicode.Scalar) -> Bool {
-        if scalar == "\t" { return false }
-        switch scalar.value {
-        case 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069: return true
-        default: return isControl(scalar)
-        }
-    }
+    private static func needsInlineEscape(_ scalar: Unicode.Scalar) -> Bool { DisplayText.needsEscape(scalar) }
 
     private static func appendEscaped(_ scalar: Unicode.Scalar, to out: inout String) {
-        switch scalar {
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            guard needsInlineEscape(scalar) else {
-                out.unicodeScalars.append(scalar)
-                return
-            }
-            let hex = String(scalar.value, radix: 16)
-            if scalar.value < 0x80 {
-                out += "\\x" + (hex.utf8.count < 2 ? "0" : "") + hex
-            } else {
-                out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.utf8.count)) + hex
-            }
-        }
+        DisplayText.appendEscaped(scalar, to: &out)
     }
 }

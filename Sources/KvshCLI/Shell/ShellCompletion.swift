@@ -237,7 +237,9 @@ extension ShellHost {
     /// Bucket names, from the cache when fresh.
     func cachedBucketNames() async throws -> [String] {
         if let list = completionCache.buckets, list.isFresh { return list.items }
-        let names = Array(try await session().store.bucketStatuses().map(\.bucket).prefix(CompletionCache.maximumItems))
+        // Only names a command accepts: a stored name with controls is never typed for the user.
+        let names = Array(try await session().store.bucketStatuses().lazy.map(\.bucket)
+            .filter(KeyNames.isValidBucket).prefix(CompletionCache.maximumItems))
         completionCache.buckets = .init(fetched: .now, items: names)
         return names
     }
@@ -248,7 +250,8 @@ extension ShellHost {
         let cacheKey = [bucket, filter ?? "", prefix].joined(separator: "\u{0}")
         if let list = completionCache.keys[cacheKey], list.isFresh { return list.items }
         let keys = try await session().store.bucket(bucket).keys(filters: filter.map { [$0] } ?? [])
-        let bounded = Array(keys.lazy.filter { $0.hasPrefix(prefix) }.prefix(CompletionCache.maximumItems))
+        let bounded = Array(keys.lazy.filter { $0.hasPrefix(prefix) && KeyNames.isValidKey($0) }
+            .prefix(CompletionCache.maximumItems))
         completionCache.keys[cacheKey] = .init(fetched: .now, items: bounded)
         while completionCache.keys.count > CompletionCache.maximumKeyLists,
               let oldest = completionCache.keys.min(by: { $0.value.fetched < $1.value.fetched })?.key {
