@@ -4,6 +4,10 @@ public protocol KeyValueStore: Sendable {
     func createBucket(_ config: BucketConfig) async throws -> BucketStatus
     /// Opens an existing bucket; throws `KeyValueError.bucketNotFound`.
     func bucket(_ name: String) async throws -> any KeyValueBucket
+    /// A handle that finds out whether the bucket exists at its first operation instead of
+    /// now: every operation then throws what `bucket(_:)` would have. Spares a one-shot
+    /// write a round trip on a server.
+    func lazyBucket(_ name: String) async throws -> any KeyValueBucket
     /// Removes a bucket and all its data.
     func deleteBucket(_ name: String) async throws
     /// Status of every bucket, sorted by name.
@@ -36,6 +40,13 @@ public protocol KeyValueBucket: Sendable {
     func watch(filters: [String], options: WatchOptions) async throws -> KeyWatch
     /// Stores many values, in order; backends may pipeline. Returns each revision.
     func putAll(_ items: [(key: String, value: [UInt8])]) async throws -> [UInt64]
+}
+
+extension KeyValueStore {
+    /// Where opening costs nothing worth saving, the checked handle.
+    public func lazyBucket(_ name: String) async throws -> any KeyValueBucket {
+        try await bucket(name)
+    }
 }
 
 extension KeyValueBucket {

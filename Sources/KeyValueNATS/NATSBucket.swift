@@ -8,30 +8,68 @@ import KeyValue
 import NATSClient
 import NATSWire
 import NIOCore
+import Synchronization
 
 /// One bucket on JetStream. Writes are publishes to `$KV.<bucket>.<key>` with the KV
 /// headers; reads are direct gets; lists and watches are ordered consumers.
+/// Writes need nothing from STREAM.INFO: a publish reaches the bucket's stream or gets a
+/// 503, so only reads bind the handle (`bind()`), once.
 final class NATSBucket: KeyValueBucket {
     let js: JetStreamContext
     let name: String
     let stream: String
     let prefix: String
-    let allowDirect: Bool
+    /// The stream's `allow_direct`, once `bind()` or `status()` has seen the stream.
+    private let knownAllowDirect = Mutex<Bool?>(nil)
 
-    init(js: JetStreamContext, name: String, allowDirect: Bool) {
+    init(js: JetStreamContext, name: String) {
         self.js = js
         self.name = name
         self.stream = StreamLayout.streamName(name)
         self.prefix = StreamLayout.subjectPrefix(name)
-        self.allowDirect = allowDirect
     }
 
-    func status() async throws -> BucketStatus {
+    /// Asks STREAM.INFO that the bucket exists and is a KV bucket; returns (and keeps) its
+    /// `allow_direct`.
+    /// - Throws: `bucketNotFound`, `backend` (not a KV bucket), `JetStreamError.notEnabled`.
+    @discardableResult
+    func bind() async throws -> Bool {
+        let info: StreamBrief
         do {
-            return StreamLayout.status(try await js.streamInfo(stream))
+            info = try await js.streamBrief(stream)
         } catch let error as JetStreamError where error.errCode == 10059 {
             throw KeyValueError.bucketNotFound(name)
         }
+        return try remember(maxMsgsPerSubject: info.config.maxMsgsPerSubject, allowDirect: info.config.allowDirect)
+    }
+
+    private func remember(maxMsgsPerSubject: Int64?, allowDirect: Bool?) throws -> Bool {
+        guard (maxMsgsPerSubject ?? 0) >= 1 else {
+            throw KeyValueError.backend("nats: bucket not valid key-value store: \(name)")
+        }
+        let allowDirect = allowDirect ?? false
+        knownAllowDirect.withLock { $0 = allowDirect }
+        return allowDirect
+    }
+
+    /// Whether reads use direct get; the first read of an unbound handle binds it.
+    private func allowDirect() async throws -> Bool {
+        if let known = knownAllowDirect.withLock({ $0 }) { return known }
+        return try await bind()
+    }
+
+    func status() async throws -> BucketStatus {
+        let info: StreamInfo
+        do {
+            info = try await js.streamInfo(stream)
+        } catch let error as JetStreamError where error.errCode == 10059 {
+            throw KeyValueError.bucketNotFound(name)
+        }
+        // An unbound handle's first sight of the stream: the checks of `bind()`.
+        if knownAllowDirect.withLock({ $0 }) == nil {
+            _ = try remember(maxMsgsPerSubject: info.config.maxMsgsPerSubject, allowDirect: info.config.allowDirect)
+        }
+        return StreamLayout.status(info)
     }
 
     // MARK: Writes
@@ -95,23 +133,50 @@ final class NATSBucket: KeyValueBucket {
         }
         // Only the error messages need the largest size.
         func largest() -> Int { items.lazy.map(\.value.count).max() ?? 0 }
+        let acks: [PubAck]
         do {
-            return try await js.publishPipelined(messages).map(\.seq)
+            acks = try await js.publishPipelined(messages)
         } catch let error as JetStreamError {
             throw await mapWriteError(error, key: "", size: largest())
         } catch NATSError.payloadTooLarge(_, let max) {
             throw KeyValueError.valueTooLarge(size: largest(), limit: max)
+        } catch let error as NATSError {
+            guard case .timeout = error else { throw error }  // see `write`
+            throw await missingBucket(otherwise: error)
         }
+        if acks.contains(where: { $0.stream != stream }) { throw await missingBucket() }
+        return acks.map(\.seq)
     }
 
     private func write(_ key: String, _ value: [UInt8], headers: NATSHeaders?) async throws -> UInt64 {
+        let ack: PubAck
         do {
-            return try await js.publish(prefix + key, headers: headers, payload: ByteBuffer(bytes: value)).seq
+            ack = try await js.publish(prefix + key, headers: headers, payload: ByteBuffer(bytes: value))
         } catch let error as JetStreamError {
             throw await mapWriteError(error, key: key, size: value.count)
         } catch NATSError.payloadTooLarge(_, let max) {
             throw KeyValueError.valueTooLarge(size: value.count, limit: max)
+        } catch let error as NATSError {
+            // A plain subscriber on the subject (`nats sub '>'`) turns a missing bucket's 503
+            // into silence: a timeout.
+            guard case .timeout = error else { throw error }
+            throw await missingBucket(otherwise: error)
         }
+        // Only a stream that is not the bucket's can take its subject when the bucket is gone.
+        guard ack.stream == stream else { throw await missingBucket() }
+        return ack.seq
+    }
+
+    /// What `bucket(_:)` would have said of a write that reached no stream of this bucket:
+    /// `bucketNotFound`, `notEnabled` without JetStream, or not a KV bucket; `otherwise` when
+    /// the bucket is there. Costs a round trip, on this path only.
+    private func missingBucket(otherwise: (any Error)? = nil) async -> any Error {
+        do {
+            try await bind()
+        } catch {
+            return error
+        }
+        return otherwise ?? KeyValueError.bucketNotFound(name)
     }
 
     private func mapWriteError(_ error: JetStreamError, key: String, size: Int) async -> any Error {
@@ -127,7 +192,7 @@ final class NATSBucket: KeyValueBucket {
         case .api(let e) where e.errCode == 10077:
             return KeyValueError.bucketFull(name)
         case .noStreamResponse:
-            return KeyValueError.bucketNotFound(name)
+            return await missingBucket()
         default:
             return error
         }
@@ -141,9 +206,10 @@ final class NATSBucket: KeyValueBucket {
         if let revision {
             // Revisions start at 1; the server answers 0 with "408 Empty Request".
             if revision == 0 { throw KeyValueError.keyNotFound(key) }
+            let direct = try await allowDirect()
             let msg: StoredMessage?
             do {
-                msg = allowDirect ? try await js.directGet(stream: stream, sequence: revision)
+                msg = direct ? try await js.directGet(stream: stream, sequence: revision)
                     : try await js.messageGet(stream: stream, sequence: revision)
             } catch let error as JetStreamError where error.errCode == 10059 {
                 throw KeyValueError.bucketNotFound(name)
@@ -158,9 +224,10 @@ final class NATSBucket: KeyValueBucket {
 
     /// The newest entry of a key, markers included.
     func latest(_ key: String) async throws -> Entry? {
+        let direct = try await allowDirect()
         let msg: StoredMessage?
         do {
-            msg = allowDirect ? try await js.directGetLast(stream: stream, subject: prefix + key)
+            msg = direct ? try await js.directGetLast(stream: stream, subject: prefix + key)
                 : try await js.messageGet(stream: stream, lastBySubject: prefix + key)
         } catch let error as JetStreamError where error.errCode == 10059 {
             throw KeyValueError.bucketNotFound(name)
@@ -173,6 +240,7 @@ final class NATSBucket: KeyValueBucket {
         var config = ConsumerConfig()
         config.deliverPolicy = "all"
         config.filterSubject = prefix + key
+        _ = try await allowDirect()  // binds an unbound handle: the bucket must be a KV bucket
         let entries = try await collect(config, ignoreDeletes: false)
         if entries.isEmpty { throw KeyValueError.keyNotFound(key) }
         return entries
@@ -184,6 +252,7 @@ final class NATSBucket: KeyValueBucket {
         config.deliverPolicy = "last_per_subject"
         config.headersOnly = true
         let clientFilters = applyFilters(filters, to: &config)
+        _ = try await allowDirect()  // as in history
         let entries = try await collect(config, ignoreDeletes: true)
         let keys = entries.map(\.key).filter { Self.matches(clientFilters, $0) }
         return Array(Set(keys)).sorted()
@@ -218,8 +287,9 @@ final class NATSBucket: KeyValueBucket {
 
     func watch(filters: [String], options: WatchOptions) async throws -> KeyWatch {
         for f in filters { try KeyNames.validateFilter(f) }
-        // Bind first so a missing bucket fails here rather than inside the stream.
-        _ = try await status()
+        // Bind (again: the bucket may have gone since) so a missing bucket fails here rather
+        // than inside the stream.
+        try await bind()
         var config = ConsumerConfig()
         if let from = options.fromRevision {
             config.deliverPolicy = "by_start_sequence"

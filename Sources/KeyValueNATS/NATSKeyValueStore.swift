@@ -39,16 +39,15 @@ public final class NATSKeyValueStore: KeyValueStore {
 
     public func bucket(_ name: String) async throws -> any KeyValueBucket {
         try KeyNames.validateBucket(name)
-        let info: StreamBrief
-        do {
-            info = try await js.streamBrief(StreamLayout.streamName(name))
-        } catch let error as JetStreamError where error.errCode == 10059 {
-            throw KeyValueError.bucketNotFound(name)
-        }
-        guard (info.config.maxMsgsPerSubject ?? 0) >= 1 else {
-            throw KeyValueError.backend("nats: bucket not valid key-value store: \(name)")
-        }
-        return NATSBucket(js: js, name: name, allowDirect: info.config.allowDirect ?? false)
+        let bucket = NATSBucket(js: js, name: name)
+        try await bucket.bind()
+        return bucket
+    }
+
+    /// No STREAM.INFO until an operation needs the stream's settings: writes never do.
+    public func lazyBucket(_ name: String) async throws -> any KeyValueBucket {
+        try KeyNames.validateBucket(name)
+        return NATSBucket(js: js, name: name)
     }
 
     public func deleteBucket(_ name: String) async throws {

@@ -121,6 +121,7 @@ struct ServerCapabilityTests {
             let calls: [(String, () async throws -> Void)] = [
                 ("createBucket", { _ = try await client.store.createBucket(BucketConfig(bucket: "my-kv")) }),
                 ("bucket", { _ = try await client.store.bucket("my-kv") }),
+                ("put on an unbound handle", { _ = try await client.store.lazyBucket("my-kv").put("k", b("v")) }),
                 ("deleteBucket", { try await client.store.deleteBucket("my-kv") }),
                 ("bucketStatuses", { _ = try await client.store.bucketStatuses() }),
                 ("accountInfo", { _ = try await client.js.accountInfo() }),

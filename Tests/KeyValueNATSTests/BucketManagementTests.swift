@@ -79,4 +79,68 @@ struct BucketManagementTests {
             #expect(error == .backend("nats: bucket not valid key-value store: \(name)"))
         }
     }
+
+    @Test("an unbound handle reports a missing bucket as bucket() does, from every operation")
+    func lazyHandleMissing() async throws {
+        try await withClient { client in
+            let never = uniqueBucketName("lazynever")
+            let bucket = try await client.store.lazyBucket(never)
+            let ops: [(String, () async throws -> Void)] = [
+                ("put", { _ = try await bucket.put("k", b("v")) }),
+                ("create", { _ = try await bucket.create("k", b("v")) }),
+                ("update", { _ = try await bucket.update("k", b("v"), revision: 1) }),
+                ("delete", { _ = try await bucket.delete("k", revision: nil) }),
+                ("purge", { _ = try await bucket.purge("k", revision: 1) }),
+                ("putAll", { _ = try await bucket.putAll([("a", b("1")), ("b", b("2"))]) }),
+                ("get", { _ = try await bucket.get("k", revision: nil) }),
+                ("get revision", { _ = try await bucket.get("k", revision: 1) }),
+                ("status", { _ = try await bucket.status() }),
+                ("history", { _ = try await bucket.history("k") }),
+                ("keys", { _ = try await bucket.keys(filters: []) }),
+                ("watch", { _ = try await bucket.watch(filters: [], options: WatchOptions()) }),
+            ]
+            for (what, op) in ops {
+                await #expect(throws: KeyValueError.bucketNotFound(never), "\(what)") { try await op() }
+            }
+            await #expect(throws: JetStreamError.self) { _ = try await client.js.streamInfo("KV_\(never)") }
+        }
+    }
+
+    @Test("an unbound handle on a stream that is not a KV bucket refuses reads as bucket() does")
+    func lazyHandleNotAKVStream() async throws {
+        try await withClient { client in
+            let name = uniqueBucketName("lazyfake")
+            var config = StreamConfig(name: "KV_\(name)")
+            config.subjects = ["$KV.\(name).>"]
+            config.maxMsgsPerSubject = -1
+            _ = try await client.js.createStream(config)
+            let refused = KeyValueError.backend("nats: bucket not valid key-value store: \(name)")
+            let reads: [(String, () async throws -> Void)] = [
+                ("get", { _ = try await client.store.lazyBucket(name).get("k", revision: nil) }),
+                ("status", { _ = try await client.store.lazyBucket(name).status() }),
+                ("history", { _ = try await client.store.lazyBucket(name).history("k") }),
+                ("keys", { _ = try await client.store.lazyBucket(name).keys(filters: []) }),
+                ("watch", { _ = try await client.store.lazyBucket(name).watch(filters: [], options: WatchOptions()) }),
+            ]
+            for (what, read) in reads {
+                await #expect(throws: refused, "\(what)") { try await read() }
+            }
+        }
+    }
+
+    @Test("an unbound handle writes and reads like a bound one")
+    func lazyHandleWorks() async throws {
+        try await withClient { client in
+            let name = try await client.makeBucket("lazy") { $0.history = 3 }.name
+            let bucket = try await client.store.lazyBucket(name)
+            let r1 = try await bucket.put("k", b("1"))
+            await #expect(throws: KeyValueError.keyExists(key: "k", lastRevision: r1)) {
+                _ = try await bucket.create("k", b("2"))
+            }
+            let r2 = try await client.store.lazyBucket(name).update("k", b("2"), revision: r1)
+            #expect(try await client.store.lazyBucket(name).get("k", revision: nil).value == b("2"))
+            #expect(try await bucket.get("k", revision: r1).value == b("1"))
+            #expect(try await bucket.history("k").map(\.revision) == [r1, r2])
+        }
+    }
 }

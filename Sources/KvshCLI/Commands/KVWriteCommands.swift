@@ -15,7 +15,8 @@ struct ValueWriteArguments: ParsableArguments {
         try KeyNames.validateBucket(bucket)
         try KeyNames.validateKey(key)
         let bytes = try ctx.valueBytes(value)
-        let rev = try await store(ctx.session().store.bucket(bucket), key, bytes)
+        // Unbound: a write's publish finds out itself whether the bucket exists (one round trip).
+        let rev = try await store(ctx.session().store.lazyBucket(bucket), key, bytes)
         printWritten(ctx, bucket, key, bytes, revision: rev)
         return .written(bucket, key, bytes, revision: rev)
     }
@@ -70,7 +71,7 @@ struct KVUpdate: KvshCommand {
         }
         let revision = try parseRevision(revisionText)
         let bytes = try ctx.valueBytes(value)
-        let rev = try await ctx.session().store.bucket(bucket).update(key, bytes, revision: revision)
+        let rev = try await ctx.session().store.lazyBucket(bucket).update(key, bytes, revision: revision)
         printWritten(ctx, bucket, key, bytes, revision: rev)
         return .written(bucket, key, bytes, revision: rev)
     }
@@ -103,7 +104,7 @@ struct KVDelete: KvshCommand {
         }
         try KeyNames.validateKey(key)
         let guardRevision = try revision.map(parseRevision)
-        let rev = try await ctx.session().store.bucket(bucket).delete(key, revision: guardRevision)
+        let rev = try await ctx.session().store.lazyBucket(bucket).delete(key, revision: guardRevision)
         if ctx.json { printWritten(ctx, bucket, key, [], revision: rev) }
         return .written(bucket, key, [], revision: rev, operation: .delete)
     }
@@ -128,7 +129,7 @@ struct KVPurge: KvshCommand {
         let guardRevision = try revision.map(parseRevision)
         try await ctx.confirm("Really purge key \(bucket) > \(key) and all its history?",
                               consequence: "kv purge removes every revision of \(bucket) > \(key)", force: force)
-        let rev = try await ctx.session().store.bucket(bucket).purge(key, revision: guardRevision)
+        let rev = try await ctx.session().store.lazyBucket(bucket).purge(key, revision: guardRevision)
         if ctx.json { printWritten(ctx, bucket, key, [], revision: rev) }
         return .written(bucket, key, [], revision: rev, operation: .purge)
     }
