@@ -68,9 +68,9 @@ struct Serve: ParsableCommand {
         usage: usageLine,
         discussion: """
             The script's 'on' commands register hooks (docs/hooks.md); once it ends, kvsh serves \
-            them, as 'wait' at the end of the script would, and exits 0 when stopped. A script that \
-            fails, or registers no hook, ends kvsh with its status. Run it from the command line (or \
-            under systemd), not at the prompt.
+            them as 'wait' does. Exits 0 when stopped, 3 when some event failed for good while it \
+            served, 1 when the script fails or registers no hook. A command-line form (e.g. under \
+            systemd), not a command of the prompt.
             """)
 
     static let usageLine = "kvsh [<options>] serve <file> [<arg> ...]"
