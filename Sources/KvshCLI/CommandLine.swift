@@ -59,7 +59,7 @@ public enum KvshCommandLine {
             command = try quick ?? KvshRoot.parseAsRoot(args)
         } catch {
             let code = KvshRoot.exitCode(for: error)
-            let message = KvshRoot.fullMessage(for: error)
+            let message = KvshRoot.helpText(for: error)
             if code == .success {
                 Terminal.out(message + "\n")
                 return ExitStatus.success
@@ -98,7 +98,7 @@ public enum KvshCommandLine {
             // `kvsh`, `kvsh kv` (a group without a command), `--help` and `help` end in an
             // error ArgumentParser knows as a clean exit: print the help it has for it.
             if KvshRoot.exitCode(for: error) == .success {
-                Terminal.out(KvshRoot.fullMessage(for: error) + "\n")
+                Terminal.out(KvshRoot.helpText(for: error) + "\n")
                 return ExitStatus.success
             }
             Terminal.err("nats: error: \(describe(error))\n")
@@ -138,7 +138,8 @@ public enum KvshCommandLine {
     }
 
     /// Drops a leading `nats`, moves global options given before the command (before or after
-    /// that `nats`, as in `nats -s URL kv ls`) to its end, turns `kv help [CMD]` into
+    /// that `nats`, as in `nats -s URL kv ls`) to its end, turns a leading `-V` into `--version`
+    /// and `kv help [CMD]` into
     /// `help kv [CMD]`, and rejects unknown command words with a suggestion.
     ///
     /// `commandWords` are the words a line may start with, for the suggestion: the shell adds
@@ -154,6 +155,8 @@ public enum KvshCommandLine {
             droppedNats = true
         }
         var out = Array(rest)
+        // ArgumentParser knows only `--version`; natscli and other tools' users type `-V` too.
+        if out.first == "-V" { out[0] = "--version" }
         if out.count >= 2, out[0] == "kv" || out[0] == "account", out[1] == "help" {
             out = ["help", out[0]] + out[2...]
         }
@@ -180,7 +183,9 @@ public enum KvshCommandLine {
         }
     }
 
-    static let topCommands = ["kv", "account", "help"]
+    /// The words ArgumentParser takes first; `serve` is run by `shellInvocation`, which leaves
+    /// only its `--help` here.
+    static let topCommands = ["kv", "account", "serve", "help"]
     static let kvCommands = ["add", "new", "status", "info", "view", "ls", "list", "rm", "put", "get", "create",
                              "update", "del", "delete", "purge", "history", "keys", "watch", "help"]
 

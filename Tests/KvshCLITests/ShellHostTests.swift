@@ -148,6 +148,9 @@ struct ShellInvocationTests {
         (["deploy"], true, ["deploy"], .script(path: "deploy", arguments: [], options: [])),
         (["deploy"], true, [], nil),  // not a file: an unknown command, reported as such
         (["-s", "u", "deploy.kvsh"], true, [], .script(path: "deploy.kvsh", arguments: [], options: ["-s", "u"])),
+        (["serve", "--help"], true, [], nil),  // help, from ArgumentParser
+        (["-s", "u", "serve", "-h"], false, [], nil),
+        (["serve", "h.kvsh", "--help"], true, [], .serve(path: "h.kvsh", arguments: ["--help"], options: [])),
         (["-c", "echo hi", "a"], true, [], .command(text: "echo hi", arguments: ["a"], options: [])),
         (["--json", "--server=u", "-c", "kv ls"], false, [], .command(text: "kv ls", arguments: [], options: ["--json", "--server=u"])),
     ]
@@ -270,7 +273,8 @@ struct CompletionTests {
                     }
                 }
             }
-            #expect(flags == Set(table.flags), "\(name) flags")
+            // `--version` is the root's (`version:`); ArgumentParser shows it in every command's help.
+            #expect(flags.subtracting(["--version"]) == Set(table.flags), "\(name) flags")
             #expect(valued.subtracting(connection) == Set(table.valued), "\(name) valued")
         }
         #expect(Set(CompletionRequest.options.keys) == Set(CompletionRequest.kvSubcommands.filter { $0 != "rm" }))
@@ -436,5 +440,90 @@ struct ShieldingTests {
             return
         }
         #expect((command as? KVPut)?.arguments.value == "--server=x")
+    }
+}
+
+@Suite("help in the shell: the commands' own, without the options a shell line may not give")
+struct ShellHelpTests {
+    @Test("the names the shell refuses are GlobalOptions' valued options, read from the declaration")
+    func refusedNamesAreDeclared() {
+        #expect(GlobalOptions.declaredValuedNames() == GlobalOptions.valued)
+        #expect(ShellHost.connectionOptionNames == GlobalOptions.valued)
+        #expect(ShellHost.connectionOptionNames.isSuperset(of: ["-s", "--server", "--user", "--tlskey", "--timeout"]))
+    }
+
+    @Test("help kv put (and kv put --help) lists no connection option but keeps --json")
+    func kvPutHelp() throws {
+        let host = try ShellHost(options: options())
+        let viaHelp = try #require(host.help(for: ["kv", "put"]))
+        guard case .help(let viaFlag) = try ShellHost.parse(["kv", "put", "--help"]) else {
+            Issue.record("kv put --help is not help")
+            return
+        }
+        for text in [viaHelp, viaFlag] {
+            let names = Set(HelpText.optionRows(text).flatMap(\.names))
+            #expect(names == ["--json", "--version", "-h", "--help"], "\(text)")
+            #expect(text.contains("USAGE: kvsh kv put") && text.contains("<value>"), "\(text)")
+            // Wrapped descriptions went with their rows.
+            for gone in ["--server", "--tlskey", "$NATS_URL", "store.db", "500ms"] {
+                #expect(!text.contains(gone), "\(gone): \(text)")
+            }
+        }
+    }
+
+    @Test("no kv or account command's shell help offers a connection option")
+    func everyCommand() throws {
+        let host = try ShellHost(options: options())
+        for group in ["kv", "account"] {
+            let type = try #require(ShellHost.commandType(for: [group]))
+            for command in type.configuration.subcommands {
+                let name = try #require(command.configuration.commandName)
+                let text = try #require(host.help(for: [group, name]))
+                let names = Set(HelpText.optionRows(text).flatMap(\.names))
+                #expect(names.isDisjoint(with: GlobalOptions.valued), "\(group) \(name): \(text)")
+                #expect(names.contains("--json"), "\(group) \(name): \(text)")
+            }
+        }
+    }
+
+    @Test("serve is a command-line form: its help at the prompt, a usage error as a line")
+    func serveInTheShell() throws {
+        let host = try ShellHost(options: options())
+        #expect(host.help(for: ["serve"])?.contains("USAGE: kvsh [<options>] serve <file>") == true)
+        #expect(throws: CommandError("serve runs from the command line: kvsh [<options>] serve <file> [<arg> ...]",
+                                     status: 64)) {
+            try ShellHost.parse(["serve", "hooks.kvsh"])
+        }
+    }
+
+    @Test("removing option rows takes their wrapped lines and nothing else")
+    func removingRows() {
+        let text = """
+            ARGUMENTS:
+              <bucket>                Bucket name
+
+            OPTIONS:
+              -s, --server <server>   NATS server URLs, comma separated (default:
+                                      $NATS_URL)
+              --deletes/--no-deletes  Deletes
+              --json                  Print machine-readable JSON
+                                      as one object
+              -h, --help              Show help information.
+
+            """
+        let rows = HelpText.optionRows(text)
+        #expect(rows.map(\.names) == [["-s", "--server"], ["--deletes", "--no-deletes"], ["--json"], ["-h", "--help"]])
+        #expect(rows.map(\.takesValue) == [true, false, false, false])
+        #expect(rows.map(\.lines.count) == [2, 1, 2, 1])
+        #expect(HelpText.removingOptions(["--server", "--no-deletes"], from: text) == """
+            ARGUMENTS:
+              <bucket>                Bucket name
+
+            OPTIONS:
+              --json                  Print machine-readable JSON
+                                      as one object
+              -h, --help              Show help information.
+
+            """)
     }
 }

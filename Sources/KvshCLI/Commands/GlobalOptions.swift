@@ -31,4 +31,16 @@ struct GlobalOptions: ParsableArguments {
     /// Interactive shell only: skip `$XDG_CONFIG_HOME/kvsh/kvshrc`. Taken out of the words
     /// before they are parsed, so it is not offered by every command's help.
     static let noStartupFile = "--norc"
+
+    /// This declaration's option rows as its generated help shows them (`--help` left out), for
+    /// the root's help.
+    static let optionsHelp: String = HelpText.optionRows(helpMessage(columns: 78))
+        .filter { !$0.names.contains("--help") }
+        .flatMap(\.lines).joined(separator: "\n")
+
+    /// The names of the options declared here that take a value (the connection options, which
+    /// a shell line may not give), read from the declaration's generated help.
+    static func declaredValuedNames() -> Set<String> {
+        Set(HelpText.optionRows(helpMessage(columns: 200)).filter(\.takesValue).flatMap(\.names))
+    }
 }

@@ -1,11 +1,54 @@
 import ArgumentParser
 
+/// kvsh's version, printed by `kvsh --version` (or `-V`). Set by hand here, and only here,
+/// when a release is cut.
+enum KvshVersion {
+    static let current = "0.9.0"
+}
+
 struct KvshRoot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kvsh",
         abstract: "A shell for the NATS JetStream Key-Value store",
-        discussion: "Commands follow the nats CLI; a leading 'nats' word is accepted.",
-        subcommands: [KVCommand.self, AccountCommand.self])
+        usage: usage,
+        discussion: discussion,
+        version: KvshVersion.current,
+        subcommands: [KVCommand.self, AccountCommand.self, Serve.self])
+
+    /// The ways to run kvsh, one a line (ArgumentParser indents the lines under `USAGE: `).
+    private static let usage = [
+        ("kvsh [<options>]", "the prompt, at a terminal"),
+        ("kvsh [<options>] < <file>", "the script on stdin"),
+        ("kvsh [<options>] <file> [<arg> ...]", "a script; $1… are its args"),
+        ("kvsh [<options>] -c <text> [<arg> ...]", "the script in <text>"),
+        (Serve.usageLine, "a script, then its hooks"),
+        ("kvsh [<options>] <subcommand>", "one command (see below)"),
+    ].map { form, what in form.padding(to: 44) + what }.joined(separator: "\n")
+
+    private static let discussion = """
+        Commands follow the nats CLI; a leading 'nats' word is accepted. The command language of \
+        scripts and the prompt (run 'help' there) is described in docs/language.md, watch hooks \
+        in docs/hooks.md. \(GlobalOptions.noStartupFile), for the prompt only, skips \
+        $XDG_CONFIG_HOME/kvsh/kvshrc.
+
+        This is kvsh \(KvshVersion.current) ('kvsh --version' or '-V' prints it).
+
+        \(globalOptionsHeading)
+        """
+
+    /// Ends the root's discussion; `helpText(for:)` puts the global options' rows under it.
+    private static let globalOptionsHeading = "Global options, before or after the command:"
+
+    /// The help ArgumentParser has for `error` (a request for help), with the global options
+    /// under the root's heading. They are generated here, not in `configuration`, which every
+    /// parse reads: a one-shot command would pay for their help at start-up.
+    static func helpText(for error: any Error) -> String {
+        let text = fullMessage(for: error)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let heading = lines.firstIndex(where: { $0 == globalOptionsHeading }) else { return text }
+        lines.insert(Substring(GlobalOptions.optionsHelp), at: heading + 1)
+        return lines.joined(separator: "\n")
+    }
 }
 
 struct KVCommand: AsyncParsableCommand {
@@ -14,4 +57,38 @@ struct KVCommand: AsyncParsableCommand {
         subcommands: [KVAdd.self, KVStatus.self, KVList.self, KVPut.self, KVGet.self,
                       KVCreate.self, KVUpdate.self, KVDelete.self, KVPurge.self, KVHistory.self,
                       KVKeys.self, KVWatch.self])
+}
+
+/// `kvsh serve FILE [ARG…]`. `shellInvocation` runs it before ArgumentParser sees the words;
+/// this type is its declaration for help (`kvsh serve --help`, `kvsh help serve`).
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run a script, then serve the watch hooks it registered until SIGINT or SIGTERM",
+        usage: usageLine,
+        discussion: """
+            The script's 'on' commands register hooks (docs/hooks.md); once it ends, kvsh serves \
+            them as 'wait' does. Exits 0 when stopped, 3 when some event failed for good while it \
+            served, 1 when the script fails or registers no hook. A command-line form (e.g. under \
+            systemd), not a command of the prompt.
+            """)
+
+    static let usageLine = "kvsh [<options>] serve <file> [<arg> ...]"
+
+    @Argument(help: "The script") var file: String
+    @Argument(parsing: .captureForPassthrough, help: "The script's arguments ($1…)") var arguments: [String] = []
+    @OptionGroup var global: GlobalOptions
+
+    /// Only reached from a shell line: on the command line `shellInvocation` takes `serve`.
+    func run() throws {
+        throw ValidationError("serve runs from the command line: \(Self.usageLine)")
+    }
+}
+
+extension String {
+    fileprivate var lowercasedFirst: String { prefix(1).lowercased() + dropFirst() }
+
+    fileprivate func padding(to width: Int) -> String {
+        count >= width ? self + "  " : self + String(repeating: " ", count: width - count)
+    }
 }

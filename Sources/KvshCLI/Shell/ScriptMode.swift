@@ -38,7 +38,8 @@ enum ShellInvocation: Equatable {
 extension KvshCommandLine {
     /// Which shell mode `arguments` ask for, or nil for a one-shot command.
     ///
-    /// Global options come first. Then `-c TEXT` runs TEXT; a first word that is not a command
+    /// Global options come first. Then `-c TEXT` runs TEXT; `serve FILE` runs FILE and serves its
+    /// hooks (`serve --help` is a one-shot command: help); a first word that is not a command
     /// word (`kv`, `account`, `help`, `nats`) and names an existing file, or looks like a script
     /// path (contains `/` or ends in `.kvsh`), runs that script; nothing at all starts the
     /// shell on stdin. Everything after the script or `-c TEXT` is the script's `$1…`.
@@ -59,6 +60,8 @@ extension KvshCommandLine {
         }
         if first == "serve" {
             rest.removeFirst()
+            // `kvsh serve --help`: the help of `Serve`, from ArgumentParser.
+            if rest.first == "-h" || rest.first == "--help" { return nil }
             guard let path = rest.popFirst() else {
                 throw ArgumentError("serve needs a script: kvsh serve hooks.kvsh [ARG…]")
             }

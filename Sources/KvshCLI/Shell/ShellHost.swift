@@ -128,7 +128,7 @@ actor ShellHost: CommandHost, SessionSource {
         if topic.isEmpty { return Self.overview }
         if let text = HookCommands.help(for: topic) { return text }
         guard let type = Self.commandType(for: topic) else { return nil }
-        return KvshRoot.helpMessage(for: type)
+        return Self.shellHelp(KvshRoot.helpMessage(for: type))
     }
 
     // MARK: Parsing
@@ -166,7 +166,7 @@ actor ShellHost: CommandHost, SessionSource {
             parsed = try KvshRoot.parseAsRoot(args)
         } catch {
             let code = KvshRoot.exitCode(for: error)
-            if code == .success { return .help(KvshRoot.fullMessage(for: error)) }
+            if code == .success { return .help(shellHelp(KvshRoot.helpText(for: error))) }
             throw CommandError(KvshRoot.message(for: error), status: code.rawValue)
         }
         if let command = parsed as? any KvshCommand { return .command(command) }
@@ -176,10 +176,10 @@ actor ShellHost: CommandHost, SessionSource {
             var command = parsed
             try command.run()
         } catch {
-            if KvshRoot.exitCode(for: error) == .success { return .help(KvshRoot.fullMessage(for: error)) }
+            if KvshRoot.exitCode(for: error) == .success { return .help(shellHelp(KvshRoot.helpText(for: error))) }
             throw CommandError(KvshRoot.message(for: error), status: KvshRoot.exitCode(for: error).rawValue)
         }
-        return .help(KvshRoot.helpMessage(for: type(of: parsed)))
+        return .help(shellHelp(KvshRoot.helpMessage(for: type(of: parsed))))
     }
 
     /// `words` rearranged so that no data argument (one that begins with a substituted value,
@@ -286,6 +286,16 @@ actor ShellHost: CommandHost, SessionSource {
     }()
 
     // MARK: Help
+
+    /// A command's generated help as the shell shows it: without the connection options, which
+    /// a shell line may not give (`--json` stays).
+    static func shellHelp(_ text: String) -> String {
+        HelpText.removingOptions(connectionOptionNames, from: text)
+    }
+
+    /// The options a shell line may not give: those of `GlobalOptions` that take a value, read
+    /// from its declaration (a test checks `GlobalOptions.valued`, which `parse` refuses, against it).
+    static let connectionOptionNames = GlobalOptions.declaredValuedNames()
 
     /// The command type `topic` names (`["kv", "put"]`, aliases included), nil when none.
     static func commandType(for topic: [String]) -> (any ParsableCommand.Type)? {
