@@ -17,9 +17,6 @@ public enum KvshCommandLine {
         withOutputChecked(await dispatch(arguments))
     }
 
-    /// Makes sure descriptors 0, 1 and 2 are open (see `Terminal.guardStandardDescriptors`).
-    /// Call first thing in `main`, before any thread or file is started.
-    public static func guardStandardDescriptors() { Terminal.guardStandardDescriptors() }
 
     private static func dispatch(_ arguments: [String]) async -> Int32 {
         do {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CStartup
 import Synchronization
 
 /// Where command output goes. Binary-safe; errors go to stderr.
@@ -46,27 +47,18 @@ enum Terminal {
     /// Marks the cursor as at the start of a row (the prompt has just been drawn, or cleared).
     static func assumeLineStart() { state.withLock { $0.atLineStart = true } }
 
-    /// Makes sure descriptors 0, 1 and 2 are open, before anything else opens a file: were one
-    /// closed (`kvsh … >&-`), the next file opened (a store, a socket) would take its number, and
-    /// output meant for stdout would land in it. A closed one is pointed at /dev/null and
-    /// remembered: writes to it fail, reads of it fail (`readAllStdin`).
-    static func guardStandardDescriptors() {
-        var closed: Set<Int32> = []
-        for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) < 0 && errno == EBADF {
-            let null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
-            if null >= 0, null != fd {
-                dup2(null, fd)
-                close(null)
-            }
-            closed.insert(fd)
-        }
-        state.withLock { $0.closed = closed }
-    }
+    /// Descriptors 0, 1 and 2 that were closed at start (`kvsh … >&-`). `CStartup` pointed
+    /// them at /dev/null before anything else ran, so no store or socket could take their
+    /// numbers; writes to them fail here, and reads of them (`readAllStdin`).
+    private static let closedAtStart: Set<Int32> = {
+        let mask = kvsh_startup_closed_descriptors()
+        return Set((0...2).filter { mask & (1 << $0) != 0 }.map(Int32.init))
+    }()
 
     /// All of stdin, binary-safe. A read error fails (nothing partial is returned as if it were
     /// the whole input); an inherited non-blocking descriptor is waited on, not taken for the end.
     static func readAllStdin() throws(InputFailure) -> [UInt8] {
-        if state.withLock({ $0.closed.contains(0) }) { throw InputFailure(errno: EBADF) }
+        if closedAtStart.contains(0) { throw InputFailure(errno: EBADF) }
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -92,7 +84,6 @@ enum Terminal {
     private struct State {
         var failure: OutputFailure?
         var atLineStart = true
-        var closed: Set<Int32> = []
     }
 
     private static let state = Mutex(State())
@@ -101,7 +92,7 @@ enum Terminal {
 
     private static func write(_ fd: Int32, _ buf: UnsafeBufferPointer<UInt8>) {
         guard buf.count > 0 else { return }
-        if state.withLock({ $0.closed.contains(fd) }) {
+        if closedAtStart.contains(fd) {
             record(fd: fd, errno: EBADF)
             return
         }

@@ -1,4 +1,3 @@
-import Dispatch
 import KvshCLI
 #if canImport(Glibc)
 import Glibc
@@ -6,9 +5,4 @@ import Glibc
 import Darwin
 #endif
 
-// Before anything opens a file: with top-level `await` the runtime would start the main task
-// first, and its event descriptors could take the number of a closed stdout (`kvsh … >&-`).
-KvshCommandLine.guardStandardDescriptors()
-let arguments = Array(CommandLine.arguments.dropFirst())
-Task { exit(await KvshCommandLine.run(arguments)) }
-dispatchMain()
+exit(await KvshCommandLine.run(Array(CommandLine.arguments.dropFirst())))
