@@ -110,8 +110,10 @@ struct KvshReplTests {
         ], columns: 100, executable: kvsh, arguments: ["--norc"])
         let prompt = "kvsh \(server.url)>"
         await session.expectPrompt(prompt)
-        session.send("on put repl-hooks run 'echo \"saw $KVSH_KEY\"; printf \"\\033[2Jbell\\a\\n\"'" + Key.enter)
-        await session.expectOutput("1")
+        // A marker of its own: a bare "1" would match the prompt's 127.0.0.1 before the line ran.
+        session.send("let id = on put repl-hooks run 'echo \"saw $KVSH_KEY\"; printf \"\\033[2Jbell\\a\\n\"'; "
+                     + "echo registered-$id" + Key.enter)
+        await session.expectOutput("registered-1")
         await session.expectPrompt(prompt)
 
         // A write from elsewhere while a line is half typed: the run's lines go above it.
