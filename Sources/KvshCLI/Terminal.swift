@@ -35,11 +35,6 @@ enum Terminal {
     /// The first failed write to stdout or stderr, if any.
     static var outputFailure: OutputFailure? { state.withLock { $0.failure } }
 
-    /// Throws the first failed write, so that a command that streams (`kv watch`) stops at once.
-    static func checkOutput() throws(OutputFailure) {
-        if let failure = outputFailure { throw failure }
-    }
-
     /// Whether the last byte kvsh wrote to a terminal ended a line: the prompt starts on a fresh
     /// row only if it did (see `InteractiveShell`).
     static var atLineStart: Bool { state.withLock { $0.atLineStart } }

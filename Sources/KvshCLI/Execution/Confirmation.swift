@@ -77,13 +77,14 @@ enum TerminalAnswer {
     }
 
     private static func text(_ bytes: [UInt8]) -> String {
-        String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " \t\r")
+        String(decoding: bytes, as: UTF8.self).trimmingBlanks()
     }
 }
 
 extension String {
-    fileprivate func trimmingCharacters(in blanks: String) -> String {
-        let isBlank: (Character) -> Bool = { blanks.contains($0) }
+    /// Without leading and trailing spaces, tabs and carriage returns.
+    fileprivate func trimmingBlanks() -> String {
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
         guard let first = firstIndex(where: { !isBlank($0) }), let last = lastIndex(where: { !isBlank($0) }) else {
             return ""
         }
