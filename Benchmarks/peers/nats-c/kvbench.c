@@ -8,6 +8,8 @@
  *       "ROW <row> <metric> <value>" lines on stdout.
  *   kvbench get URL BUCKET KEY
  *       one-shot: connect, bind the bucket, get KEY, print its value, exit.
+ *   kvbench put URL BUCKET KEY VALUE
+ *       one-shot: connect, bind the bucket, put VALUE at KEY, print the revision, exit.
  *
  * Every wait has a deadline; every loop has a fixed bound.
  */
@@ -308,9 +310,32 @@ static int run_get(int argc, char **argv) {
     return 0;
 }
 
+static int run_put(int argc, char **argv) {
+    if (argc != 6) {
+        fprintf(stderr, "usage: kvbench put URL BUCKET KEY VALUE\n");
+        return 2;
+    }
+    natsConnection *nc = NULL;
+    CHECK("connect", natsConnection_ConnectTo(&nc, argv[2]));
+    jsCtx *js = NULL;
+    CHECK("jetstream", natsConnection_JetStream(&js, nc, NULL));
+    kvStore *kv = NULL;
+    CHECK("js_KeyValue", js_KeyValue(&kv, js, argv[3]));
+    uint64_t rev = 0;
+    CHECK("kvStore_PutString", kvStore_PutString(&rev, kv, argv[4], argv[5]));
+    printf("%llu\n", (unsigned long long)rev);
+    kvStore_Destroy(kv);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    nats_Close();
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "bench") == 0) return run_bench(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "get") == 0) return run_get(argc, argv);
-    fprintf(stderr, "usage: kvbench bench URL PREFIX OPS SIZE BULK WINDOW WATCH | kvbench get URL BUCKET KEY\n");
+    if (argc >= 2 && strcmp(argv[1], "put") == 0) return run_put(argc, argv);
+    fprintf(stderr, "usage: kvbench bench URL PREFIX OPS SIZE BULK WINDOW WATCH | kvbench get URL BUCKET KEY"
+                    " | kvbench put URL BUCKET KEY VALUE\n");
     return 2;
 }

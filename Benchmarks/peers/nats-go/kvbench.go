@@ -7,6 +7,8 @@
 //	    "ROW <row> <metric> <value>" lines on stdout.
 //	kvbench get URL BUCKET KEY
 //	    one-shot: connect, bind the bucket, get KEY, print its value, exit.
+//	kvbench put URL BUCKET KEY VALUE
+//	    one-shot: connect, bind the bucket, put VALUE at KEY, print the revision, exit.
 //
 // Built offline in GOPATH mode against Debian's nats.go (1.22, the JetStream
 // context API): GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off go build.
@@ -292,6 +294,25 @@ func runGet(args []string) int {
 	return 0
 }
 
+func runPut(args []string) int {
+	if len(args) != 6 {
+		fmt.Fprintln(os.Stderr, "usage: kvbench put URL BUCKET KEY VALUE")
+		return 2
+	}
+	nc, err := nats.Connect(args[2], nats.Timeout(wait))
+	check("connect", err)
+	defer nc.Close()
+	js, err := nc.JetStream(nats.MaxWait(wait))
+	check("jetstream", err)
+	kv, err := js.KeyValue(args[3])
+	check("KeyValue", err)
+	rev, err := kv.PutString(args[4], args[5])
+	check("Put", err)
+	fmt.Fprintln(out, rev)
+	check("write", out.Flush())
+	return 0
+}
+
 func main() {
 	code := 2
 	switch {
@@ -299,8 +320,11 @@ func main() {
 		code = runBench(os.Args)
 	case len(os.Args) >= 2 && os.Args[1] == "get":
 		code = runGet(os.Args)
+	case len(os.Args) >= 2 && os.Args[1] == "put":
+		code = runPut(os.Args)
 	default:
-		fmt.Fprintln(os.Stderr, "usage: kvbench bench URL PREFIX OPS SIZE BULK WINDOW WATCH | kvbench get URL BUCKET KEY")
+		fmt.Fprintln(os.Stderr, "usage: kvbench bench URL PREFIX OPS SIZE BULK WINDOW WATCH | kvbench get URL BUCKET KEY"+
+			" | kvbench put URL BUCKET KEY VALUE")
 	}
 	os.Exit(code)
 }

@@ -9,6 +9,8 @@
         allow_msg_ttl on every bucket; that does not change these rows.
     kvbench.py get URL BUCKET KEY
         one-shot: connect, bind the bucket, get KEY, print its value, exit.
+    kvbench.py put URL BUCKET KEY VALUE
+        one-shot: connect, bind the bucket, put VALUE at KEY, print the revision, exit.
 
 Every wait has a timeout; every loop has a fixed bound.
 """
@@ -169,6 +171,15 @@ async def one_shot_get(url, bucket, key):
     await nc.close()
 
 
+async def one_shot_put(url, bucket, key, value):
+    nc = await nats.connect(url, connect_timeout=WAIT)
+    js = nc.jetstream(timeout=WAIT)
+    kv = await js.key_value(bucket)
+    rev = await kv.put(key, value.encode())
+    sys.stdout.write(f"{rev}\n")
+    await nc.close()
+
+
 def main(argv):
     if len(argv) == 9 and argv[1] == "bench":
         url, prefix = argv[2], argv[3]
@@ -178,8 +189,11 @@ def main(argv):
     if len(argv) == 5 and argv[1] == "get":
         asyncio.run(one_shot_get(argv[2], argv[3], argv[4]))
         return 0
-    print("usage: kvbench.py bench URL PREFIX OPS SIZE BULK WINDOW WATCH | kvbench.py get URL BUCKET KEY",
-          file=sys.stderr)
+    if len(argv) == 6 and argv[1] == "put":
+        asyncio.run(one_shot_put(argv[2], argv[3], argv[4], argv[5]))
+        return 0
+    print("usage: kvbench.py bench URL PREFIX OPS SIZE BULK WINDOW WATCH | kvbench.py get URL BUCKET KEY"
+          " | kvbench.py put URL BUCKET KEY VALUE", file=sys.stderr)
     return 2
 
 
