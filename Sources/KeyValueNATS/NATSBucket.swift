@@ -206,14 +206,8 @@ final class NATSBucket: KeyValueBucket {
         if let revision {
             // Revisions start at 1; the server answers 0 with "408 Empty Request".
             if revision == 0 { throw KeyValueError.keyNotFound(key) }
-            let direct = try await allowDirect()
-            let msg: StoredMessage?
-            do {
-                msg = direct ? try await js.directGet(stream: stream, sequence: revision)
-                    : try await js.messageGet(stream: stream, sequence: revision)
-            } catch let error as JetStreamError where error.errCode == 10059 {
-                throw KeyValueError.bucketNotFound(name)
-            }
+            let msg = try await readMessage(direct: { try await js.directGet(stream: stream, sequence: revision) },
+                                            byAPI: { try await js.messageGet(stream: stream, sequence: revision) })
             entry = msg.flatMap { $0.subject == prefix + key ? makeEntry($0, delta: 0) : nil }
         } else {
             entry = try await latest(key)
@@ -224,15 +218,42 @@ final class NATSBucket: KeyValueBucket {
 
     /// The newest entry of a key, markers included.
     func latest(_ key: String) async throws -> Entry? {
-        let direct = try await allowDirect()
-        let msg: StoredMessage?
+        let subject = prefix + key
+        let msg = try await readMessage(direct: { try await js.directGetLast(stream: stream, subject: subject) },
+                                        byAPI: { try await js.messageGet(stream: stream, lastBySubject: subject) })
+        return msg.map { makeEntry($0, delta: 0) }
+    }
+
+    /// One stored message, by direct get where the stream allows it, else by STREAM.MSG.GET.
+    ///
+    /// A handle that has not seen the stream tries the direct get first, so a cold `kv get`
+    /// is one round trip: a bucket with `allow_direct` answers it. A 503 (no stream, direct
+    /// get off, JetStream off) or silence (a plain subscriber on `>` hears the request, so
+    /// there is no 503: the timeout) is only then sorted out by STREAM.INFO (`bind()`), which
+    /// throws what `bucket(_:)` would. The optimistic read does not mark the handle bound:
+    /// history, keys and watches still check that the stream is a KV bucket.
+    private func readMessage(direct: () async throws -> StoredMessage?,
+                             byAPI: () async throws -> StoredMessage?) async throws -> StoredMessage? {
         do {
-            msg = direct ? try await js.directGetLast(stream: stream, subject: prefix + key)
-                : try await js.messageGet(stream: stream, lastBySubject: prefix + key)
+            switch knownAllowDirect.withLock({ $0 }) {
+            case true?:
+                return try await direct()
+            case false?:
+                return try await byAPI()
+            case nil:
+                do {
+                    return try await direct()
+                } catch let error as JetStreamError where error.errCode == 10059 {
+                    return try await bind() ? direct() : byAPI()
+                } catch let error as NATSError {
+                    guard case .timeout = error else { throw error }
+                    guard try await bind() else { return try await byAPI() }
+                    throw error  // the stream takes direct gets: the server was slow
+                }
+            }
         } catch let error as JetStreamError where error.errCode == 10059 {
             throw KeyValueError.bucketNotFound(name)
         }
-        return msg.map { makeEntry($0, delta: 0) }
     }
 
     func history(_ key: String) async throws -> [Entry] {

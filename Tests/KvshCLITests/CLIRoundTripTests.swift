@@ -60,11 +60,6 @@ struct CLIRoundTripTests {
             #expect(subjects.filter { $0 == "$KV.b.\(args[3])" }.count == 1, "\(args): \(subjects)")
         }
 
-        // Reads still ask once: get needs the stream's allow_direct.
-        try kvsh.ok("kv", "get", "b", "g")
-        let read = try await observer.subjects().filter { $0.hasPrefix("$JS.API.") }
-        #expect(read == ["$JS.API.STREAM.INFO.KV_b", "$JS.API.DIRECT.GET.KV_b.$KV.b.g"], "\(read)")
-
         // A missing bucket says so as before; only this path asks STREAM.INFO. The observer
         // listens on `>`, so the publish gets no 503 but silence: the timeout path.
         let expected = "nats: error: nats: bucket not found: nope\n"
@@ -79,5 +74,46 @@ struct CLIRoundTripTests {
             #expect(r.status == 1 && r.stdout.isEmpty && r.stderr == expected, "\(r)")
         }
         #expect(try kvsh.bucketNames() == ["b"])
+    }
+
+    @Test("get is one direct get; STREAM.INFO only when the direct get finds no stream that takes it")
+    func readsSkipStreamInfo() async throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let kvsh = Kvsh(server)
+        try kvsh.ok("kv", "add", "b")
+        try kvsh.ok("kv", "put", "b", "g", "v")
+        let observer = try await Observer(server)
+        func api() async throws -> [String] { try await observer.subjects().filter { $0.hasPrefix("$JS.API.") } }
+
+        #expect(try kvsh.ok("kv", "get", "b", "g", "--raw").stdout == "v")
+        #expect(try await api() == ["$JS.API.DIRECT.GET.KV_b.$KV.b.g"])
+        #expect(try kvsh.ok("kv", "get", "b", "g", "--revision", "1", "--raw").stdout == "v")
+        #expect(try await api() == ["$JS.API.DIRECT.GET.KV_b"])
+
+        // A bucket made without allow_direct (old natscli, nats.py's default): the observer on
+        // `>` makes the direct get time out instead of a 503; then STREAM.INFO, then MSG.GET.
+        let config = #"{"name":"KV_nd","subjects":["$KV.nd.>"],"max_msgs_per_subject":1,"allow_direct":false,"#
+            + #""storage":"file","retention":"limits","discard":"new","num_replicas":1}"#
+        let created = try await observer.connection.request("$JS.API.STREAM.CREATE.KV_nd",
+                                                            payload: ByteBuffer(string: config))
+        #expect(!String(buffer: created.payload).contains("error"), "\(String(buffer: created.payload))")
+        try kvsh.ok("kv", "put", "nd", "k", "old")
+        _ = try await api()
+        #expect(try kvsh.ok("kv", "get", "nd", "k", "--raw", "--timeout", "1s").stdout == "old")
+        #expect(try await api() == ["$JS.API.DIRECT.GET.KV_nd.$KV.nd.k", "$JS.API.STREAM.INFO.KV_nd",
+                                    "$JS.API.STREAM.MSG.GET.KV_nd"])
+        let expected = "nats: error: nats: bucket not found: nope\n"
+        let heard = try kvsh.run(["kv", "get", "nope", "k", "--timeout", "1s"])
+        #expect(heard.status == 1 && heard.stdout.isEmpty && heard.stderr == expected, "\(heard)")
+        #expect(try await api() == ["$JS.API.DIRECT.GET.KV_nope.$KV.nope.k", "$JS.API.STREAM.INFO.KV_nope"])
+        await observer.connection.close()
+
+        // Nobody else on the server: the 503 at once.
+        #expect(try kvsh.ok("kv", "get", "nd", "k", "--raw").stdout == "old")
+        for args in [["kv", "get", "nope", "k"], ["kv", "get", "nope", "k", "--revision", "1"]] {
+            let r = try kvsh.run(args)
+            #expect(r.status == 1 && r.stdout.isEmpty && r.stderr == expected, "\(r)")
+        }
     }
 }

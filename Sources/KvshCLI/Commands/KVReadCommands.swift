@@ -17,7 +17,7 @@ struct KVGet: KvshCommand {
         try KeyNames.validateBucket(bucket)
         try KeyNames.validateKey(key)
         let rev = try revision.map(parseRevision)
-        let entry = try await ctx.session().store.bucket(bucket).get(key, revision: rev)
+        let entry = try await ctx.session().store.lazyBucket(bucket).get(key, revision: rev)
         if raw {
             ctx.writeBytes(entry.value)
         } else if ctx.json {
