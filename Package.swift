@@ -28,7 +28,11 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "JetStream", dependencies: ["NATSClient"]),
+        .target(name: "JetStream", dependencies: [
+            "NATSClient", "NATSWire",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         .target(name: "KeyValue"),
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),
@@ -39,7 +43,9 @@ let package = Package(
         .target(name: "Shell", dependencies: [
             "KeyValue", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "KeyValueNATS", dependencies: ["KeyValue", "JetStream"]),
+        .target(name: "KeyValueNATS", dependencies: [
+            "KeyValue", "JetStream", "NATSClient", "NATSWire", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .target(name: "Hooks", dependencies: [
             "KeyValue", "Shell", .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
@@ -49,6 +55,7 @@ let package = Package(
         .target(name: "KvshCLI", dependencies: [
             "CStartup", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "NATSWire", "Shell", "Hooks", "LineEditor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(name: "kvsh", dependencies: ["KvshCLI"]),
@@ -96,9 +103,13 @@ let package = Package(
         ]),
         .testTarget(name: "KeyValueEmbeddedTests", dependencies: ["KeyValue", "KeyValueEmbedded", "TestSupport"]),
         .testTarget(name: "KvshCLITests", dependencies: [
-            "KvshCLI", "KeyValue", "JetStream", "NATSClient", "TestSupport", "CSQLite",
+            "KvshCLI", "KeyValue", "JetStream", "NATSClient", "Shell", "TestSupport", "CSQLite",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"]),
+        // Reads Package.swift, docs/architecture.md and the sources: no project module needed.
+        .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "HooksTests", dependencies: [
             "Hooks", "Shell", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "TestSupport",
         ]),
