@@ -88,10 +88,10 @@ extension LineEditor {
         }
         guard !texts.isEmpty else { return }
         guard isatty(1) != 0 else {  // no prompt on screen to work around
-            Terminal.output(texts.joined())
+            EditorTerminal.output(texts.joined())
             return
         }
-        Terminal.output(editAreaPosition().eraseSequence + texts.map(Terminal.rawModeLines).joined())
+        EditorTerminal.output(editAreaPosition().eraseSequence + texts.map(EditorTerminal.rawModeLines).joined())
         _ = kv_el_refresh(editLine)
     }
 
@@ -117,7 +117,7 @@ extension LineEditor {
             return UInt8(CC_REFRESH)
         case .list(let candidates):
             let rows = CompletionPlan.listing(candidates, columns: Int(kv_el_columns(editLine)))
-            Terminal.output(editAreaPosition().leaveSequence + rows.map { $0 + "\u{1B}[K\r\n" }.joined())
+            EditorTerminal.output(editAreaPosition().leaveSequence + rows.map { $0 + "\u{1B}[K\r\n" }.joined())
             _ = kv_el_refresh(editLine)
             return UInt8(CC_NORM)
         }
@@ -132,16 +132,16 @@ extension LineEditor {
         let (line, cursor) = currentLine()
         _ = el_cursor(editLine, Int32(line.count - cursor))
         insert("^C")
-        Terminal.output(erase)
+        EditorTerminal.output(erase)
         _ = kv_el_refresh(editLine)
-        Terminal.output(editAreaPosition().leaveSequence)
+        EditorTerminal.output(editAreaPosition().leaveSequence)
         return UInt8(CC_NEWLINE)
     }
 
     /// Ctrl-Z: leave the edit area, stop the process group (libedit's SIGTSTP handler puts the
     /// terminal back in normal mode first, and edit mode back after SIGCONT), then redraw.
     func suspend() -> UInt8 {
-        Terminal.output(editAreaPosition().leaveSequence)
+        EditorTerminal.output(editAreaPosition().leaveSequence)
         raise(SIGTSTP)
         _ = kv_el_refresh(editLine)
         return UInt8(CC_NORM)

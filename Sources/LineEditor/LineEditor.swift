@@ -100,7 +100,7 @@ public final class LineEditor: @unchecked Sendable {
     ///   ``LineEditorError/editorUnavailable(reason:)``.
     public init(programName: String = "kvsh", historyFile: String? = nil, historyLimit: Int = 1000,
                 completion: Completion? = nil) throws(LineEditorError) {
-        Terminal.useUTF8CharacterLocale()
+        EditorTerminal.useUTF8CharacterLocale()
         history = try HistoryStore(path: historyFile, limit: historyLimit)
         input = try EditorInput()
         guard let editLine = kv_el_init(programName) else {
@@ -154,9 +154,9 @@ public final class LineEditor: @unchecked Sendable {
         }
         // libedit has put the terminal back in its normal mode: queued lines go out as is.
         shared.withLock { state in
-            if result == .eof, isatty(1) != 0 { Terminal.output("\n") }  // leave the prompt's row
+            if result == .eof, isatty(1) != 0 { EditorTerminal.output("\n") }  // leave the prompt's row
             state.editing = false
-            for text in state.pending { Terminal.output(text) }
+            for text in state.pending { EditorTerminal.output(text) }
             state.pending.removeAll()
         }
         return result
@@ -182,7 +182,7 @@ public final class LineEditor: @unchecked Sendable {
                 state.pending.append(text)
                 input.wake()
             } else {
-                Terminal.output(text)
+                EditorTerminal.output(text)
             }
         }
     }

@@ -103,7 +103,7 @@ struct LayoutTests {
 
     @Test("text for a raw-mode terminal returns the carriage at each newline, once")
     func rawModeLines() {
-        #expect(Terminal.rawModeLines("a\nb\r\nc\n") == "a\r\nb\r\nc\r\n")
+        #expect(EditorTerminal.rawModeLines("a\nb\r\nc\n") == "a\r\nb\r\nc\r\n")
     }
 
     private func scalars(_ text: String) -> [Unicode.Scalar] { Array(text.unicodeScalars) }

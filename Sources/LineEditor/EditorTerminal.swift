@@ -8,7 +8,7 @@ import Darwin
 #endif
 
 /// Raw terminal output and process-wide settings libedit depends on.
-enum Terminal {
+enum EditorTerminal {
     /// Writes `text` to standard output, after whatever stdio (libedit, `print`) still buffers.
     static func output(_ text: String) {
         fflush(kv_stdout())
