@@ -287,26 +287,35 @@ static int run_bench(int argc, char **argv) {
     return 0;
 }
 
+/* Connects to url and binds bucket, as a one-shot command does. */
+static void one_shot_bucket(const char *url, const char *bucket, natsConnection **nc, jsCtx **js, kvStore **kv) {
+    CHECK("connect", natsConnection_ConnectTo(nc, url));
+    CHECK("jetstream", natsConnection_JetStream(js, *nc, NULL));
+    CHECK("js_KeyValue", js_KeyValue(kv, *js, bucket));
+}
+
+static void one_shot_close(natsConnection *nc, jsCtx *js, kvStore *kv) {
+    kvStore_Destroy(kv);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    nats_Close();
+}
+
 static int run_get(int argc, char **argv) {
     if (argc != 5) {
         fprintf(stderr, "usage: kvbench get URL BUCKET KEY\n");
         return 2;
     }
     natsConnection *nc = NULL;
-    CHECK("connect", natsConnection_ConnectTo(&nc, argv[2]));
     jsCtx *js = NULL;
-    CHECK("jetstream", natsConnection_JetStream(&js, nc, NULL));
     kvStore *kv = NULL;
-    CHECK("js_KeyValue", js_KeyValue(&kv, js, argv[3]));
+    one_shot_bucket(argv[2], argv[3], &nc, &js, &kv);
     kvEntry *e = NULL;
     CHECK("kvStore_Get", kvStore_Get(&e, kv, argv[4]));
     fwrite(kvEntry_Value(e), 1, (size_t)kvEntry_ValueLen(e), stdout);
     fputc('\n', stdout);
     kvEntry_Destroy(e);
-    kvStore_Destroy(kv);
-    jsCtx_Destroy(js);
-    natsConnection_Destroy(nc);
-    nats_Close();
+    one_shot_close(nc, js, kv);
     return 0;
 }
 
@@ -316,18 +325,13 @@ static int run_put(int argc, char **argv) {
         return 2;
     }
     natsConnection *nc = NULL;
-    CHECK("connect", natsConnection_ConnectTo(&nc, argv[2]));
     jsCtx *js = NULL;
-    CHECK("jetstream", natsConnection_JetStream(&js, nc, NULL));
     kvStore *kv = NULL;
-    CHECK("js_KeyValue", js_KeyValue(&kv, js, argv[3]));
+    one_shot_bucket(argv[2], argv[3], &nc, &js, &kv);
     uint64_t rev = 0;
     CHECK("kvStore_PutString", kvStore_PutString(&rev, kv, argv[4], argv[5]));
     printf("%llu\n", (unsigned long long)rev);
-    kvStore_Destroy(kv);
-    jsCtx_Destroy(js);
-    natsConnection_Destroy(nc);
-    nats_Close();
+    one_shot_close(nc, js, kv);
     return 0;
 }
 

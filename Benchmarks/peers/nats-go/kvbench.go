@@ -274,18 +274,25 @@ func runBench(args []string) int {
 	return 0
 }
 
+// oneShotBucket connects to url and binds bucket, as a one-shot command does; the caller
+// closes the connection.
+func oneShotBucket(url, bucket string) (*nats.Conn, nats.KeyValue) {
+	nc, err := nats.Connect(url, nats.Timeout(wait))
+	check("connect", err)
+	js, err := nc.JetStream(nats.MaxWait(wait))
+	check("jetstream", err)
+	kv, err := js.KeyValue(bucket)
+	check("KeyValue", err)
+	return nc, kv
+}
+
 func runGet(args []string) int {
 	if len(args) != 5 {
 		fmt.Fprintln(os.Stderr, "usage: kvbench get URL BUCKET KEY")
 		return 2
 	}
-	nc, err := nats.Connect(args[2], nats.Timeout(wait))
-	check("connect", err)
+	nc, kv := oneShotBucket(args[2], args[3])
 	defer nc.Close()
-	js, err := nc.JetStream(nats.MaxWait(wait))
-	check("jetstream", err)
-	kv, err := js.KeyValue(args[3])
-	check("KeyValue", err)
 	e, err := kv.Get(args[4])
 	check("Get", err)
 	out.Write(e.Value())
@@ -299,13 +306,8 @@ func runPut(args []string) int {
 		fmt.Fprintln(os.Stderr, "usage: kvbench put URL BUCKET KEY VALUE")
 		return 2
 	}
-	nc, err := nats.Connect(args[2], nats.Timeout(wait))
-	check("connect", err)
+	nc, kv := oneShotBucket(args[2], args[3])
 	defer nc.Close()
-	js, err := nc.JetStream(nats.MaxWait(wait))
-	check("jetstream", err)
-	kv, err := js.KeyValue(args[3])
-	check("KeyValue", err)
 	rev, err := kv.PutString(args[4], args[5])
 	check("Put", err)
 	fmt.Fprintln(out, rev)
