@@ -28,7 +28,9 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "JetStream", dependencies: ["NATSClient"]),
+        .target(name: "JetStream", dependencies: [
+            "NATSClient", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "KeyValue"),
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),
@@ -50,6 +52,7 @@ let package = Package(
             "CStartup", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "NATSWire", "Shell", "Hooks", "LineEditor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "kvsh", dependencies: ["KvshCLI"]),
         // Benchmark driver for scripts/bench (not shipped).
