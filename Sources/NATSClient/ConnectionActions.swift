@@ -40,7 +40,8 @@ extension ConnectionStateMachine {
         case sendConnect(Peers.Link, LinkID, ConnectOptions, tlsHost: String?)
         /// The attempt ended: close `link` when given, resume `waiter` with `result`.
         case finishAttempt(Peers.Handshake, Result<Void, any Error>, close: Peers.Link?)
-        case goLive(GoLive)
+        /// Boxed: it is by far the largest payload, and the hot cases (deliver, succeed) stay small.
+        indirect case goLive(GoLive)
         /// A message for a subscription (`sid` is the message's).
         case deliver(Peers.Subscriber, InboundMessage)
         case succeedRequest(Peers.Reply, InboundMessage)
