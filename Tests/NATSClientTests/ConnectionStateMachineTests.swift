@@ -246,3 +246,26 @@ struct ConnectionHandshakeMachineTests {
         #expect(otherLink == nil, "a flush for another link writes nothing")
     }
 }
+
+@Suite("Protocol trace lines")
+struct ProtocolTraceTests {
+    @Test("one line per op, with sizes and never payloads")
+    func lines() {
+        let payload = ByteBuffer(string: "payload-text")
+        #expect(ProtocolTrace.publish("a.b", replyTo: nil, headers: nil, payload: payload) == ">>> PUB a.b 12")
+        var headers = NATSHeaders()
+        headers.append("X-One", "1")
+        let hpub = ProtocolTrace.publish("a.b", replyTo: "r.1", headers: headers, payload: payload)
+        #expect(hpub == ">>> HPUB a.b r.1 \(headers.encodedLength) \(headers.encodedLength + 12)")
+        let msg = InboundMessage(subject: "s", sid: 3, replyTo: "r", payload: payload)
+        #expect(ProtocolTrace.received(.message(msg)) == "<<< MSG s 3 r 12")
+        let status = NATSHeaders(status: 503)
+        let noResponders = InboundMessage(subject: "_INBOX.x.1", sid: 1, headers: status, payload: ByteBuffer())
+        #expect(ProtocolTrace.received(.message(noResponders))
+            == "<<< HMSG _INBOX.x.1 1 \(status.encodedLength) \(status.encodedLength) (status 503)")
+        #expect(ProtocolTrace.received(.err("Authorization Violation")) == "<<< -ERR 'Authorization Violation'")
+        #expect(ProtocolTrace.received(.pong) == "<<< PONG" && ProtocolTrace.received(.ok) == "<<< +OK")
+        #expect(ProtocolTrace.subscribe("q.>", queue: "workers", sid: 4) == ">>> SUB q.> workers 4")
+        for line in [hpub, ProtocolTrace.received(.message(msg))] { #expect(!line.contains("payload-text")) }
+    }
+}
