@@ -45,20 +45,21 @@ extension NATSConnection {
     }
 
     func linkClosed(_ id: Machine.LinkID) {
-        // The loop is started with the transition, under the reconnector's lock, so a
-        // concurrent `close()` either sees the loop or makes it stop at its first step.
-        let action = reconnector.withLockedValue { task -> Machine.Action in
-            let action = state.withLockedValue { $0.channelInactive(id) }
-            if case .startReconnecting = action {
-                let previous = task
-                task = Task {
-                    await previous?.value
-                    await self.reconnectLoop()
-                }
+        perform(state.withLockedValue { $0.channelInactive(id) })
+    }
+
+    /// Starts the reconnect loop (after the one before it, if it still runs) unless `close()`
+    /// came first. Under the reconnector's lock, which `close()` takes too: it either finds
+    /// the loop to cancel and await, or closed the machine before and no loop starts.
+    private func startReconnectLoop() {
+        reconnector.withLockedValue { task in
+            guard !state.withLockedValue({ $0.isClosed }) else { return }
+            let previous = task
+            task = Task {
+                await previous?.value
+                await self.reconnectLoop()
             }
-            return action
         }
-        perform(action)
     }
 
     // MARK: Actions
@@ -101,6 +102,8 @@ extension NATSConnection {
             if case .disconnected(let url) = event { logger.debug("disconnected from \(url)") }
             for pong in lostPongs { pong.resume(throwing: NATSError.connectionClosed) }
             emit(event)
+            // After the event, so observers hear `.disconnected` before any attempt's outcome.
+            startReconnectLoop()
         }
     }
 

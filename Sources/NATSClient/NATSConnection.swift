@@ -23,7 +23,7 @@ public final class NATSConnection: Sendable {
     /// `logger` logs trace messages: checked before any trace text is built.
     let tracing: Bool
     /// The reconnect loop after the latest disconnect, awaited by `close()`. Taken before
-    /// `state` whenever both are.
+    /// `state` whenever both are (see `startReconnectLoop`).
     let reconnector = NIOLockedValueBox<Task<Void, Never>?>(nil)
     let observers = NIOLockedValueBox(Observers())
     let eventStream: AsyncStream<ConnectionEvent>
