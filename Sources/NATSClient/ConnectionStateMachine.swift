@@ -7,13 +7,13 @@ import NIOCore
 /// was asked for — and returns what the executor (`NATSConnection`) must do. It holds no
 /// channel it acts on, runs no side effect and reads no clock: times come with the events.
 ///
-/// ```
-///  connecting ──PONG──▶ live ──link lost──▶ reconnecting ──PONG──▶ live
-///      │                 │                   │   ▲ attempt fails      │
-///      │ (connect()      │ close             │   └─(next URL/round)   │
-///      │  throws)        ▼                   ▼ close / rounds spent   ▼
-///      └───────────▶  closed ◀───────────────┴────────────────────── …
-/// ```
+/// Transitions (docs/architecture.md draws them):
+/// - connecting → live on the handshake's PONG (`connect()` throws when every URL failed);
+/// - live → reconnecting when the link is lost or keep-alive PINGs go unanswered;
+/// - reconnecting → live on a PONG; a failed attempt moves on to the next URL, or to a new
+///   round after a back-off;
+/// - live or reconnecting → closed on `close()`; reconnecting → closed once
+///   `maxReconnectAttempts` rounds failed.
 struct ConnectionStateMachine<Peers: ConnectionPeers>: Sendable {
     /// The shared request inbox always uses this sid.
     static var inboxSid: UInt64 { 1 }
