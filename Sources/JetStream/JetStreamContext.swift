@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Logging
 import NATSClient
 import NATSWire
 import NIOCore
@@ -14,11 +15,16 @@ public struct JetStreamContext: Sendable {
     /// `$JS.API.` or `$JS.<domain>.API.`.
     public let apiPrefix: String
     public var timeout: Duration
+    /// Logs each API call at debug level: its subject, and the error code of a reply that
+    /// carries one.
+    public var logger: Logger
 
-    public init(connection: NATSConnection, domain: String? = nil, timeout: Duration? = nil) {
+    /// `logger` defaults to the connection's (itself silent unless the caller gave one).
+    public init(connection: NATSConnection, domain: String? = nil, timeout: Duration? = nil, logger: Logger? = nil) {
         self.connection = connection
         self.apiPrefix = domain.map { "$JS.\($0).API." } ?? "$JS.API."
         self.timeout = timeout ?? connection.options.requestTimeout
+        self.logger = logger ?? connection.logger
     }
 
     // MARK: JSON requests
@@ -39,16 +45,22 @@ public struct JetStreamContext: Sendable {
         do {
             reply = try await connection.request(apiPrefix + api, payload: payload, timeout: timeout)
         } catch NATSError.noResponders {
+            logger.debug("JetStream API \(apiPrefix + api): no responders")
             throw JetStreamError.notEnabled
+        } catch {
+            logger.debug("JetStream API \(apiPrefix + api): \(error)")
+            throw error
         }
         let bytes = Data(reply.payload.readableBytesView)
         let decoder = JSONDecoder()
         // Only a reply that mentions "error" can carry one: skip the second decode otherwise.
         if Self.mentionsError(reply.payload),
            let envelope = try? decoder.decode(ErrorEnvelope.self, from: bytes), let error = envelope.error {
+            logger.debug("JetStream API \(apiPrefix + api): error \(error.code), err_code \(error.errCode)")
             if error.errCode == 10039 || error.errCode == 10076 { throw JetStreamError.notEnabled }
             throw JetStreamError.api(error)
         }
+        logger.debug("JetStream API \(apiPrefix + api): ok")
         do {
             return try decoder.decode(Response.self, from: bytes)
         } catch {
@@ -184,8 +196,11 @@ public struct JetStreamContext: Sendable {
 
     private func directRequest(_ api: String, payload: ByteBuffer) async throws -> InboundMessage {
         do {
-            return try await connection.request(apiPrefix + api, payload: payload, timeout: timeout)
+            let reply = try await connection.request(apiPrefix + api, payload: payload, timeout: timeout)
+            logger.debug("JetStream API \(apiPrefix + api): \(reply.headers?.status.map { "status \($0)" } ?? "ok")")
+            return reply
         } catch NATSError.noResponders {
+            logger.debug("JetStream API \(apiPrefix + api): no responders")
             throw JetStreamError.api(APIError(code: 404, errCode: 10059, description: "stream not found"))
         }
     }

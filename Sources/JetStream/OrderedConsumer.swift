@@ -105,60 +105,59 @@ public struct OrderedConsumer: Sendable {
                 let pending = try Self.initialPending(info)
                 resumable = pending == 0 || (cfg.deliverPolicy != "last_per_subject" && cfg.deliverPolicy != "last")
                 guard await sink([.started(pending: pending)]) else {
-                    cleanup(sub, info.name)
+                    await cleanup(sub, info.name)
                     return
                 }
             }
-            let watchdog = startWatchdog(sub)
             var expected: UInt64 = 1
             var stop = false
             var batches = sub.batches()
             var events: [Event] = []
             do {
-                loop: while let batch = try await batches.next() {
-                    for msg in batch {
-                        if let status = msg.headers?.status {
-                            guard status == 100 else { continue }
-                            // Flow control: answer only once the messages before it were handed
-                            // on, so a slow sink holds the server back.
-                            if let reply = msg.replyTo {
-                                guard await Self.deliver(&events, to: sink) else { stop = true; break loop }
-                                try? connection.publish(reply, payload: ByteBuffer())
-                            } else if let headers = msg.headers {
-                                if let stalled = headers["Nats-Consumer-Stalled"] {
+                try await withWatchdog(on: sub) {
+                    loop: while let batch = try await batches.next() {
+                        for msg in batch {
+                            if let status = msg.headers?.status {
+                                guard status == 100 else { continue }
+                                // Flow control: answer only once the messages before it were handed
+                                // on, so a slow sink holds the server back.
+                                if let reply = msg.replyTo {
                                     guard await Self.deliver(&events, to: sink) else { stop = true; break loop }
-                                    try? connection.publish(stalled, payload: ByteBuffer())
+                                    try? connection.publish(reply, payload: ByteBuffer())
+                                } else if let headers = msg.headers {
+                                    if let stalled = headers["Nats-Consumer-Stalled"] {
+                                        guard await Self.deliver(&events, to: sink) else { stop = true; break loop }
+                                        try? connection.publish(stalled, payload: ByteBuffer())
+                                    }
+                                    if let last = headers["Nats-Last-Consumer"].flatMap(UInt64.init), last != expected - 1 {
+                                        break loop
+                                    }
                                 }
-                                if let last = headers["Nats-Last-Consumer"].flatMap(UInt64.init), last != expected - 1 {
-                                    break loop
-                                }
+                                continue
                             }
-                            continue
+                            guard let reply = msg.replyTo, let meta = AckMetadata(reply) else { continue }
+                            if meta.consumerSeq != expected { break loop }
+                            expected += 1
+                            lastStreamSeq = meta.streamSeq
+                            resumable = true
+                            let stored = StoredMessage(subject: msg.subject, sequence: meta.streamSeq,
+                                                       timeNanos: meta.timestampNanos, headers: msg.headers,
+                                                       payload: msg.payload)
+                            events.append(.message(stored, pending: meta.pending))
                         }
-                        guard let reply = msg.replyTo, let meta = AckMetadata(reply) else { continue }
-                        if meta.consumerSeq != expected { break loop }
-                        expected += 1
-                        lastStreamSeq = meta.streamSeq
-                        resumable = true
-                        let stored = StoredMessage(subject: msg.subject, sequence: meta.streamSeq,
-                                                   timeNanos: meta.timestampNanos, headers: msg.headers,
-                                                   payload: msg.payload)
-                        events.append(.message(stored, pending: meta.pending))
+                        guard await Self.deliver(&events, to: sink) else { stop = true; break loop }
                     }
-                    guard await Self.deliver(&events, to: sink) else { stop = true; break loop }
+                    // A gap or an ended subscription: what arrived in order before it still counts.
+                    if !stop, !(await Self.deliver(&events, to: sink)) { stop = true }
                 }
-                // A gap or an ended subscription: what arrived in order before it still counts.
-                if !stop, !(await Self.deliver(&events, to: sink)) { stop = true }
             } catch {
-                watchdog.cancel()
-                cleanup(sub, info.name)
+                await cleanup(sub, info.name)
                 if case NATSError.slowConsumer(_, let limits) = error {
                     throw JetStreamError.slowConsumer(stream: stream, limits: limits)
                 }
                 throw error
             }
-            watchdog.cancel()
-            cleanup(sub, info.name)
+            await cleanup(sub, info.name)
             if stop { return }
         }
     }
@@ -196,7 +195,7 @@ public struct OrderedConsumer: Sendable {
         switch error {
         case let e as NATSError:
             switch e {
-            case .timeout, .noResponders, .reconnectBufferFull: return true
+            case .timeout, .noResponders, .reconnectBufferFull, .notConnected: return true
             default: return false
             }
         case let e as JetStreamError:
@@ -207,27 +206,37 @@ public struct OrderedConsumer: Sendable {
         }
     }
 
-    private func cleanup(_ sub: Subscription, _ consumer: String) {
+    /// Unsubscribes and deletes the consumer (the server would drop it after its
+    /// `inactiveThreshold` anyway). Awaited, in a task of its own so that a cancelled run still
+    /// sends it; bounded by the context's timeout, and skipped while the connection is down.
+    private func cleanup(_ sub: Subscription, _ consumer: String) async {
         sub.unsubscribe()
+        guard js.connection.isConnected else { return }
         let js = self.js
         let stream = self.stream
-        Task { try? await js.deleteConsumer(stream: stream, name: consumer) }
+        await Task { try? await js.deleteConsumer(stream: stream, name: consumer) }.value
     }
 
-    /// Ends the subscription when nothing (not even a heartbeat) arrived for 2 heartbeats.
-    private func startWatchdog(_ sub: Subscription) -> Task<Void, Never> {
+    /// Runs `body` with a watchdog beside it, as a child task that is cancelled and awaited
+    /// when `body` ends: it ends `sub` when nothing (not even a heartbeat) arrived for 2
+    /// heartbeats, so the run re-creates the consumer.
+    private func withWatchdog(on sub: Subscription, _ body: () async throws -> Void) async throws {
         let connection = js.connection
         let interval = heartbeat
-        return Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                if Task.isCancelled { return }
-                guard connection.isConnected, let last = connection.lastActivity(sid: sub.sid) else { continue }
-                if NIODeadline.now() - last > .nanoseconds(2 * interval.nanoseconds) {
-                    sub.unsubscribe()
-                    return
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    if Task.isCancelled { return }
+                    guard connection.isConnected, let last = connection.lastActivity(sid: sub.sid) else { continue }
+                    if NIODeadline.now() - last > .nanoseconds(2 * interval.nanoseconds) {
+                        sub.unsubscribe()
+                        return
+                    }
                 }
             }
+            defer { group.cancelAll() }
+            try await body()
         }
     }
 }

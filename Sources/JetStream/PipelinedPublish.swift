@@ -16,50 +16,51 @@ extension JetStreamContext {
         guard !messages.isEmpty else { return [] }
         let inbox = connection.newInbox()
         let sub = try connection.subscribe(inbox + ".*")
-        // Ends the reply stream when no acknowledgement arrived for `timeout`.
+        defer { sub.unsubscribe() }
+        // Ends the reply stream when no acknowledgement arrived for `timeout`: a child task,
+        // cancelled and awaited when the publishing ends.
         let lastProgress = NIOLockedValueBox(NIODeadline.now())
         let timedOut = NIOLockedValueBox(false)
         let limit = timeout.nanoseconds
-        let watchdog = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(100))
-                if NIODeadline.now() - lastProgress.withLockedValue({ $0 }) > .nanoseconds(limit) {
-                    timedOut.withLockedValue { $0 = true }
-                    sub.unsubscribe()
-                    return
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    if NIODeadline.now() - lastProgress.withLockedValue({ $0 }) > .nanoseconds(limit) {
+                        timedOut.withLockedValue { $0 = true }
+                        sub.unsubscribe()
+                        return
+                    }
                 }
             }
-        }
-        defer {
-            watchdog.cancel()
-            sub.unsubscribe()
-        }
-
-        var acks = [PubAck?](repeating: nil, count: messages.count)
-        var sent = 0
-        var received = 0
-        let window = max(1, window)
-        var replies = sub.batches()
-        while received < messages.count {
-            if sent < messages.count && sent - received < window {
-                let end = min(messages.count, received + window)
-                try connection.publish(messages[sent..<end], replyPrefix: inbox)
-                sent = end
-            }
-            guard let batch = try await replies.next() else {
-                if timedOut.withLockedValue({ $0 }) {
-                    throw NATSError.timeout(what: "a publish acknowledgement on \(messages[received].subject)")
+            defer { group.cancelAll() }
+            var acks = [PubAck?](repeating: nil, count: messages.count)
+            var sent = 0
+            var received = 0
+            let window = max(1, window)
+            var replies = sub.batches()
+            while received < messages.count {
+                if sent < messages.count && sent - received < window {
+                    let end = min(messages.count, received + window)
+                    try connection.publish(messages[sent..<end], replyPrefix: inbox)
+                    sent = end
                 }
-                throw NATSError.connectionClosed
+                guard let batch = try await replies.next() else {
+                    if timedOut.withLockedValue({ $0 }) {
+                        throw connection.notConnectedError
+                            ?? NATSError.timeout(what: "a publish acknowledgement on \(messages[received].subject)")
+                    }
+                    throw NATSError.connectionClosed
+                }
+                lastProgress.withLockedValue { $0 = .now() }
+                for reply in batch {
+                    guard let index = Self.replyIndex(reply.subject), index < sent, acks[index] == nil else { continue }
+                    acks[index] = try Self.decodeAck(reply, publishedOn: messages[index].subject)
+                    received += 1
+                }
             }
-            lastProgress.withLockedValue { $0 = .now() }
-            for reply in batch {
-                guard let index = Self.replyIndex(reply.subject), index < sent, acks[index] == nil else { continue }
-                acks[index] = try Self.decodeAck(reply, publishedOn: messages[index].subject)
-                received += 1
-            }
+            return acks.map { $0! }
         }
-        return acks.map { $0! }
     }
 
     /// The number after the last dot of a reply subject (`_INBOX.x.41` → 41).

@@ -7,11 +7,10 @@ import JetStream
 import KeyValue
 import KeyValueEmbedded
 import KeyValueNATS
+import Logging
 import NATSClient
+import NIOCore
 import NIOPosix
-
-/// The event loop of this process's connections.
-let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
 /// An open store built from the global options: a NATS server when one is given
 /// (`--server` or `NATS_URL`), else the embedded store file.
@@ -23,6 +22,10 @@ struct Session: Sendable {
     }
 
     let backend: Backend
+    /// The event loop thread this session started for its connection, shut down by `close()`;
+    /// nil on the embedded store, or when the caller lent a group (a one-shot command, whose
+    /// task runs on that loop).
+    private let ownedGroup: MultiThreadedEventLoopGroup?
 
     var store: any KeyValueStore {
         switch backend {
@@ -38,21 +41,32 @@ struct Session: Sendable {
 
     /// Where the global options point.
     enum Target {
-        case server(ClientOptions, timeout: Duration)
+        /// `logger` traces the connection and its JetStream calls (`--trace`, `KVSH_LOG`).
+        case server(ClientOptions, timeout: Duration, logger: Logger)
         case embedded(path: String, isDefault: Bool)
     }
 
-    static func open(_ options: GlobalOptions) async throws -> Session {
+    /// Opens the store the options point at. A server connection runs on `group` when one is
+    /// lent (the lender shuts it down after `close()`), else on a thread of its own that
+    /// `close()` shuts down.
+    static func open(_ options: GlobalOptions, group lent: (any EventLoopGroup)? = nil) async throws -> Session {
         switch try target(options) {
-        case .server(let client, let timeout):
+        case .server(let client, let timeout, let logger):
             // One event-loop thread is plenty for one connection, and a CLI process starts
             // faster spawning one thread than one per core.
-            let connection = try await NATSConnection.connect(client, group: eventLoopGroup)
-            let js = JetStreamContext(connection: connection, timeout: timeout)
-            return Session(backend: .server(NATSKeyValueStore(js: js)))
+            let owned = lent == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+            let connection: NATSConnection
+            do {
+                connection = try await NATSConnection.connect(client, group: lent ?? owned!, logger: logger)
+            } catch {
+                try? await owned?.shutdownGracefully()
+                throw error
+            }
+            let js = JetStreamContext(connection: connection, timeout: timeout, logger: logger)
+            return Session(backend: .server(NATSKeyValueStore(js: js)), ownedGroup: owned)
         case .embedded(let path, let isDefault):
             if isDefault { try makeDataDirectory(for: path) }
-            return Session(backend: .embedded(try await EmbeddedKeyValueStore.open(path: path)))
+            return Session(backend: .embedded(try await EmbeddedKeyValueStore.open(path: path)), ownedGroup: nil)
         }
     }
 
@@ -61,6 +75,7 @@ struct Session: Sendable {
     static func target(_ options: GlobalOptions) throws -> Target {
         let timeoutNanos = try parseDuration(options.timeout)
         guard timeoutNanos > 0 else { throw ArgumentError("--timeout must be positive") }
+        let logger = try KvshLogging.logger(options)
         if let store = options.store {
             if options.server != nil {
                 throw ArgumentError("--store and --server exclude each other: give one store")
@@ -83,7 +98,7 @@ struct Session: Sendable {
         }
         client.connectTimeout = timeout
         client.requestTimeout = timeout
-        return .server(client, timeout: timeout)
+        return .server(client, timeout: timeout, logger: logger)
     }
 
     /// Credentials and TLS files mean a server: on the embedded store they would be ignored.
@@ -120,7 +135,10 @@ struct Session: Sendable {
         chmod(dir, 0o700)
     }
 
-    func close() async { await store.close() }
+    func close() async {
+        await store.close()
+        try? await ownedGroup?.shutdownGracefully()
+    }
 
     static func environment(_ name: String) -> String? {
         guard let p = getenv(name) else { return nil }

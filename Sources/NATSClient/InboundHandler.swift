@@ -1,44 +1,45 @@
 import NATSWire
 import NIOCore
 
-/// Reads server bytes on the channel's event loop, answers PINGs, completes the
-/// handshake, and hands everything else to the connection.
+/// The end of a link's pipeline: parses what the server sends and hands each op, the
+/// link's activation, errors and closing to the connection as events of link `id`. It keeps
+/// no state of the protocol; the connection's machine decides what each event means.
 final class InboundHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
-    enum Phase { case awaitingInfo, awaitingPong, running }
-
-    private var phase = Phase.awaitingInfo
     private var cumulation: ByteBuffer?
-    private let parser: ServerOpParser
-    private let infoPromise: EventLoopPromise<ServerInfo>
-    private let pongPromise: EventLoopPromise<Void>
+    private var failed = false
+    private let parser = ServerOpParser()
     private let connection: NATSConnection
+    private let id: UInt64
 
-    init(connection: NATSConnection, infoPromise: EventLoopPromise<ServerInfo>,
-         pongPromise: EventLoopPromise<Void>) {
+    init(connection: NATSConnection, id: UInt64) {
         self.connection = connection
-        self.infoPromise = infoPromise
-        self.pongPromise = pongPromise
-        self.parser = ServerOpParser()
+        self.id = id
     }
 
-    /// Called once CONNECT and PING are written.
-    func startedHandshake() { if phase == .awaitingInfo { phase = .awaitingPong } }
+    func channelActive(context: ChannelHandlerContext) {
+        connection.linkActive(id, context.channel)
+        context.fireChannelActive()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !failed else { return }
         var incoming = unwrapInboundIn(data)
         if var acc = cumulation {
             cumulation = nil
             acc.writeBuffer(&incoming)
             incoming = acc
         }
+        // One clock read per read, not per message.
+        let now = NIODeadline.now()
         do {
             while let op = try parser.next(&incoming) {
-                handle(op, context: context)
+                connection.received(op, on: id, now: now)
             }
         } catch {
-            fail(context: context, NATSError.protocolError(error.description))
+            failed = true
+            connection.linkFailed(id, NATSError.protocolError(error.description))
             return
         }
         if incoming.readableBytes > 0 {
@@ -47,52 +48,12 @@ final class InboundHandler: ChannelInboundHandler {
         }
     }
 
-    private func handle(_ op: ServerOp, context: ChannelHandlerContext) {
-        switch op {
-        case .ping:
-            var buf = context.channel.allocator.buffer(capacity: 6)
-            ClientOp.pong(into: &buf)
-            context.writeAndFlush(wrapOutboundOut(buf), promise: nil)
-            return
-        case .info(let info):
-            if phase == .awaitingInfo {
-                infoPromise.succeed(info)
-                return
-            }
-        case .pong where phase == .awaitingPong:
-            phase = .running
-            pongPromise.succeed(())
-            return
-        case .err(let text) where phase != .running:
-            let error: NATSError = .server(text)
-            infoPromise.fail(error)
-            pongPromise.fail(error)
-            context.close(promise: nil)
-            return
-        default:
-            break
-        }
-        if phase == .running {
-            connection.received(op, on: context.channel)
-        }
-    }
-
-    typealias OutboundOut = ByteBuffer
-
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(context: context, error)
+        connection.linkFailed(id, error)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        infoPromise.fail(NATSError.connectionClosed)
-        pongPromise.fail(NATSError.connectionClosed)
-        if phase == .running { connection.channelClosed(context.channel) }
+        connection.linkClosed(id)
         context.fireChannelInactive()
-    }
-
-    private func fail(context: ChannelHandlerContext, _ error: any Error) {
-        infoPromise.fail(error)
-        pongPromise.fail(error)
-        context.close(promise: nil)
     }
 }

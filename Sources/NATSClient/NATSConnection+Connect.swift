@@ -3,82 +3,72 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 
+/// Connection attempts (TCP, INFO, optional TLS, CONNECT + PING, PONG) and the reconnect loop.
 extension NATSConnection {
-    /// TCP connect, INFO, optional TLS, CONNECT + PING, PONG; then the connection is live:
-    /// subscriptions are sent again and buffered writes flushed.
-    func establish(_ url: ServerURL) async throws {
+    /// One attempt on `url`, bounded by `connectTimeout`; returns once the link is live.
+    /// - Throws: why it failed (an `IOError`, a TLS error, `NATSError.server` for a `-ERR`,
+    ///   `NATSError.timeout`), or `connectionClosed` when the connection was closed meanwhile.
+    func attempt(_ url: ServerURL) async throws {
         let loop = group.next()
-        let infoPromise = loop.makePromise(of: ServerInfo.self)
-        let pongPromise = loop.makePromise(of: Void.self)
-        let deadline = NIODeadline.now() + .nanoseconds(options.connectTimeout.nanoseconds)
-        let timer = loop.scheduleTask(deadline: deadline) {
-            infoPromise.fail(NATSError.timeout(what: "the server's INFO"))
-            pongPromise.fail(NATSError.timeout(what: "the server's handshake"))
-        }
-        defer { timer.cancel() }
-
-        let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(.nanoseconds(options.connectTimeout.nanoseconds))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        InboundHandler(connection: self, infoPromise: infoPromise, pongPromise: pongPromise))
-                }
+        var timer: Scheduled<Void>?
+        defer { timer?.cancel() }
+        try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
+            let id: Machine.LinkID
+            switch state.withLockedValue({ $0.attemptStarted(url, waiter: waiter) }) {
+            case .open(let opened):
+                id = opened
+            case .fail(let waiter, let error):
+                waiter.resume(throwing: error)
+                return
             }
-        let channel: any Channel
-        do {
+            let timeout = TimeAmount.nanoseconds(options.connectTimeout.nanoseconds)
+            timer = loop.scheduleTask(in: timeout) { [weak self] in
+                guard let self else { return }
+                self.perform(self.state.withLockedValue { $0.handshakeTimedOut(id) })
+            }
+            let bootstrap = ClientBootstrap(group: loop)
+                .connectTimeout(timeout)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(InboundHandler(connection: self, id: id))
+                    }
+                }
             // An IP literal needs no resolver: skipping happy eyeballs saves a cold one-shot
             // command about a tenth of its instructions.
-            if let address = try? SocketAddress(ipAddress: url.host, port: url.port) {
-                channel = try await bootstrap.connect(to: address).get()
+            let connected = if let address = try? SocketAddress(ipAddress: url.host, port: url.port) {
+                bootstrap.connect(to: address)
             } else {
-                channel = try await bootstrap.connect(host: url.host, port: url.port).get()
+                bootstrap.connect(host: url.host, port: url.port)
             }
-        } catch {
-            // No handler took the promises: complete them, NIO traps on leaked promises.
-            infoPromise.fail(error)
-            pongPromise.fail(error)
-            throw error
-        }
-        do {
-            let info = try await infoPromise.futureResult.get()
-            let wantTLS = url.scheme == "tls" || options.tls != nil || info.tlsRequired
-            if wantTLS { try await startTLS(on: channel, host: url.host) }
-
-            var connect = ConnectOptions()
-            connect.name = options.name
-            connect.tlsRequired = wantTLS
-            if let user = url.user, url.password == nil {
-                // `nats://secret@host` carries a token, as in the other NATS clients.
-                connect.token = user
-            } else {
-                connect.user = url.user ?? options.user
-                connect.password = url.password ?? options.password
-                connect.token = options.token
+            connected.whenFailure { error in
+                self.perform(self.state.withLockedValue { $0.connectFailed(id, error: error) })
             }
-            var helloBuffer = channel.allocator.buffer(capacity: 512)
-            ClientOp.connect(connect, into: &helloBuffer)
-            ClientOp.ping(into: &helloBuffer)
-            let hello = helloBuffer
-            try await channel.eventLoop.submit {
-                // Gone when the channel already closed (e.g. a failed TLS handshake); the
-                // PONG promise then carries the reason, so do not mask it with `notFound`.
-                guard let handler = try? channel.pipeline.syncOperations.handler(type: InboundHandler.self) else {
-                    return
-                }
-                handler.startedHandshake()
-                channel.writeAndFlush(hello, promise: nil)
-            }.get()
-            try await pongPromise.futureResult.get()
-            try goLive(channel: channel, url: url, info: info, overTLS: wantTLS)
-        } catch {
-            try? await channel.close()
-            throw error
         }
     }
 
-    private func startTLS(on channel: any Channel, host: String) async throws {
+    /// Carries out `sendConnect`, on the link's loop: TLS first when asked for, then CONNECT
+    /// and PING in one write.
+    func sendConnect(on link: any Channel, id: Machine.LinkID, _ connect: ConnectOptions, tlsHost: String?) {
+        if let host = tlsHost {
+            do {
+                try link.pipeline.syncOperations.addHandler(try makeTLSHandler(host: host), position: .first)
+            } catch {
+                perform(state.withLockedValue { $0.linkFailed(id, error: error) })
+                return
+            }
+        }
+        if tracing {
+            trace(">>> CONNECT \(ProtocolTrace.connect(connect))")
+            trace(">>> PING")
+        }
+        var hello = link.allocator.buffer(capacity: 512)
+        ClientOp.connect(connect, into: &hello)
+        ClientOp.ping(into: &hello)
+        link.writeAndFlush(hello, promise: nil)
+    }
+
+    private func makeTLSHandler(host: String) throws -> NIOSSLClientHandler {
         var config = TLSConfiguration.makeClientConfiguration()
         if let tls = options.tls {
             if let ca = tls.caFile {
@@ -96,134 +86,83 @@ extension NATSConnection {
             throw NATSError.tls("\(error)")
         }
         let isIP = host.allSatisfy { $0.isNumber || $0 == "." } || host.contains(":")
-        try await channel.eventLoop.submit {
-            let handler = try NIOSSLClientHandler(context: context, serverHostname: isIP ? nil : host)
-            try channel.pipeline.syncOperations.addHandler(handler, position: .first)
-        }.get()
+        return try NIOSSLClientHandler(context: context, serverHostname: isIP ? nil : host)
     }
 
-    /// Publishes the new channel, replays subscriptions, then the buffered writes.
-    /// `info` is the INFO read before any TLS handshake: on a TLS connection (`overTLS`) it is
-    /// unauthenticated, so it may not announce new hosts (see `ServerPool.add`).
-    private func goLive(channel: any Channel, url: ServerURL, info: ServerInfo, overTLS: Bool) throws(NATSError) {
-        let interval = TimeAmount.nanoseconds(options.pingInterval.nanoseconds)
-        let maxOut = options.maxPingsOutstanding
-        let out = state.withLockedValue { s -> ByteBuffer? in
-            // close() ran while this handshake was in flight: do not bring the connection back.
-            // And the server may have hung up right after its PONG: channelClosed ignored that
-            // (not our channel yet), so adopting it now would leave a dead connection that
-            // never reconnects. `isActive` turns false before channelInactive is delivered.
-            guard !s.closed, channel.isActive else { return nil }
-            s.channel = channel
-            s.connectedURL = url
-            s.info = info
-            s.reconnecting = false
-            s.pingsOutstanding = 0
-            s.overTLS = overTLS
-            if options.useDiscoveredServers {
-                s.pool.add(discovered: info.connectURLs, overTLS: overTLS, authenticated: !overTLS)
-            }
-            var buf = channel.allocator.buffer(capacity: 1024 + s.pending.readableBytes)
-            ClientOp.subscribe(subject: inboxPrefix + ".*", sid: ConnectionState.inboxSid, into: &buf)
-            for (sid, sub) in s.subscriptions.sorted(by: { $0.key < $1.key }) {
-                ClientOp.subscribe(subject: sub.subject, queue: sub.queue, sid: sid, into: &buf)
-            }
-            buf.writeBuffer(&s.pending)
-            s.pending.clear()
-            s.sentPings = s.queuedPings
-            s.queuedPings = []
-            s.flushScheduled = false
-            s.pingTimer?.cancel()
-            s.pingTimer = channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) {
-                [weak self] _ in self?.sendKeepAlive(channel: channel, maxOutstanding: maxOut)
-            }
-            return buf
-        }
-        guard let out else { throw .connectionClosed }
-        channel.writeAndFlush(out, promise: nil)
-    }
-
-    private func sendKeepAlive(channel: any Channel, maxOutstanding: Int) {
-        let stale = state.withLockedValue { s -> Bool? in
-            guard s.channel === channel else { return nil }
-            s.pingsOutstanding += 1
-            return s.pingsOutstanding > maxOutstanding
-        }
-        guard let stale else { return }
-        if stale {
-            channel.close(promise: nil)
-            return
-        }
-        // Through the outbound buffer, like flush PINGs, so PONGs match in order.
-        try? enqueuePing(0, waiter: nil)
-    }
-
-    /// The live channel went away: reconnect unless we are closing.
-    func channelClosed(_ channel: any Channel) {
-        let start = state.withLockedValue { s -> ServerURL?? in
-            guard s.channel === channel else { return .none }
-            s.channel = nil
-            s.pingTimer?.cancel()
-            s.pingTimer = nil
-            // PINGs that went out on this channel get no PONG; those still buffered are
-            // sent after the reconnect and keep their waiters.
-            let lost = Set(s.sentPings)
-            s.sentPings = []
-            let pongs = s.pongWaiters.filter { lost.contains($0.id) }
-            s.pongWaiters.removeAll { lost.contains($0.id) }
-            for p in pongs { p.timer?.cancel(); p.continuation.resume(throwing: NATSError.connectionClosed) }
-            guard !s.closed, !s.reconnecting else { return .none }
-            s.reconnecting = true
-            return .some(s.connectedURL)
-        }
-        guard case .some(let lastURL) = start else { return }
-        emit(.disconnected(lastURL.map { "\($0)" } ?? "?"))
-        Task { await self.reconnectLoop(after: lastURL) }
-    }
-
-    private func reconnectLoop(after last: ServerURL?) async {
-        var attempt = 0
-        var current = last
+    /// Runs after a disconnect, owned by the connection (`reconnector`, awaited by `close()`):
+    /// tries the URLs the machine names, at the times it names, until it says stop.
+    func reconnectLoop() async {
         while true {
-            if let max = options.maxReconnectAttempts, attempt >= max { break }
-            if state.withLockedValue({ $0.closed }) { return }
-            let round = state.withLockedValue { $0.pool.round(after: current) }
-            for url in round {
-                if state.withLockedValue({ $0.closed }) { return }
+            switch state.withLockedValue({ $0.nextReconnectStep() }) {
+            case .stop:
+                return
+            case .giveUp(let teardown):
+                logger.debug("giving up reconnecting after \(options.maxReconnectAttempts ?? 0) rounds")
+                tearDown(teardown)
+                return
+            case .connect(let url, let delay):
+                if delay > .zero {
+                    // Jitter keeps a cluster's clients from coming back in step.
+                    let jitter = Duration.milliseconds(Int.random(in: 0...50))
+                    do { try await Task.sleep(for: delay + jitter) } catch { return } // close() cancelled it
+                }
+                logger.debug("reconnecting to \(url)")
                 do {
-                    try await establish(url)
-                    emit(.reconnected("\(url)"))
-                    return
+                    try await attempt(url)
+                    logger.debug("reconnected to \(url)")
                 } catch {
-                    logger.debug("reconnect to \(url) failed: \(Self.reason(error))")
-                    current = url
+                    logger.debug("reconnecting to \(url) failed: \(Self.reason(error))")
                 }
             }
-            attempt += 1
-            // Back off: 100 ms doubling per round up to reconnectWait, plus jitter.
-            let base = min(Int64(100_000_000) << min(attempt - 1, 10), options.reconnectWait.nanoseconds)
-            try? await Task.sleep(nanoseconds: UInt64(base + Int64.random(in: 0...50_000_000)))
         }
-        await failForGood()
+    }
+}
+
+// MARK: Classifying failures
+
+extension NATSConnection {
+    /// The server's text when `error` is a `-ERR` refusing the credentials: `connect` stops
+    /// at it instead of trying the next server. The one place that reads the text.
+    static func authorizationRefusal(_ error: any Error) -> String? {
+        guard case NATSError.server(let text)? = error as? NATSError, text.lowercased().contains("authorization")
+        else { return nil }
+        return text
     }
 
-    private func failForGood() async {
-        typealias Taken = ([UInt64: SubscriptionRecord], [String: PendingRequest], [PongWaiter])
-        let taken = state.withLockedValue { s -> Taken? in
-            guard !s.closed else { return nil } // close() got here first and cleaned up
-            s.closed = true
-            let out = (s.subscriptions, s.requests, s.pongWaiters)
-            s.subscriptions = [:]
-            s.requests = [:]
-            s.pongWaiters = []
-            return out
+    /// Why an attempt failed, for `cannotConnect`.
+    static func reason(_ error: any Error) -> String {
+        if let e = error as? NATSError {
+            switch e {
+            case .server(let t): return t
+            case .timeout: return "timed out"
+            case .tls(let t): return "TLS: \(t)"
+            case .connectionClosed: return "connection closed during handshake"
+            default: return e.description
+            }
         }
-        guard let (subs, requests, pongs) = taken else { return }
-        for (_, sub) in subs { sub.subscription.queue.finish(throwing: NATSError.connectionClosed) }
-        for (_, r) in requests { r.continuation.resume(throwing: NATSError.connectionClosed) }
-        for p in pongs { p.timer?.cancel(); p.continuation.resume(throwing: NATSError.connectionClosed) }
-        emit(.closed)
-        eventContinuation.finish()
+        if let e = error as? IOError { return describeErrno(e.errnoCode) }
+        if let e = error as? ChannelError {
+            if case .connectTimeout = e { return "timed out" }
+            return "\(e)"
+        }
+        if let e = error as? NIOSSLError { return "TLS: \(e)" }
+        // Alerts from the server (e.g. a client certificate it requires) arrive as these.
+        if let e = error as? BoringSSLError { return "TLS: \(e)" }
+        // Happy eyeballs (a host name) wraps the errno of each address it tried.
+        if let e = error as? NIOConnectionError, let first = e.connectionErrors.first {
+            return reason(first.error)
+        }
+        return "\(error)"
+    }
+
+    static func describeErrno(_ code: Int32) -> String {
+        switch code {
+        case 111: return "connection refused"
+        case 110: return "timed out"
+        case 113: return "no route to host"
+        case 101: return "network unreachable"
+        default: return "error \(code)"
+        }
     }
 }
 

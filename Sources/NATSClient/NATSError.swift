@@ -16,6 +16,9 @@ public enum NATSError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A subscription's reader fell more than its `PendingLimits` behind; the subscription
     /// was ended (the messages buffered before it are still delivered).
     case slowConsumer(subject: String, limits: PendingLimits)
+    /// A request or flush gave up while the connection was down: it is reconnecting to
+    /// `reconnectingTo` (a URL without credentials) and made `attempts` tries so far.
+    case notConnected(reconnectingTo: String, attempts: Int)
 
     public var description: String {
         switch self {
@@ -42,6 +45,8 @@ public enum NATSError: Error, Sendable, Equatable, CustomStringConvertible {
         case .slowConsumer(let subject, let limits):
             "nats: slow consumer: more than \(limits.messages) messages or \(limits.bytes) bytes waited to be read "
                 + "on \(subject); the subscription was stopped"
+        case .notConnected(let url, let attempts):
+            "nats: not connected: reconnecting to \(url), \(attempts) \(attempts == 1 ? "try" : "tries") so far"
         }
     }
 }

@@ -21,12 +21,14 @@ struct GlobalOptions: ParsableArguments {
 
     @Flag(help: "Print machine-readable JSON") var json = false
 
+    @Flag(help: "Trace the protocol traffic and JetStream API calls on stderr") var trace = false
+
     static let defaultTimeout = "5s"
 
     /// Options that take a value, for moving global options given before the command.
     static let valued: Set<String> = ["-s", "--server", "--store", "--user", "--password", "--token", "--tlsca",
                                       "--tlscert", "--tlskey", "--timeout"]
-    static let flags: Set<String> = ["--json", noStartupFile]
+    static let flags: Set<String> = ["--json", "--trace", noStartupFile]
 
     /// Interactive shell only: skip `$XDG_CONFIG_HOME/kvsh/kvshrc`. Taken out of the words
     /// before they are parsed, so it is not offered by every command's help.

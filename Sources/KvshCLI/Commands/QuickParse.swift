@@ -104,7 +104,7 @@ enum QuickParse {
                     guard index < words.count, !words[index].hasPrefix("-"),
                           options.updateValue(words[index], forKey: word) == nil else { return nil }
                     index += 1
-                } else if knownFlags.contains(word) || word == "--json" {
+                } else if knownFlags.contains(word) || word == "--json" || word == "--trace" {
                     guard flags.insert(word).inserted else { return nil }
                 } else {
                     return nil
@@ -129,6 +129,7 @@ enum QuickParse {
             g.tlskey = options["--tlskey"]
             g.timeout = options["--timeout"] ?? GlobalOptions.defaultTimeout
             g.json = flags.contains("--json")
+            g.trace = flags.contains("--trace")
             return g
         }
 

@@ -1,5 +1,7 @@
 import ArgumentParser
 import KeyValue
+import NIOCore
+import NIOPosix
 import Shell
 
 /// A store command that runs the same way from the command line (`kvsh kv put …`) and from a
@@ -22,22 +24,29 @@ extension KvshCommand {
     /// (see `EventLoopExecutor`); one that streams to the terminal (`streamsOutput`) stays on the
     /// cooperative pool, so a stalled terminal never holds up the connection.
     func runOneShot(streamsOutput: Bool = false) async throws {
-        let sessions = OneShotSessions(options: global)
+        // Only a server connection has an event loop to share; the embedded store starts none.
+        // The group is made here, before the session, because the task runs on its loop; it is
+        // shut down once the task has left that loop.
+        let onServer = if case .server? = try? Session.target(global) { true } else { false }
+        let group = onServer ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+        let sessions = OneShotSessions(options: global, group: group)
         let ctx = CommandExecution(sessions: sessions, output: TerminalOutput(), json: global.json,
                                    captured: false, mode: .oneShot,
                                    canAsk: Terminal.stdinIsTerminal && Terminal.stderrIsTerminal)
-        // Only a server connection has an event loop to share; the embedded store starts none.
-        let onServer = if case .server? = try? Session.target(global) { true } else { false }
-        let executor = streamsOutput || !onServer ? nil : EventLoopExecutor(eventLoopGroup.next())
-        try await withTaskExecutorPreference(executor) {
+        let executor = streamsOutput ? nil : group.map { EventLoopExecutor($0.next()) }
+        let outcome: Result<Void, any Error> = await withTaskExecutorPreference(executor) {
+            let outcome: Result<Void, any Error>
             do {
                 _ = try await execute(ctx)
+                outcome = .success(())
             } catch {
-                await sessions.close()
-                throw error
+                outcome = .failure(error)
             }
             await sessions.close()
+            return outcome
         }
+        try? await group?.shutdownGracefully()
+        try outcome.get()
     }
 }
 
@@ -135,13 +144,18 @@ struct TerminalOutput: ByteOutput {
 /// The session of one one-shot command: opened on first use, closed by `runOneShot`.
 actor OneShotSessions: SessionSource {
     private let options: GlobalOptions
+    /// The connection's event loop group, lent by `runOneShot`.
+    private let group: (any EventLoopGroup)?
     private var opened: Session?
 
-    init(options: GlobalOptions) { self.options = options }
+    init(options: GlobalOptions, group: (any EventLoopGroup)?) {
+        self.options = options
+        self.group = group
+    }
 
     func session() async throws -> Session {
         if let opened { return opened }
-        let session = try await Session.open(options)
+        let session = try await Session.open(options, group: group)
         opened = session
         return session
     }

@@ -20,7 +20,7 @@ import Synchronization
 /// command. `close()` ends it.
 ///
 /// Connection options (`-s/--server`, `--user`, `--password`, `--token`, `--tls*`,
-/// `--timeout`) belong to the shell, not to one command: inside the shell they are rejected
+/// `--timeout`, `--trace`) belong to the shell, not to one command: inside the shell they are rejected
 /// with a usage error. `--json` is accepted per command (`kv get b k --json`).
 actor ShellHost: CommandHost, SessionSource {
     /// The options the shell connects with (kvsh's global options).
@@ -148,7 +148,7 @@ actor ShellHost: CommandHost, SessionSource {
         let words = shieldingData(words, data: data)
         for word in words.prefix(while: { $0 != "--" }) {
             let name = String(word.prefix { $0 != "=" })
-            if GlobalOptions.valued.contains(name) {
+            if GlobalOptions.valued.contains(name) || connectionFlagNames.contains(name) {
                 throw CommandError("\(name) cannot be given to one command in the shell: the shell keeps one "
                                    + "connection, made with the options kvsh starts with (kvsh \(name) … SCRIPT)",
                                    status: ExitCode.validationFailure.rawValue)
@@ -290,8 +290,12 @@ actor ShellHost: CommandHost, SessionSource {
     /// A command's generated help as the shell shows it: without the connection options, which
     /// a shell line may not give (`--json` stays).
     static func shellHelp(_ text: String) -> String {
-        HelpText.removingOptions(connectionOptionNames, from: text)
+        HelpText.removingOptions(connectionOptionNames.union(connectionFlagNames), from: text)
     }
+
+    /// The flags of `GlobalOptions` that set up the shell's one connection (`--trace`), so a
+    /// line may not give them either; `--json` is per command.
+    static let connectionFlagNames: Set<String> = ["--trace"]
 
     /// The options a shell line may not give: those of `GlobalOptions` that take a value, read
     /// from its declaration (a test checks `GlobalOptions.valued`, which `parse` refuses, against it).
