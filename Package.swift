@@ -96,7 +96,7 @@ let package = Package(
         ]),
         .testTarget(name: "KeyValueEmbeddedTests", dependencies: ["KeyValue", "KeyValueEmbedded", "TestSupport"]),
         .testTarget(name: "KvshCLITests", dependencies: [
-            "KvshCLI", "KeyValue", "JetStream", "NATSClient", "TestSupport", "CSQLite",
+            "KvshCLI", "KeyValue", "JetStream", "NATSClient", "NATSWire", "TestSupport", "CSQLite",
         ]),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "HooksTests", dependencies: [

@@ -64,7 +64,7 @@ extension NATSBucket {
                     return await queue.send(contentsOf: out)
                 }
                 queue.finish()
-            } catch let error as JetStreamError where error.errCode == 10059 {
+            } catch let error as JetStreamError where error.errCode == .streamNotFound {
                 queue.finish(throwing: KeyValueError.bucketNotFound(self.name))
             } catch {
                 queue.finish(throwing: error)

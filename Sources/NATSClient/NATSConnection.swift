@@ -34,18 +34,18 @@ public final class NATSConnection: Sendable {
     public static func connect(_ options: ClientOptions,
                                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> NATSConnection {
         let connection = NATSConnection(options: options, group: group)
-        var tried: [String] = []
+        var tried: [ConnectAttempt] = []
         for url in options.servers {
             do {
                 try await connection.establish(url)
                 return connection
             } catch let error as NATSError {
-                if case .server(let text) = error, text.lowercased().contains("authorization") {
-                    throw NATSError.server("\(text) (connecting to \(url))")
+                if case .server(let refusal, nil) = error, refusal.kind == .authorizationViolation {
+                    throw NATSError.server(refusal, server: url.description)
                 }
-                tried.append("\(url) (\(Self.reason(error)))")
+                tried.append(ConnectAttempt(server: url.description, reason: Self.reason(error)))
             } catch {
-                tried.append("\(url) (\(Self.reason(error)))")
+                tried.append(ConnectAttempt(server: url.description, reason: Self.reason(error)))
             }
         }
         throw NATSError.cannotConnect(tried: tried)
@@ -417,7 +417,7 @@ extension NATSConnection {
     static func reason(_ error: any Error) -> String {
         if let e = error as? NATSError {
             switch e {
-            case .server(let t): return t
+            case .server(let refusal, _): return refusal.text
             case .timeout: return "timed out"
             case .tls(let t): return "TLS: \(t)"
             case .connectionClosed: return "connection closed during handshake"
@@ -432,9 +432,9 @@ extension NATSConnection {
         if let e = error as? NIOSSLError { return "TLS: \(e)" }
         // Alerts from the server (e.g. a client certificate it requires) arrive as these.
         if let e = error as? BoringSSLError { return "TLS: \(e)" }
-        let text = "\(error)"
-        if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
-        return text
+        // A host name: the resolver's attempts, each with its own error.
+        if let e = error as? NIOConnectionError, let first = e.connectionErrors.first { return reason(first.error) }
+        return "\(error)"
     }
 
     static func describeErrno(_ code: Int32) -> String {
