@@ -46,8 +46,10 @@ public struct JetStreamContext: Sendable {
         // Only a reply that mentions "error" can carry one: skip the second decode otherwise.
         if Self.mentionsError(reply.payload),
            let envelope = try? decoder.decode(ErrorEnvelope.self, from: bytes), let error = envelope.error {
-            if error.errCode == .notEnabled || error.errCode == .notEnabledForAccount { throw JetStreamError.notEnabled }
-            throw JetStreamError.api(error)
+            switch error.errCode {
+            case .notEnabled, .notEnabledForAccount: throw JetStreamError.notEnabled
+            default: throw JetStreamError.api(error)
+            }
         }
         do {
             return try decoder.decode(Response.self, from: bytes)

@@ -188,7 +188,8 @@ final class NATSBucket: KeyValueBucket {
     private func mapWriteError(_ error: JetStreamError, key: String, expected: UInt64?, size: Int) async -> any Error {
         switch error {
         case .api(let e) where e.errCode == .wrongLastSequence || e.errCode == .wrongLastSequenceConstant:
-            return KeyValueError.wrongLastRevision(bucket: name, key: key, expected: expected ?? 0, actual: e.lastSequence)
+            return KeyValueError.wrongLastRevision(bucket: name, key: key, expected: expected ?? 0,
+                                                   actual: e.lastSequence)
         case .api(let e) where e.errCode == .messageExceedsMaximum:
             // The reply does not say the limit: report the bucket's max value size.
             let limit = (try? await js.streamInfo(stream))?.config.maxMsgSize.map(Int.init) ?? -1
