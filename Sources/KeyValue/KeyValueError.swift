@@ -14,7 +14,7 @@ public enum KeyValueError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `create` found a live value; carries the key's latest revision.
     case keyExists(bucket: String, key: String, lastRevision: UInt64)
     /// `update`, or a guarded `del`/`purge`, named `expected` while the key's latest revision
-    /// is `actual` (nil when the server did not say: a replicated stream's 10164).
+    /// is `actual` (nil when the server did not say, as for a replicated stream).
     case wrongLastRevision(bucket: String, key: String, expected: UInt64, actual: UInt64?)
     case valueTooLarge(size: Int, limit: Int)
     case bucketFull(String)

@@ -80,7 +80,7 @@ extension NATSBucket {
     /// server predates multi-filter consumers (2.10); nil when the server filters.
     @discardableResult
     func applyFilters(_ filters: [String], to config: inout ConsumerConfig) -> [String]? {
-        // The server refuses filter lists where one filter contains another (10138), so keep
+        // The server refuses filter lists where one filter contains another (`overlappingFilterSubjects`), so keep
         // one of each and drop those another filter already covers; the union is the same.
         var unique: [String] = []
         for f in filters where !unique.contains(f) { unique.append(f) }
