@@ -105,7 +105,7 @@ let package = Package(
         ]),
         .testTarget(name: "KeyValueEmbeddedTests", dependencies: ["KeyValue", "KeyValueEmbedded", "TestSupport"]),
         .testTarget(name: "KvshCLITests", dependencies: [
-            "KvshCLI", "KeyValue", "JetStream", "NATSClient", "Shell", "TestSupport", "CSQLite",
+            "KvshCLI", "KeyValue", "JetStream", "NATSClient", "NATSWire", "Shell", "TestSupport", "CSQLite",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),

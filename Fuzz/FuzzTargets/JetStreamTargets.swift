@@ -60,6 +60,7 @@ extension FuzzTargets {
                 + #""api":{"level":2,"total":18446744073709551615,"errors":0},"domain":"hub"}"#,
             #"{"type":"io.nats.jetstream.api.v1.stream_info_response","error":{"code":404,"err_code":10059,"#
                 + #""description":"stream not found\u001b[2J"}}"#,
+            #"{"code":400,"err_code":10071,"description":"wrong last sequence: 18446744073709551615"}"#,
         ],
         tokens: ["{", "}", "[", "]", ",", ":", "\"", "null", "true", "-", "e", "E", "."],
         run: { bytes in
@@ -78,7 +79,12 @@ extension FuzzTargets {
             if let account = try? decoder.decode(AccountInfo.self, from: data) {
                 _ = account.limits.maxMemory < 0 ? "Unlimited" : formatBytes(UInt64(account.limits.maxMemory))
             }
-            _ = try? decoder.decode(APIError.self, from: data)
+            if let error = try? decoder.decode(APIError.self, from: data) {
+                if error.lastSequence != nil, error.errCode != .wrongLastSequence { return "a revision from \(error)" }
+                if error.errCode.rawValue != APIErrorCode(rawValue: error.errCode.rawValue).rawValue {
+                    return "err_code \(error.errCode) did not round-trip"
+                }
+            }
             _ = try? ServerInfo.decode(ByteBuffer(bytes: bytes))
             return nil
         })

@@ -7,17 +7,20 @@ actor CheckpointWriter {
     private let bucket: any KeyValueBucket
     private let name: String
     private let current: @Sendable () -> Checkpoint?
+    private let errorMessage: @Sendable (any Error) -> String
     private let report: @Sendable (String) -> Void
     private var saved: Checkpoint?
     private var writing = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
     init(bucket: any KeyValueBucket, name: String, saved: Checkpoint?,
-         current: @escaping @Sendable () -> Checkpoint?, report: @escaping @Sendable (String) -> Void) {
+         current: @escaping @Sendable () -> Checkpoint?, errorMessage: @escaping @Sendable (any Error) -> String,
+         report: @escaping @Sendable (String) -> Void) {
         self.bucket = bucket
         self.name = name
         self.saved = saved
         self.current = current
+        self.errorMessage = errorMessage
         self.report = report
     }
 
@@ -54,7 +57,8 @@ actor CheckpointWriter {
                 return
             } catch {
                 if waited >= .seconds(60) {
-                    report("cannot save the --durable checkpoint \(name) (revision \(checkpoint.watermark)): \(error)")
+                    report("cannot save the --durable checkpoint \(name) (revision \(checkpoint.watermark)): "
+                           + errorMessage(error))
                     return
                 }
                 try? await Task.sleep(for: pause)

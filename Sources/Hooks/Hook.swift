@@ -14,6 +14,8 @@ final class Hook: Sendable {
     private let lanes: [BoundedQueue<Entry>]
     private let state: Mutex<State>
     private let checkpoints: CheckpointWriter?
+    /// A failure as one line (the registry's `errorMessage`).
+    private let errorMessage: @Sendable (any Error) -> String
 
     /// Events a lane may hold beyond the one it runs.
     static let laneCapacity = 16
@@ -46,8 +48,10 @@ final class Hook: Sendable {
         var pending: UInt64
     }
 
-    init(id: Int, spec: HookSpec, output: any ShellOutput, resumeAfter: UInt64?, checkpoints: CheckpointWriter?) {
+    init(id: Int, spec: HookSpec, output: any ShellOutput, resumeAfter: UInt64?, checkpoints: CheckpointWriter?,
+         errorMessage: @escaping @Sendable (any Error) -> String) {
         self.id = id
+        self.errorMessage = errorMessage
         self.spec = spec
         self.output = output
         self.checkpoints = checkpoints
@@ -134,8 +138,8 @@ final class Hook: Sendable {
             // The watch ended by itself (the backend gave up): open it again after the last
             // revision received, with growing pauses, until it works or the hook stops.
             while true {
-                // The reason may quote the server (an API error): one line, controls escaped.
-                let reason = failure.map { DisplayText.escapingControls("\($0)") } ?? "the watch ended"
+                // The reason may quote the server (an API error): `errorMessage` makes it one line.
+                let reason = failure.map(errorMessage) ?? "the watch ended"
                 reportError("watch of \(spec.bucket) stopped (\(reason)); resuming"
                             + (next.map { " at revision \($0)" } ?? "") + " in \(pause.shortText)")
                 try? await Task.sleep(for: pause)

@@ -16,7 +16,7 @@ public struct HookCommands: Sendable {
         let arguments = Array(words.dropFirst())
         switch name {
         case "on":
-            let spec = try HookSpec.parse(arguments, block: context.block)
+            let spec = try HookSpec.parse(arguments, block: context.block, errorMessage: registry.errorMessage)
             let id = try await registry.register(spec)
             if !context.isCaptured { context.output.write("\(id)\n") }
             return CommandResult(.int(id))

@@ -13,6 +13,8 @@ public final class HookRegistry: Sendable {
     public let stopGrace: Duration
 
     private let store: @Sendable () async throws -> any KeyValueStore
+    /// A failure as one line of a report (see `init`).
+    let errorMessage: @Sendable (any Error) -> String
     private let state: Mutex<State>
 
     private struct Entry {
@@ -35,11 +37,21 @@ public final class HookRegistry: Sendable {
     ///   - store: the store hooks watch; asked for when the first hook registers.
     ///   - output: where runs print (prefixed `[hook N] `) and failures are reported.
     ///   - stopGrace: see `stopGrace`.
+    ///   - errorMessage: a failure as one line of a report (a watch that stopped, a checkpoint
+    ///     not saved): the command line passes its own wording. Without it, the error's
+    ///     description with controls escaped.
     public init(store: @escaping @Sendable () async throws -> any KeyValueStore, output: any ShellOutput,
-                stopGrace: Duration = .seconds(10)) {
+                stopGrace: Duration = .seconds(10),
+                errorMessage: @escaping @Sendable (any Error) -> String = HookRegistry.plainMessage) {
         self.store = store
         self.stopGrace = stopGrace
+        self.errorMessage = errorMessage
         state = Mutex(State(output: output))
+    }
+
+    /// The default `errorMessage`: the description, one line.
+    public static func plainMessage(_ error: any Error) -> String {
+        DisplayText.escapingControls(String(describing: error))
     }
 
     /// Where hooks registered from now on print (the prompt prints above the line being edited).
@@ -107,12 +119,14 @@ public final class HookRegistry: Sendable {
             return (s.nextID, s.output)
         }
         let holder = HookHolder()
+        let errorMessage = self.errorMessage
         let writer = checkpoints.map { checkpoints in
             CheckpointWriter(bucket: checkpoints.bucket, name: spec.durable ?? "", saved: checkpoints.saved,
-                             current: { holder.hook?.checkpoint },
+                             current: { holder.hook?.checkpoint }, errorMessage: errorMessage,
                              report: { output.writeError("[hook \(id)] \(DisplayText.escapingControls($0))\n") })
         }
-        let hook = Hook(id: id, spec: spec, output: output, resumeAfter: resumeAfter, checkpoints: writer)
+        let hook = Hook(id: id, spec: spec, output: output, resumeAfter: resumeAfter, checkpoints: writer,
+                        errorMessage: errorMessage)
         holder.hook = hook
         _ = hook.setWatch(watch)
         let firstOptions = options

@@ -59,8 +59,10 @@ public struct HookSpec: Sendable {
         + "OPTIONS: --timeout DUR, --retry N, --initial, --durable NAME, --parallel N"
 
     /// Reads the words after `on` (and the block, if one was written). Every mistake is one
-    /// `CommandError` (status 64, a usage error) naming it.
-    public static func parse(_ words: [String], block: CommandBlock?) throws -> HookSpec {
+    /// `CommandError` (status 64, a usage error) naming it; a bad bucket name or key pattern
+    /// reads as `errorMessage` words the key-value error (as the store commands say it).
+    public static func parse(_ words: [String], block: CommandBlock?,
+                             errorMessage: (any Error) -> String = HookRegistry.plainMessage) throws -> HookSpec {
         var operands: [String] = []
         var command: String?
         var timeout: Duration?
@@ -140,7 +142,7 @@ public struct HookSpec: Sendable {
             try KeyNames.validateBucket(bucket)
             if operands.count == 3 { try KeyNames.validateFilter(operands[2]) }
         } catch {
-            throw CommandError(error.description, status: usageStatus)
+            throw CommandError(errorMessage(error), status: usageStatus)
         }
         let action: Action
         switch (command, block) {

@@ -4,27 +4,6 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// `error` object of a JetStream API reply.
-public struct APIError: Error, Sendable, Equatable, Codable, CustomStringConvertible {
-    public var code: Int
-    public var errCode: Int
-    public var errorDescription: String
-
-    enum CodingKeys: String, CodingKey {
-        case code, errCode = "err_code", errorDescription = "description"
-    }
-
-    public init(code: Int, errCode: Int, description: String) {
-        self.code = code
-        self.errCode = errCode
-        self.errorDescription = description
-    }
-
-    public var description: String {
-        "nats: API error: code=\(code) err_code=\(errCode) description=\(errorDescription)"
-    }
-}
-
 struct ErrorEnvelope: Decodable {
     var error: APIError?
 }

@@ -56,9 +56,11 @@ public struct JetStreamContext: Sendable {
         // Only a reply that mentions "error" can carry one: skip the second decode otherwise.
         if Self.mentionsError(reply.payload),
            let envelope = try? decoder.decode(ErrorEnvelope.self, from: bytes), let error = envelope.error {
-            logger.debug("JetStream API \(apiPrefix + api): error \(error.code), err_code \(error.errCode)")
-            if error.errCode == 10039 || error.errCode == 10076 { throw JetStreamError.notEnabled }
-            throw JetStreamError.api(error)
+            logger.debug("JetStream API \(apiPrefix + api): error \(error.code), err_code \(error.errCode.rawValue)")
+            switch error.errCode {
+            case .notEnabled, .notEnabledForAccount: throw JetStreamError.notEnabled
+            default: throw JetStreamError.api(error)
+            }
         }
         logger.debug("JetStream API \(apiPrefix + api): ok")
         do {
@@ -149,7 +151,7 @@ public struct JetStreamContext: Sendable {
     // MARK: Publish
 
     /// Publishes and waits for the stream's acknowledgement.
-    /// - Throws: `JetStreamError.api` (e.g. 10071 wrong last sequence), `noStreamResponse`.
+    /// - Throws: `JetStreamError.api` (e.g. `wrongLastSequence`), `noStreamResponse`.
     public func publish(_ subject: String, headers: NATSHeaders? = nil, payload: ByteBuffer) async throws -> PubAck {
         let reply: InboundMessage
         do {
@@ -201,7 +203,7 @@ public struct JetStreamContext: Sendable {
             return reply
         } catch NATSError.noResponders {
             logger.debug("JetStream API \(apiPrefix + api): no responders")
-            throw JetStreamError.api(APIError(code: 404, errCode: 10059, description: "stream not found"))
+            throw JetStreamError.api(APIError(code: 404, errCode: .streamNotFound, description: "stream not found"))
         }
     }
 
@@ -216,7 +218,7 @@ public struct JetStreamContext: Sendable {
             let r = try await call("STREAM.MSG.GET.\(stream)", body: Request(seq: sequence, lastBySubj: lastBySubject),
                                    as: MsgGetResponse.self)
             return try StoredMessage(msgGet: r.message)
-        } catch JetStreamError.api(let e) where e.errCode == 10037 {
+        } catch JetStreamError.api(let e) where e.errCode == .noMessageFound {
             return nil
         }
     }

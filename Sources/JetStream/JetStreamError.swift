@@ -1,6 +1,7 @@
 import NATSClient
 
-/// Failures of JetStream calls.
+/// Failures of JetStream calls, as data. `description` says it in words, without the `nats: `
+/// that the command line puts before it.
 public enum JetStreamError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The server answered with an API error.
     case api(APIError)
@@ -16,17 +17,17 @@ public enum JetStreamError: Error, Sendable, Equatable, CustomStringConvertible 
         switch self {
         case .api(let e): e.description
         case .notEnabled:
-            "nats: JetStream is not supported in this account (is the server started with JetStream on? run nats-server -js)"
-        case .noStreamResponse(let subject): "nats: no response from stream for \(subject)"
-        case .invalidResponse(let text): "nats: invalid JetStream response: \(text)"
+            "JetStream is not supported in this account (is the server started with JetStream on? run nats-server -js)"
+        case .noStreamResponse(let subject): "no response from stream for \(subject)"
+        case .invalidResponse(let text): "invalid JetStream response: \(text)"
         case .slowConsumer(let stream, let limits):
-            "nats: slow consumer: the reader of stream \(stream) fell more than \(limits.messages) messages or "
+            "slow consumer: the reader of stream \(stream) fell more than \(limits.messages) messages or "
                 + "\(limits.bytes) bytes behind; it was stopped"
         }
     }
 
     /// The `err_code` when this is an API error.
-    public var errCode: Int? {
+    public var errCode: APIErrorCode? {
         if case .api(let e) = self { return e.errCode }
         return nil
     }

@@ -190,7 +190,7 @@ public struct OrderedConsumer: Sendable {
     }
 
     /// Failures a later attempt can get past: timeouts, JetStream not (yet) answering,
-    /// cluster not available (10008), insufficient resources (10023).
+    /// cluster not available, insufficient resources.
     static func isTransient(_ error: any Error) -> Bool {
         switch error {
         case let e as NATSError:
@@ -200,7 +200,7 @@ public struct OrderedConsumer: Sendable {
             }
         case let e as JetStreamError:
             if e == .notEnabled { return true }
-            return e.errCode == 10008 || e.errCode == 10023
+            return e.errCode == .clusterNotAvailable || e.errCode == .insufficientResources
         default:
             return false
         }

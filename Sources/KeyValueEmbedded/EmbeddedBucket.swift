@@ -79,7 +79,7 @@ final class EmbeddedBucket: KeyValueBucket {
             guard let revision else { return try c.latest(row, key: key, now: now) }
             return try c.entry(row, seq: revision, now: now).flatMap { $0.key == key ? $0 : nil }
         }
-        guard let found, found.op == .put else { throw KeyValueError.keyNotFound(key) }
+        guard let found, found.op == .put else { throw KeyValueError.keyNotFound(bucket: name, key: key) }
         return entry(found, delta: 0)
     }
 
@@ -87,7 +87,7 @@ final class EmbeddedBucket: KeyValueBucket {
         try KeyNames.validateKey(key)
         let name = self.name
         let stored = try await store.read { c in try c.history(try c.requireBucket(name), key: key, now: wallClockNanos()) }
-        if stored.isEmpty { throw KeyValueError.keyNotFound(key) }
+        if stored.isEmpty { throw KeyValueError.keyNotFound(bucket: name, key: key) }
         return stored.enumerated().map { entry($1, delta: UInt64(stored.count - 1 - $0)) }
     }
 

@@ -208,9 +208,14 @@ extension SQLiteConnection {
         case .none:
             break
         case .absent:
-            if count > 0 && latestOp == .put { throw KeyValueError.keyExists(key: key, lastRevision: latestSeq) }
+            if count > 0 && latestOp == .put {
+                throw KeyValueError.keyExists(bucket: row.config.bucket, key: key, lastRevision: latestSeq)
+            }
         case .revision(let expected):
-            if expected != latestSeq { throw KeyValueError.wrongLastRevision(key: key, actual: latestSeq) }
+            if expected != latestSeq {
+                throw KeyValueError.wrongLastRevision(bucket: row.config.bucket, key: key, expected: expected,
+                                                      actual: latestSeq)
+            }
         }
         let size = entrySize(key: key, value: value)
         let shown = DisplayText.quoted(row.config.bucket)

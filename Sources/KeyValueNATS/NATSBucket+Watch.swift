@@ -64,7 +64,7 @@ extension NATSBucket {
                     return await queue.send(contentsOf: out)
                 }
                 queue.finish()
-            } catch let error as JetStreamError where error.errCode == 10059 {
+            } catch let error as JetStreamError where error.errCode == .streamNotFound {
                 queue.finish(throwing: KeyValueError.bucketNotFound(self.name))
             } catch {
                 queue.finish(throwing: error)
@@ -80,7 +80,7 @@ extension NATSBucket {
     /// server predates multi-filter consumers (2.10); nil when the server filters.
     @discardableResult
     func applyFilters(_ filters: [String], to config: inout ConsumerConfig) -> [String]? {
-        // The server refuses filter lists where one filter contains another (10138), so keep
+        // The server refuses filter lists where one filter contains another (`overlappingFilterSubjects`), so keep
         // one of each and drop those another filter already covers; the union is the same.
         var unique: [String] = []
         for f in filters where !unique.contains(f) { unique.append(f) }

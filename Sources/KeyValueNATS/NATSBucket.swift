@@ -31,13 +31,13 @@ final class NATSBucket: KeyValueBucket {
 
     /// Asks STREAM.INFO that the bucket exists and is a KV bucket; returns (and keeps) its
     /// `allow_direct`.
-    /// - Throws: `bucketNotFound`, `backend` (not a KV bucket), `JetStreamError.notEnabled`.
+    /// - Throws: `bucketNotFound`, `notKeyValueBucket`, `JetStreamError.notEnabled`.
     @discardableResult
     func bind() async throws -> Bool {
         let info: StreamBrief
         do {
             info = try await js.streamBrief(stream)
-        } catch let error as JetStreamError where error.errCode == 10059 {
+        } catch let error as JetStreamError where error.errCode == .streamNotFound {
             throw KeyValueError.bucketNotFound(name)
         }
         return try remember(maxMsgsPerSubject: info.config.maxMsgsPerSubject, allowDirect: info.config.allowDirect)
@@ -45,7 +45,7 @@ final class NATSBucket: KeyValueBucket {
 
     private func remember(maxMsgsPerSubject: Int64?, allowDirect: Bool?) throws -> Bool {
         guard (maxMsgsPerSubject ?? 0) >= 1 else {
-            throw KeyValueError.backend("nats: bucket not valid key-value store: \(name)")
+            throw KeyValueError.notKeyValueBucket(name)
         }
         let allowDirect = allowDirect ?? false
         knownAllowDirect.withLock { $0 = allowDirect }
@@ -62,7 +62,7 @@ final class NATSBucket: KeyValueBucket {
         let info: StreamInfo
         do {
             info = try await js.streamInfo(stream)
-        } catch let error as JetStreamError where error.errCode == 10059 {
+        } catch let error as JetStreamError where error.errCode == .streamNotFound {
             throw KeyValueError.bucketNotFound(name)
         }
         // An unbound handle's first sight of the stream: the checks of `bind()`.
@@ -84,20 +84,24 @@ final class NATSBucket: KeyValueBucket {
         var headers = NATSHeaders()
         headers.set(Header.expectedLastSubjectSequence, "0")
         do {
-            return try await write(key, value, headers: headers)
+            return try await write(key, value, headers: headers, expected: 0)
         } catch let error as KeyValueError {
-            guard case .wrongLastRevision(_, let actual) = error else { throw error }
+            guard case .wrongLastRevision(_, _, _, let actual) = error else { throw error }
             // A delete or purge marker as the latest entry still counts as "absent"; so does
             // no entry at all, when the one that blocked the first try expired (TTL) since.
             let latest = try await latest(key)
             if let latest, latest.operation == .put {
-                throw KeyValueError.keyExists(key: key, lastRevision: actual)
+                throw KeyValueError.keyExists(bucket: name, key: key, lastRevision: actual ?? latest.revision)
             }
-            headers.set(Header.expectedLastSubjectSequence, String(latest?.revision ?? 0))
+            let expected = latest?.revision ?? 0
+            headers.set(Header.expectedLastSubjectSequence, String(expected))
             do {
-                return try await write(key, value, headers: headers)
-            } catch KeyValueError.wrongLastRevision(_, let now) {
-                throw KeyValueError.keyExists(key: key, lastRevision: now)
+                return try await write(key, value, headers: headers, expected: expected)
+            } catch KeyValueError.wrongLastRevision(_, _, _, let now) {
+                // A replicated stream's reply does not say the revision: read it.
+                let revision: UInt64
+                if let now { revision = now } else { revision = try await self.latest(key)?.revision ?? 0 }
+                throw KeyValueError.keyExists(bucket: name, key: key, lastRevision: revision)
             }
         }
     }
@@ -106,7 +110,7 @@ final class NATSBucket: KeyValueBucket {
         try KeyNames.validateKey(key)
         var headers = NATSHeaders()
         headers.set(Header.expectedLastSubjectSequence, String(revision))
-        return try await write(key, value, headers: headers)
+        return try await write(key, value, headers: headers, expected: revision)
     }
 
     func delete(_ key: String, revision: UInt64?) async throws -> UInt64 {
@@ -114,7 +118,7 @@ final class NATSBucket: KeyValueBucket {
         var headers = NATSHeaders()
         headers.set(Header.operation, "DEL")
         if let revision { headers.set(Header.expectedLastSubjectSequence, String(revision)) }
-        return try await write(key, [], headers: headers)
+        return try await write(key, [], headers: headers, expected: revision)
     }
 
     func purge(_ key: String, revision: UInt64?) async throws -> UInt64 {
@@ -123,7 +127,7 @@ final class NATSBucket: KeyValueBucket {
         headers.set(Header.operation, "PURGE")
         headers.set(Header.rollup, "sub")
         if let revision { headers.set(Header.expectedLastSubjectSequence, String(revision)) }
-        return try await write(key, [], headers: headers)
+        return try await write(key, [], headers: headers, expected: revision)
     }
 
     func putAll(_ items: [(key: String, value: [UInt8])]) async throws -> [UInt64] {
@@ -137,7 +141,7 @@ final class NATSBucket: KeyValueBucket {
         do {
             acks = try await js.publishPipelined(messages)
         } catch let error as JetStreamError {
-            throw await mapWriteError(error, key: "", size: largest())
+            throw await mapWriteError(error, key: "", expected: nil, size: largest())
         } catch NATSError.payloadTooLarge(_, let max) {
             throw KeyValueError.valueTooLarge(size: largest(), limit: max)
         } catch let error as NATSError {
@@ -148,12 +152,14 @@ final class NATSBucket: KeyValueBucket {
         return acks.map(\.seq)
     }
 
-    private func write(_ key: String, _ value: [UInt8], headers: NATSHeaders?) async throws -> UInt64 {
+    /// Publishes one entry; `expected` is the revision its headers require as the key's latest.
+    private func write(_ key: String, _ value: [UInt8], headers: NATSHeaders?,
+                       expected: UInt64? = nil) async throws -> UInt64 {
         let ack: PubAck
         do {
             ack = try await js.publish(prefix + key, headers: headers, payload: ByteBuffer(bytes: value))
         } catch let error as JetStreamError {
-            throw await mapWriteError(error, key: key, size: value.count)
+            throw await mapWriteError(error, key: key, expected: expected, size: value.count)
         } catch NATSError.payloadTooLarge(_, let max) {
             throw KeyValueError.valueTooLarge(size: value.count, limit: max)
         } catch let error as NATSError {
@@ -179,17 +185,16 @@ final class NATSBucket: KeyValueBucket {
         return otherwise ?? KeyValueError.bucketNotFound(name)
     }
 
-    private func mapWriteError(_ error: JetStreamError, key: String, size: Int) async -> any Error {
+    private func mapWriteError(_ error: JetStreamError, key: String, expected: UInt64?, size: Int) async -> any Error {
         switch error {
-        case .api(let e) where e.errCode == 10071 || e.errCode == 10164:
-            let actual = e.errorDescription.split(separator: ":").last
-                .flatMap { UInt64($0.filter { $0 != " " }) } ?? 0
-            return KeyValueError.wrongLastRevision(key: key, actual: actual)
-        case .api(let e) where e.errCode == 10054:
+        case .api(let e) where e.errCode == .wrongLastSequence || e.errCode == .wrongLastSequenceConstant:
+            return KeyValueError.wrongLastRevision(bucket: name, key: key, expected: expected ?? 0,
+                                                   actual: e.lastSequence)
+        case .api(let e) where e.errCode == .messageExceedsMaximum:
             // The reply does not say the limit: report the bucket's max value size.
             let limit = (try? await js.streamInfo(stream))?.config.maxMsgSize.map(Int.init) ?? -1
             return KeyValueError.valueTooLarge(size: size, limit: limit)
-        case .api(let e) where e.errCode == 10077:
+        case .api(let e) where e.errCode == .streamStoreFailed:
             return KeyValueError.bucketFull(name)
         case .noStreamResponse:
             return await missingBucket()
@@ -205,14 +210,14 @@ final class NATSBucket: KeyValueBucket {
         let entry: Entry?
         if let revision {
             // Revisions start at 1; the server answers 0 with "408 Empty Request".
-            if revision == 0 { throw KeyValueError.keyNotFound(key) }
+            if revision == 0 { throw KeyValueError.keyNotFound(bucket: name, key: key) }
             let msg = try await readMessage(direct: { try await js.directGet(stream: stream, sequence: revision) },
                                             byAPI: { try await js.messageGet(stream: stream, sequence: revision) })
             entry = msg.flatMap { $0.subject == prefix + key ? makeEntry($0, delta: 0) : nil }
         } else {
             entry = try await latest(key)
         }
-        guard let entry, entry.operation == .put else { throw KeyValueError.keyNotFound(key) }
+        guard let entry, entry.operation == .put else { throw KeyValueError.keyNotFound(bucket: name, key: key) }
         return entry
     }
 
@@ -243,7 +248,7 @@ final class NATSBucket: KeyValueBucket {
             case nil:
                 do {
                     return try await direct()
-                } catch let error as JetStreamError where error.errCode == 10059 {
+                } catch let error as JetStreamError where error.errCode == .streamNotFound {
                     return try await bind() ? direct() : byAPI()
                 } catch let error as NATSError {
                     guard case .timeout = error else { throw error }
@@ -251,7 +256,7 @@ final class NATSBucket: KeyValueBucket {
                     throw error  // the stream takes direct gets: the server was slow
                 }
             }
-        } catch let error as JetStreamError where error.errCode == 10059 {
+        } catch let error as JetStreamError where error.errCode == .streamNotFound {
             throw KeyValueError.bucketNotFound(name)
         }
     }
@@ -263,7 +268,7 @@ final class NATSBucket: KeyValueBucket {
         config.filterSubject = prefix + key
         _ = try await allowDirect()  // binds an unbound handle: the bucket must be a KV bucket
         let entries = try await collect(config, ignoreDeletes: false)
-        if entries.isEmpty { throw KeyValueError.keyNotFound(key) }
+        if entries.isEmpty { throw KeyValueError.keyNotFound(bucket: name, key: key) }
         return entries
     }
 
@@ -298,7 +303,7 @@ final class NATSBucket: KeyValueBucket {
                     return !(pending == 0 || received >= expected)
                 }
             }
-        } catch let error as JetStreamError where error.errCode == 10059 {
+        } catch let error as JetStreamError where error.errCode == .streamNotFound {
             throw KeyValueError.bucketNotFound(name)
         }
         // A cancelled run ends early: its entries are not the whole answer.

@@ -21,7 +21,7 @@ public final class NATSKeyValueStore: KeyValueStore {
         let stream = StreamLayout.streamConfig(for: config)
         do {
             return StreamLayout.status(try await js.createStream(stream))
-        } catch let error as JetStreamError where error.errCode == 10058 {
+        } catch let error as JetStreamError where error.errCode == .streamNameInUse {
             // The stream exists with other settings. The same bucket settings, with fields
             // kvsh does not model set by another client (republish, metadata, …), are the same
             // bucket; old buckets may also need discard/allow_direct upgraded, as nats.go does.
@@ -54,7 +54,7 @@ public final class NATSKeyValueStore: KeyValueStore {
         try KeyNames.validateBucket(name)
         do {
             try await js.deleteStream(StreamLayout.streamName(name))
-        } catch let error as JetStreamError where error.errCode == 10059 {
+        } catch let error as JetStreamError where error.errCode == .streamNotFound {
             throw KeyValueError.bucketNotFound(name)
         }
     }

@@ -1,7 +1,4 @@
 import ArgumentParser
-import JetStream
-import KeyValue
-import NATSClient
 import Shell
 
 /// Entry point of the `kvsh` executable.
@@ -98,7 +95,7 @@ public enum KvshCommandLine {
                 Terminal.out(KvshRoot.helpText(for: error) + "\n")
                 return ExitStatus.success
             }
-            Terminal.err("nats: error: \(describe(error))\n")
+            Terminal.err("nats: error: \(ErrorMessage.line(for: error))\n")
             return ExitStatus.failure
         }
     }
@@ -111,19 +108,6 @@ public enum KvshCommandLine {
             Terminal.err("nats: error: \(failure)\n")
         }
         return failure.exitStatus
-    }
-
-    /// The message of a failed command, one line: server text quoted in it (an API error's
-    /// description, a `-ERR`, a name) may hold controls, so they are escaped here, once.
-    static func describe(_ error: any Error) -> String {
-        let text = switch error {
-        case let e as KeyValueError: e.description
-        case let e as NATSError: e.description
-        case let e as JetStreamError: e.description
-        case let e as ArgumentError: e.description
-        default: "\(error)"
-        }
-        return ValueText.escapingControls(text)
     }
 
     private static func usageError(_ message: String) -> String {

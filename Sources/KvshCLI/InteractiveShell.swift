@@ -20,7 +20,7 @@ func runInteractiveShell(options: GlobalOptions, skipStartupFile: Bool) async ->
     do {
         shell = try makeShell(options: options)
     } catch {
-        Terminal.err("nats: error: \(KvshCommandLine.describe(error))\n")
+        Terminal.err("nats: error: \(ErrorMessage.line(for: error))\n")
         return 1
     }
     let host = shell.host
@@ -50,7 +50,7 @@ func runInteractiveShell(options: GlobalOptions, skipStartupFile: Bool) async ->
         case .disconnected(let url): editor.printAbove("nats: disconnected from \(url), reconnecting")
         case .reconnected(let url): editor.printAbove("nats: reconnected to \(url)")
         case .lameDuck(let server): editor.printAbove("nats: server \(ValueText.escapingControls(server)) is shutting down")
-        case .serverError(let text): editor.printAbove("nats: server error: \(ValueText.escapingControls(text))")
+        case .serverError(let error): editor.printAbove(ErrorMessage.line(for: error))
         case .closed: break
         }
     }

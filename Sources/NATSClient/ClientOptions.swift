@@ -1,3 +1,5 @@
+import NATSWire
+
 /// TLS material for `tls://` servers or servers that require TLS.
 public struct TLSOptions: Sendable, Equatable {
     /// PEM file of the CA that signed the server certificate; system roots when nil.
@@ -45,6 +47,7 @@ public enum ConnectionEvent: Sendable, Equatable {
     case disconnected(String)
     case reconnected(String)
     case lameDuck(String)
-    case serverError(String)
+    /// A `-ERR` that did not end the connection (e.g. a permissions violation).
+    case serverError(ServerError)
     case closed
 }

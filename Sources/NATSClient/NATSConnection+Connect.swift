@@ -121,19 +121,19 @@ extension NATSConnection {
 // MARK: Classifying failures
 
 extension NATSConnection {
-    /// The server's text when `error` is a `-ERR` refusing the credentials: `connect` stops
-    /// at it instead of trying the next server. The one place that reads the text.
-    static func authorizationRefusal(_ error: any Error) -> String? {
-        guard case NATSError.server(let text)? = error as? NATSError, text.lowercased().contains("authorization")
-        else { return nil }
-        return text
+    /// The `-ERR` when `error` is one refusing the credentials: `connect` stops at it instead
+    /// of trying the next server.
+    static func authorizationRefusal(_ error: any Error) -> ServerError? {
+        guard case NATSError.server(let refusal, nil)? = error as? NATSError,
+              refusal.kind == .authorizationViolation else { return nil }
+        return refusal
     }
 
     /// Why an attempt failed, for `cannotConnect`.
     static func reason(_ error: any Error) -> String {
         if let e = error as? NATSError {
             switch e {
-            case .server(let t): return t
+            case .server(let refusal, _): return refusal.text
             case .timeout: return "timed out"
             case .tls(let t): return "TLS: \(t)"
             case .connectionClosed: return "connection closed during handshake"

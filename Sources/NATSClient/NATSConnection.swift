@@ -55,7 +55,7 @@ public final class NATSConnection: Sendable {
                                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                                logger: Logger = silentLogger) async throws -> NATSConnection {
         let connection = NATSConnection(options: options, group: group, logger: logger)
-        var tried: [String] = []
+        var tried: [ConnectAttempt] = []
         for url in options.servers {
             logger.debug("connecting to \(url)")
             do {
@@ -64,9 +64,9 @@ public final class NATSConnection: Sendable {
             } catch {
                 logger.debug("connecting to \(url) failed: \(Self.reason(error))")
                 if let refusal = Self.authorizationRefusal(error) {
-                    throw NATSError.server("\(refusal) (connecting to \(url))")
+                    throw NATSError.server(refusal, server: url.description)
                 }
-                tried.append("\(url) (\(Self.reason(error)))")
+                tried.append(ConnectAttempt(server: url.description, reason: Self.reason(error)))
             }
         }
         throw NATSError.cannotConnect(tried: tried)

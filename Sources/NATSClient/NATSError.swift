@@ -1,16 +1,22 @@
-/// Failures of the NATS connection, phrased for the person running kvsh.
+import NATSWire
+
+/// Failures of the NATS connection, as data. `description` says it in words, without the
+/// `nats: ` that the command line puts before it (kvsh's `ErrorMessage`).
 public enum NATSError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// No server in the list accepted a connection; `tried` names each URL with its reason.
-    case cannotConnect(tried: [String])
+    /// No server in the list accepted a connection: each one tried, with its reason.
+    case cannotConnect(tried: [ConnectAttempt])
+    /// A server URL that does not parse, with any credentials in it masked.
     case invalidURL(String)
     /// Nobody is subscribed to the subject of a request.
     case noResponders(subject: String)
+    /// Nothing came in time; `what` names what was awaited ("a reply on SUBJECT").
     case timeout(what: String)
     case payloadTooLarge(size: Int, max: Int)
     case connectionClosed
     case reconnectBufferFull
-    /// `-ERR` from the server, e.g. `Authorization Violation`.
-    case server(String)
+    /// `-ERR` from the server. `server` (its URL without credentials) is set when the error
+    /// refused a connection attempt, e.g. an `Authorization Violation`.
+    case server(ServerError, server: String? = nil)
     case tls(String)
     case protocolError(String)
     /// A subscription's reader fell more than its `PendingLimits` behind; the subscription
@@ -23,30 +29,46 @@ public enum NATSError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .cannotConnect(let tried):
-            "nats: could not connect to " + tried.joined(separator: "; ")
+            "could not connect to " + tried.map(\.description).joined(separator: "; ")
         case .invalidURL(let url):
-            "nats: invalid server URL \"\(url)\": use nats://host:port, tls://host:port or host:port"
+            "invalid server URL \"\(url)\": use nats://host:port, tls://host:port or host:port"
         case .noResponders(let subject):
-            "nats: no responders available for request on \(subject)"
+            "no responders available for request on \(subject)"
         case .timeout(let what):
-            "nats: timeout waiting for \(what)"
+            "timeout waiting for \(what)"
         case .payloadTooLarge(let size, let max):
-            "nats: maximum payload exceeded: \(size) bytes is more than the server's limit of \(max) bytes"
+            "maximum payload exceeded: \(size) bytes is more than the server's limit of \(max) bytes"
         case .connectionClosed:
-            "nats: connection closed"
+            "connection closed"
         case .reconnectBufferFull:
-            "nats: outbound buffer full while reconnecting"
-        case .server(let text):
-            "nats: server error: \(text)"
+            "outbound buffer full while reconnecting"
+        case .server(let error, let server):
+            "server error: \(error.text)" + (server.map { " (connecting to \($0))" } ?? "")
         case .tls(let text):
-            "nats: TLS error: \(text)"
+            "TLS error: \(text)"
         case .protocolError(let text):
-            "nats: protocol error: \(text)"
+            "protocol error: \(text)"
         case .slowConsumer(let subject, let limits):
-            "nats: slow consumer: more than \(limits.messages) messages or \(limits.bytes) bytes waited to be read "
+            "slow consumer: more than \(limits.messages) messages or \(limits.bytes) bytes waited to be read "
                 + "on \(subject); the subscription was stopped"
         case .notConnected(let url, let attempts):
-            "nats: not connected: reconnecting to \(url), \(attempts) \(attempts == 1 ? "try" : "tries") so far"
+            "not connected: reconnecting to \(url), \(attempts) \(attempts == 1 ? "try" : "tries") so far"
         }
     }
+}
+
+/// One server a connection was tried with, and why it failed.
+public struct ConnectAttempt: Sendable, Equatable, CustomStringConvertible {
+    /// The server's URL, without credentials.
+    public var server: String
+    /// Why it failed, in words: "connection refused", "timed out", "TLS: …", a `-ERR` text.
+    public var reason: String
+
+    public init(server: String, reason: String) {
+        self.server = server
+        self.reason = reason
+    }
+
+    /// `URL (reason)`.
+    public var description: String { "\(server) (\(reason))" }
 }

@@ -35,6 +35,6 @@ public enum ServerOp: Sendable, Equatable {
     case ping
     case pong
     case ok
-    /// `-ERR '<text>'`, quotes removed.
-    case err(String)
+    /// `-ERR '<text>'`: the text without its quotes, and its kind.
+    case err(ServerError)
 }

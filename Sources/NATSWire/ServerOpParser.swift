@@ -62,7 +62,7 @@ public struct ServerOpParser: Sendable {
             if text.count >= 2, text.hasPrefix("'"), text.hasSuffix("'") {
                 text = String(text.dropFirst().dropLast())
             }
-            return .err(text)
+            return .err(ServerError(text))
         case "INFO":
             let json = rest
             let info = try ServerInfo.decode(json)

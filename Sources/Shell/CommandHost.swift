@@ -34,9 +34,9 @@ public struct OutputFailed: Error, Sendable, Equatable {
 /// bucket commands after `use` (which reach the host already rewritten to `kv put BUCKET …`).
 ///
 /// The host prints its own human output through `context.output` (nothing when
-/// `context.isCaptured`) and returns the value `let` binds. A failure is thrown: the error's
-/// description (`String(describing:)`) is the message the user sees; the interpreter adds the
-/// script position. Throw `CommandError` to choose the exit status.
+/// `context.isCaptured`) and returns the value `let` binds. A failure is thrown: a
+/// `CommandError`'s message, or `message(for:)` of any other error, is what the user sees; the
+/// interpreter adds the script position. Throw `CommandError` to choose the exit status.
 public protocol CommandHost: Sendable {
     /// Runs one command. `words` are the expanded arguments, without a leading `nats`.
     func run(_ words: [String], context: CommandContext) async throws -> CommandResult
@@ -44,11 +44,19 @@ public protocol CommandHost: Sendable {
     /// Help for `help WORDS…` (`help kv`, `help kv put`); for `help` alone, `topic` is empty and
     /// the host may summarise its commands. Nil when the host knows no such command.
     func help(for topic: [String]) -> String?
+
+    /// The message of a failure that is not a `CommandError`: an error `run` threw, or a
+    /// key-value error of a built-in (`use` checks the bucket name). One line, shown after the
+    /// position.
+    func message(for error: any Error) -> String
 }
 
 extension CommandHost {
     /// No help of its own: `help` lists only the language's commands.
     public func help(for topic: [String]) -> String? { nil }
+
+    /// The error's description.
+    public func message(for error: any Error) -> String { String(describing: error) }
 }
 
 /// What a command may know about the statement that runs it.
@@ -111,7 +119,7 @@ public struct CommandResult: Sendable, Equatable {
 }
 
 /// A failure with a message and an exit status (1 unless said otherwise). Hosts and built-ins
-/// throw it; any other error counts as status 1 with its description as the message.
+/// throw it; any other error counts as status 1 with the host's `message(for:)`.
 public struct CommandError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong and, where possible, what to do; shown after the position.
     public var message: String

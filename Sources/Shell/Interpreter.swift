@@ -152,7 +152,7 @@ extension ShellSession {
         } catch {
             if error is CancellationError || Task.isCancelled { throw .cancelled(position) }
             if let failed = error as? OutputFailed { throw .outputFailed(failed, position) }
-            let message = (error as? CommandError)?.message ?? String(describing: error)
+            let message = (error as? CommandError)?.message ?? host.message(for: error)
             let status = max(1, (error as? CommandError)?.status ?? 1)
             guard tested else { throw .failure(ShellError(message, at: position), status: status) }
             environment.variables["error"] = .string(message)

@@ -64,7 +64,7 @@ struct TestStore {
 
     func registry(output: any ShellOutput, stopGrace: Duration = .seconds(10)) -> HookRegistry {
         let store = self.store
-        return HookRegistry(store: { store }, output: output, stopGrace: stopGrace)
+        return HookRegistry(store: { store }, output: output, stopGrace: stopGrace, errorMessage: commandLineMessage)
     }
 
     func close() async { await connection.close() }
@@ -81,10 +81,19 @@ final class RecordingOutput: ShellOutput, Sendable {
     var errLines: [String] { err.split(separator: "\n").map(String.init) }
 }
 
+/// A failure as kvsh's command line words it (`ErrorMessage`, which these tests do not link):
+/// the store's and the connection's errors are nats.go's texts, after `nats: `.
+@Sendable func commandLineMessage(_ error: any Error) -> String {
+    let fromNATS = error is KeyValueError || error is JetStreamError || error is NATSError
+    return DisplayText.escapingControls((fromNATS ? "nats: " : "") + String(describing: error))
+}
+
 /// A host with only the hook commands: what a kvsh block or script needs in these tests.
 struct HookOnlyHost: CommandHost {
     let commands: HookCommands
     init(_ registry: HookRegistry) { commands = HookCommands(registry: registry) }
+
+    func message(for error: any Error) -> String { commandLineMessage(error) }
 
     func run(_ words: [String], context: CommandContext) async throws -> CommandResult {
         if let result = try await commands.run(words, context: context) { return result }

@@ -34,7 +34,7 @@ import Testing
     @Test func fullDecoderHandlesErrorsAndExtras() throws {
         let error = InboundMessage(subject: "x", sid: 1, payload: ByteBuffer(string:
             #"{"error":{"code":400,"err_code":10071,"description":"wrong last sequence: 2"},"stream":"KV_b","seq":0}"#))
-        #expect(throws: JetStreamError.api(APIError(code: 400, errCode: 10071, description: "wrong last sequence: 2"))) {
+        #expect(throws: JetStreamError.api(APIError(code: 400, errCode: .wrongLastSequence, description: "wrong last sequence: 2"))) {
             try JetStreamContext.decodeAck(error, publishedOn: "$KV.b.k")
         }
         let dup = InboundMessage(subject: "x", sid: 1, payload: ByteBuffer(string: #"{"stream":"KV_b","seq":7,"duplicate":true}"#))

@@ -41,7 +41,7 @@ struct BadInputTests {
                         return
                     }
                     #expect(k == key)
-                    #expect(error.description.hasPrefix("nats: invalid key"))
+                    #expect(error.description.hasPrefix("invalid key"))
                 } catch {
                     Issue.record("\(what): expected invalidKey, got \(error)")
                 }
@@ -97,7 +97,7 @@ struct BadInputTests {
             }
             #expect(try await client.messageCount(bucket.name) == before)
             #expect(try await bucket.get("fits", revision: nil).value.count == 100)
-            await #expect(throws: KeyValueError.keyNotFound("big")) { _ = try await bucket.get("big", revision: nil) }
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "big")) { _ = try await bucket.get("big", revision: nil) }
         }
     }
 
@@ -121,11 +121,11 @@ struct BadInputTests {
             }
             #expect(stored > 3 && stored < 12, "stored \(stored) values of 200 bytes in 2 KiB")
             #expect(failure as? KeyValueError == .bucketFull(bucket.name))
-            #expect(KeyValueError.bucketFull(bucket.name).description == "nats: bucket \(bucket.name) is full: maximum bytes exceeded")
+            #expect(KeyValueError.bucketFull(bucket.name).description == "bucket \(bucket.name) is full: maximum bytes exceeded")
             let count = try await client.messageCount(bucket.name)
             #expect(count == UInt64(stored))
             // The failing write left nothing behind; reads still work.
-            await #expect(throws: KeyValueError.keyNotFound("k\(stored)")) {
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "k\(stored)")) {
                 _ = try await bucket.get("k\(stored)", revision: nil)
             }
             await #expect(throws: KeyValueError.bucketFull(bucket.name)) { _ = try await bucket.create("new", b(String(repeating: "x", count: 300))) }
@@ -140,7 +140,7 @@ struct BadInputTests {
             let never = uniqueBucketName("never")
             await #expect(throws: KeyValueError.bucketNotFound(never)) { _ = try await client.store.bucket(never) }
             await #expect(throws: KeyValueError.bucketNotFound(never)) { try await client.store.deleteBucket(never) }
-            #expect(KeyValueError.bucketNotFound(never).description == "nats: bucket not found: \(never)")
+            #expect(KeyValueError.bucketNotFound(never).description == "bucket not found: \(never)")
 
             // A handle whose bucket is deleted afterwards.
             let bucket = try await client.makeBucket("gone") { $0.history = 3 }

@@ -116,7 +116,7 @@ struct BucketTests {
             let after = try await client.store.bucket(config.bucket).status()
             #expect(after == before, "the existing bucket must not be modified")
             #expect(KeyValueError.bucketExists(config.bucket).description
-                == "nats: bucket name already in use: \(config.bucket)")
+                == "bucket name already in use: \(config.bucket)")
         }
     }
 
@@ -162,7 +162,7 @@ struct BucketTests {
             _ = try await client.store.createBucket(BucketConfig(bucket: name))
             let fresh = try await client.store.bucket(name)
             #expect(try await fresh.status().values == 0)
-            await #expect(throws: KeyValueError.keyNotFound("k")) { _ = try await fresh.get("k", revision: nil) }
+            await #expect(throws: KeyValueError.keyNotFound(bucket: fresh.name, key: "k")) { _ = try await fresh.get("k", revision: nil) }
         }
     }
 

@@ -30,17 +30,17 @@ struct EdgeCaseTests {
             let bucket = try await client.makeBucket("zero") { $0.history = 5 }
             let r1 = try await bucket.update("fresh", b("v"), revision: 0)
             #expect(try await bucket.get("fresh", revision: nil).revision == r1)
-            await #expect(throws: KeyValueError.wrongLastRevision(key: "fresh", actual: r1)) {
+            await #expect(throws: KeyValueError.wrongLastRevision(bucket: bucket.name, key: "fresh", expected: 0, actual: r1)) {
                 _ = try await bucket.update("fresh", b("w"), revision: 0)
             }
             let d = try await bucket.delete("other", revision: 0)
             #expect(d == r1 + 1)
-            await #expect(throws: KeyValueError.wrongLastRevision(key: "other", actual: d)) {
+            await #expect(throws: KeyValueError.wrongLastRevision(bucket: bucket.name, key: "other", expected: 0, actual: d)) {
                 _ = try await bucket.purge("other", revision: 0)
             }
             // create over a delete marker, then create fails naming the new revision
             let c = try await bucket.create("other", b("back"))
-            await #expect(throws: KeyValueError.keyExists(key: "other", lastRevision: c)) {
+            await #expect(throws: KeyValueError.keyExists(bucket: bucket.name, key: "other", lastRevision: c)) {
                 _ = try await bucket.create("other", b("again"))
             }
         }
@@ -59,7 +59,7 @@ struct EdgeCaseTests {
             #expect(try await bucket.history("b").map(\.revision) == [2])
             #expect(try await client.messageCount(bucket.name) == 3)
             // The trimmed revision is gone for get too.
-            await #expect(throws: KeyValueError.keyNotFound("a")) { _ = try await bucket.get("a", revision: 1) }
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "a")) { _ = try await bucket.get("a", revision: 1) }
             #expect(try await bucket.get("a", revision: 3).valueString == "2")
         }
     }
@@ -83,8 +83,8 @@ struct EdgeCaseTests {
             }
             #expect(expired)
             #expect(try await bucket.get("fresh", revision: nil).revision == fresh)
-            await #expect(throws: KeyValueError.keyNotFound("old")) { _ = try await bucket.history("old") }
-            await #expect(throws: KeyValueError.keyNotFound("old")) { _ = try await bucket.get("old", revision: 3) }
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "old")) { _ = try await bucket.history("old") }
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "old")) { _ = try await bucket.get("old", revision: 3) }
             #expect(try await bucket.keys(filters: []) == ["fresh"])
             let watch = WatchRecorder(try await bucket.watch(filters: [], options: WatchOptions(includeHistory: true)))
             let initial = try await watch.waitForMarker()

@@ -31,20 +31,20 @@ struct KeyOperationTests {
             #expect(try await bucket.get("Key1", revision: r2).value == b("Value2"))
 
             // A revision that belongs to another key is not this key's.
-            await #expect(throws: KeyValueError.keyNotFound("Key1")) {
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "Key1")) {
                 _ = try await bucket.get("Key1", revision: other)
             }
             // Revision 0 (never a revision), a revision past the end, and a key never written.
-            await #expect(throws: KeyValueError.keyNotFound("Key1")) {
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "Key1")) {
                 _ = try await bucket.get("Key1", revision: 0)
             }
-            await #expect(throws: KeyValueError.keyNotFound("Key1")) {
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "Key1")) {
                 _ = try await bucket.get("Key1", revision: 999)
             }
-            await #expect(throws: KeyValueError.keyNotFound("Nope")) {
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "Nope")) {
                 _ = try await bucket.get("Nope", revision: nil)
             }
-            #expect(KeyValueError.keyNotFound("Nope").description == "nats: key not found")
+            #expect(KeyValueError.keyNotFound(bucket: bucket.name, key: "Nope").description == "key not found")
         }
     }
 
@@ -54,7 +54,7 @@ struct KeyOperationTests {
             let bucket = try await client.makeBucket("h1")
             let r1 = try await bucket.put("k", b("a"))
             let r2 = try await bucket.put("k", b("b"))
-            await #expect(throws: KeyValueError.keyNotFound("k")) { _ = try await bucket.get("k", revision: r1) }
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "k")) { _ = try await bucket.get("k", revision: r1) }
             #expect(try await bucket.get("k", revision: r2).value == b("b"))
             #expect(try await bucket.history("k").map(\.revision) == [r2])
             #expect(try await client.messageCount(bucket.name) == 1)
@@ -70,8 +70,8 @@ struct KeyOperationTests {
             let error = await #expect(throws: KeyValueError.self) {
                 _ = try await bucket.create("Semaphore1", b("Value1"))
             }
-            #expect(error == .keyExists(key: "Semaphore1", lastRevision: r))
-            #expect(error?.description == "nats: wrong last sequence: \(r): key exists")
+            #expect(error == .keyExists(bucket: bucket.name, key: "Semaphore1", lastRevision: r))
+            #expect(error?.description == "wrong last sequence: \(r): key exists")
             #expect(try await bucket.get("Semaphore1", revision: nil).revision == r)
             #expect(try await client.messageCount(bucket.name) == 2)
         }
@@ -87,7 +87,7 @@ struct KeyOperationTests {
             let r2 = try await bucket.create("lock", b("holder-2"))
             #expect(r2 == del + 1)
             #expect(try await bucket.get("lock", revision: nil).value == b("holder-2"))
-            await #expect(throws: KeyValueError.keyExists(key: "lock", lastRevision: r2)) {
+            await #expect(throws: KeyValueError.keyExists(bucket: bucket.name, key: "lock", lastRevision: r2)) {
                 _ = try await bucket.create("lock", b("holder-3"))
             }
             let purge = try await bucket.purge("lock", revision: nil)
@@ -108,11 +108,11 @@ struct KeyOperationTests {
             let error = await #expect(throws: KeyValueError.self) {
                 _ = try await bucket.update("Semaphore1", b("Value3"), revision: r1)
             }
-            #expect(error == .wrongLastRevision(key: "Semaphore1", actual: r2))
-            #expect(error?.description == "nats: wrong last sequence: \(r2)")
+            #expect(error == .wrongLastRevision(bucket: bucket.name, key: "Semaphore1", expected: r1, actual: r2))
+            #expect(error?.description == "wrong last sequence: \(r2)")
             #expect(try await bucket.get("Semaphore1", revision: nil).value == b("Value2"))
             // Revision 0 means "must not exist".
-            await #expect(throws: KeyValueError.wrongLastRevision(key: "Semaphore1", actual: r2)) {
+            await #expect(throws: KeyValueError.wrongLastRevision(bucket: bucket.name, key: "Semaphore1", expected: 0, actual: r2)) {
                 _ = try await bucket.update("Semaphore1", b("x"), revision: 0)
             }
             #expect(try await client.messageCount(bucket.name) == 2)
@@ -125,7 +125,7 @@ struct KeyOperationTests {
             let bucket = try await client.makeBucket("upddel") { $0.history = 5 }
             let r1 = try await bucket.put("k", b("v1"))
             let marker = try await bucket.delete("k", revision: nil)
-            await #expect(throws: KeyValueError.wrongLastRevision(key: "k", actual: marker)) {
+            await #expect(throws: KeyValueError.wrongLastRevision(bucket: bucket.name, key: "k", expected: r1, actual: marker)) {
                 _ = try await bucket.update("k", b("v2"), revision: r1)
             }
             let r3 = try await bucket.update("k", b("v2"), revision: marker)
@@ -152,7 +152,8 @@ struct KeyOperationTests {
             let winners = results.compactMap { try? $0.get() }
             #expect(winners.count == 1)
             for case .failure(let error) in results {
-                #expect(error as? KeyValueError == .wrongLastRevision(key: "counter", actual: winners.first ?? 0))
+                #expect(error as? KeyValueError == .wrongLastRevision(bucket: bucket.name, key: "counter", expected: start,
+                                                                      actual: winners.first ?? 0))
             }
             #expect(try await bucket.history("counter").count == 2)
 
@@ -177,15 +178,15 @@ struct KeyOperationTests {
             #expect(missing == 1)
             let r = try await bucket.put("Key1", b("Value1"))
             let stale = r - 1
-            await #expect(throws: KeyValueError.wrongLastRevision(key: "Key1", actual: r)) {
+            await #expect(throws: KeyValueError.wrongLastRevision(bucket: bucket.name, key: "Key1", expected: stale, actual: r)) {
                 _ = try await bucket.delete("Key1", revision: stale)
             }
             #expect(try await bucket.get("Key1", revision: nil).value == b("Value1"))
             let marker = try await bucket.delete("Key1", revision: r)
             #expect(marker == r + 1)
-            await #expect(throws: KeyValueError.keyNotFound("Key1")) { _ = try await bucket.get("Key1", revision: nil) }
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "Key1")) { _ = try await bucket.get("Key1", revision: nil) }
             // The marker's own revision is not a value either; the old value still is.
-            await #expect(throws: KeyValueError.keyNotFound("Key1")) { _ = try await bucket.get("Key1", revision: marker) }
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "Key1")) { _ = try await bucket.get("Key1", revision: marker) }
             #expect(try await bucket.get("Key1", revision: r).value == b("Value1"))
             // Deleting again is fine.
             _ = try await bucket.delete("Key1", revision: nil)
@@ -202,7 +203,7 @@ struct KeyOperationTests {
             for i in 1...4 { _ = try await bucket.put("k", b("v\(i)")) }
             _ = try await bucket.put("other", b("stays"))
             let latest = try await bucket.get("k", revision: nil).revision
-            await #expect(throws: KeyValueError.wrongLastRevision(key: "k", actual: latest)) {
+            await #expect(throws: KeyValueError.wrongLastRevision(bucket: bucket.name, key: "k", expected: 1, actual: latest)) {
                 _ = try await bucket.purge("k", revision: 1)
             }
             #expect(try await client.messageCount(bucket.name) == 5)
@@ -213,8 +214,8 @@ struct KeyOperationTests {
             #expect(history.first?.revision == marker)
             #expect(history.first?.value == [])
             #expect(try await client.messageCount(bucket.name) == 2)
-            await #expect(throws: KeyValueError.keyNotFound("k")) { _ = try await bucket.get("k", revision: nil) }
-            await #expect(throws: KeyValueError.keyNotFound("k")) { _ = try await bucket.get("k", revision: 1) }
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "k")) { _ = try await bucket.get("k", revision: nil) }
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "k")) { _ = try await bucket.get("k", revision: 1) }
             #expect(try await bucket.get("other", revision: nil).value == b("stays"))
             #expect(try await bucket.keys(filters: []) == ["other"])
         }
@@ -244,7 +245,7 @@ struct KeyOperationTests {
             #expect(afterPurge.map(\.operation) == [.purge, .put])
             #expect(afterPurge.map(\.delta) == [1, 0])
 
-            await #expect(throws: KeyValueError.keyNotFound("missing")) { _ = try await bucket.history("missing") }
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "missing")) { _ = try await bucket.history("missing") }
         }
     }
 
@@ -299,7 +300,7 @@ struct KeyOperationTests {
             #expect(try await bucket.keys(filters: []) == ["all", "empty", "tricky"])
             #expect(try await bucket.history("empty").map(\.operation) == [.put])
             // create refuses an empty value as an existing value
-            await #expect(throws: KeyValueError.keyExists(key: "empty", lastRevision: empty)) {
+            await #expect(throws: KeyValueError.keyExists(bucket: bucket.name, key: "empty", lastRevision: empty)) {
                 _ = try await bucket.create("empty", b("x"))
             }
             // and an empty update is allowed
@@ -361,7 +362,7 @@ struct KeyOperationTests {
                 (try? await bucket.get("lease", revision: nil)) == nil
             }
             #expect(expired, "the value should expire about 3 s after it was written")
-            await #expect(throws: KeyValueError.keyNotFound("lease")) { _ = try await bucket.get("lease", revision: nil) }
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "lease")) { _ = try await bucket.get("lease", revision: nil) }
             #expect(try await bucket.keys(filters: []) == [])
             #expect(try await client.messageCount(bucket.name) == 0)
             // Once expired, the key can be created again (the semaphore pattern).

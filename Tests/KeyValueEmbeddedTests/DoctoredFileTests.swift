@@ -61,7 +61,7 @@ struct DoctoredFileTests {
             let bucket = try await store.bucket("b")
             let text = await failure { _ = try await bucket.put("other", Array("w".utf8)) }
             #expect(text.contains("store file is damaged") && text.contains("entry count"), "\(text)")
-            await #expect(throws: KeyValueError.keyNotFound("other")) { try await bucket.get("other", revision: nil) }
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "other")) { try await bucket.get("other", revision: nil) }
         }
     }
 

@@ -47,7 +47,7 @@ struct BadInputTests {
             let clock = ContinuousClock()
             let start = clock.now
             let keysError = await #expect(throws: JetStreamError.self) { _ = try await bucket.keys(filters: []) }
-            #expect(keysError?.errCode == 10026, "maximum consumers limit reached: \(String(describing: keysError))")
+            #expect(keysError?.errCode == .maximumConsumersLimit, "maximum consumers limit reached: \(String(describing: keysError))")
             await #expect(throws: JetStreamError.self) { _ = try await bucket.history("k") }
             let second = WatchRecorder(try await bucket.watch(filters: [], options: WatchOptions()))
             try await second.wait("the second watch to fail") { _ in second.isFinished }

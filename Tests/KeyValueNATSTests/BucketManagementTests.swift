@@ -76,7 +76,7 @@ struct BucketManagementTests {
             config.maxMsgsPerSubject = -1
             _ = try await client.js.createStream(config)
             let error = await #expect(throws: KeyValueError.self) { _ = try await client.store.bucket(name) }
-            #expect(error == .backend("nats: bucket not valid key-value store: \(name)"))
+            #expect(error == .notKeyValueBucket(name))
         }
     }
 
@@ -114,7 +114,7 @@ struct BucketManagementTests {
             config.subjects = ["$KV.\(name).>"]
             config.maxMsgsPerSubject = -1
             _ = try await client.js.createStream(config)
-            let refused = KeyValueError.backend("nats: bucket not valid key-value store: \(name)")
+            let refused = KeyValueError.notKeyValueBucket(name)
             let reads: [(String, () async throws -> Void)] = [
                 ("get", { _ = try await client.store.lazyBucket(name).get("k", revision: nil) }),
                 ("status", { _ = try await client.store.lazyBucket(name).status() }),
@@ -134,7 +134,7 @@ struct BucketManagementTests {
             let name = try await client.makeBucket("lazy") { $0.history = 3 }.name
             let bucket = try await client.store.lazyBucket(name)
             let r1 = try await bucket.put("k", b("1"))
-            await #expect(throws: KeyValueError.keyExists(key: "k", lastRevision: r1)) {
+            await #expect(throws: KeyValueError.keyExists(bucket: bucket.name, key: "k", lastRevision: r1)) {
                 _ = try await bucket.create("k", b("2"))
             }
             let r2 = try await client.store.lazyBucket(name).update("k", b("2"), revision: r1)

@@ -30,12 +30,12 @@ struct NATSPyCompatibilityTests {
             #expect(greeting.revision == r["greeting.2"])
             #expect(greeting.operation == .put)
             #expect(try await bucket.get("greeting", revision: r["greeting.1"]).value == b("hello"))
-            await #expect(throws: KeyValueError.keyNotFound("greeting")) {
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "greeting")) {
                 _ = try await bucket.get("greeting", revision: r["gone.put"])
             }
-            await #expect(throws: KeyValueError.keyNotFound("gone")) { _ = try await bucket.get("gone", revision: nil) }
-            await #expect(throws: KeyValueError.keyNotFound("purged")) { _ = try await bucket.get("purged", revision: nil) }
-            await #expect(throws: KeyValueError.keyNotFound("purged")) {
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "gone")) { _ = try await bucket.get("gone", revision: nil) }
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "purged")) { _ = try await bucket.get("purged", revision: nil) }
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "purged")) {
                 _ = try await bucket.get("purged", revision: r["purged.1"])
             }
             #expect(try await bucket.get("nested.a.b", revision: nil).value == (0...255).map(UInt8.init))
@@ -58,7 +58,7 @@ struct NATSPyCompatibilityTests {
             #expect(try await bucket.keys(filters: ["nested.>"]) == ["nested.a.b"])
 
             // kvsh's CAS rules work on nats.py's markers and revisions.
-            await #expect(throws: KeyValueError.keyExists(key: "greeting", lastRevision: r["greeting.2"] ?? 0)) {
+            await #expect(throws: KeyValueError.keyExists(bucket: bucket.name, key: "greeting", lastRevision: r["greeting.2"] ?? 0)) {
                 _ = try await bucket.create("greeting", b("x"))
             }
             let recreated = try await bucket.create("gone", b("back via kvsh"))
@@ -154,7 +154,7 @@ struct NATSPyCompatibilityTests {
             #expect(gone.value == b("py-created"))
             #expect(gone.revision == mutated.createGone.revision)
             #expect(try await bucket.get("purged", revision: nil).value == b("py-created"))
-            await #expect(throws: KeyValueError.keyNotFound("cas")) { _ = try await bucket.get("cas", revision: nil) }
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "cas")) { _ = try await bucket.get("cas", revision: nil) }
             #expect(try await bucket.history("cas").map(\.operation) == [.put, .put, .delete])
         }
     }

@@ -183,8 +183,15 @@ struct WireCompatibilityTests {
             let error = await #expect(throws: JetStreamError.self) {
                 _ = try await client.js.publish("$KV.\(bucket.name).k", headers: headers, payload: ByteBuffer(string: "x"))
             }
-            #expect(error?.errCode == 10071)
+            #expect(error?.errCode == .wrongLastSequence)
+            #expect(error?.errCode?.rawValue == 10071)
             #expect(error?.description.contains("wrong last sequence: \(r2)") == true)
+            // The server says the key's latest revision only in its text: read once, when decoded.
+            guard case .api(let api)? = error else {
+                Issue.record("not an API error: \(String(describing: error))")
+                return
+            }
+            #expect(api.lastSequence == r2)
         }
     }
 
@@ -200,7 +207,7 @@ struct WireCompatibilityTests {
             let history = try await bucket.history("raw.key")
             #expect(history.map(\.operation) == [.put, .delete])
             #expect(history.last?.revision == d)
-            await #expect(throws: KeyValueError.keyNotFound("raw.key")) { _ = try await bucket.get("raw.key", revision: nil) }
+            await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "raw.key")) { _ = try await bucket.get("raw.key", revision: nil) }
             #expect(try await bucket.keys(filters: []) == [])
         }
     }
@@ -226,7 +233,7 @@ struct WireCompatibilityTests {
             if sawMarker {
                 let history = try await bucket.history("k")
                 #expect(history.last?.operation == .purge)
-                await #expect(throws: KeyValueError.keyNotFound("k")) { _ = try await bucket.get("k", revision: nil) }
+                await #expect(throws: KeyValueError.keyNotFound(bucket: bucket.name, key: "k")) { _ = try await bucket.get("k", revision: nil) }
                 #expect(try await bucket.keys(filters: []) == [])
                 // create is not blocked by the marker
                 _ = try await bucket.create("k", b("again"))

@@ -43,7 +43,8 @@ struct BucketConfigTests {
             try config(history: 65).validate()
             Issue.record("validate accepted history 65")
         } catch {
-            #expect(error.description == "nats: history limited to a max of 64")
+            #expect(error == .invalidConfig("history limited to a max of 64"))
+            #expect(error.description == "history limited to a max of 64")
         }
     }
 

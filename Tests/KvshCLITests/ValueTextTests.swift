@@ -2,6 +2,7 @@ import Foundation
 import JetStream
 import KeyValue
 import NATSClient
+import NATSWire
 import Testing
 @testable import KvshCLI
 
@@ -112,9 +113,9 @@ struct ValueTextTests {
 struct ServerTextInErrors {
     @Test("controls in server text (a -ERR, an API error's description) are escaped in the message")
     func escaped() {
-        #expect(KvshCommandLine.describe(NATSError.server("Authorization\u{1B}[2J\nViolation"))
+        #expect(ErrorMessage.line(for: NATSError.server(ServerError("Authorization\u{1B}[2J\nViolation")))
             == "nats: server error: Authorization\\x1b[2J\\nViolation")
-        let api = JetStreamError.api(APIError(code: 500, errCode: 1, description: "boom\r\u{9B}31m"))
-        #expect(!KvshCommandLine.describe(api).unicodeScalars.contains { DisplayText.isControl($0) })
+        let api = JetStreamError.api(APIError(code: 500, errCode: .other(1), description: "boom\r\u{9B}31m"))
+        #expect(!ErrorMessage.line(for: api).unicodeScalars.contains { DisplayText.isControl($0) })
     }
 }

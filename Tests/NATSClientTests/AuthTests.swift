@@ -36,11 +36,13 @@ struct AuthTests {
 
         options.password = "wrong"
         let wrong = await capture { _ = try await NATSConnection.connect(options) }
-        guard case .server(let message)? = wrong as? NATSError else {
+        guard case .server(let refusal, let refusedBy)? = wrong as? NATSError else {
             Issue.record("expected NATSError.server, got \(String(describing: wrong))")
             return
         }
-        #expect(message.contains("Authorization Violation"))
+        #expect(refusal.kind == .authorizationViolation)
+        #expect(refusal.text == "Authorization Violation")
+        #expect(refusedBy == server.url)
 
         let wrongURL = await capture {
             _ = try await NATSConnection.connect(testOptions("nats://a:nope@127.0.0.1:\(server.port)"))
@@ -71,11 +73,12 @@ struct AuthTests {
 
         options.token = "bad"
         let wrong = await capture { _ = try await NATSConnection.connect(options) }
-        guard case .server(let message)? = wrong as? NATSError else {
+        guard case .server(let refusal, _)? = wrong as? NATSError else {
             Issue.record("expected NATSError.server, got \(String(describing: wrong))")
             return
         }
-        #expect(message.contains("Authorization Violation"))
+        #expect(refusal.kind == .authorizationViolation)
+        #expect(refusal.text == "Authorization Violation")
     }
 
     @Test("TLS with a private CA and a client certificate; without the CA it fails with a TLS reason")
@@ -118,8 +121,8 @@ struct AuthTests {
             return
         }
         #expect(tried.count == 1)
-        #expect(tried.first?.contains("TLS") == true, "reason: \(tried)")
-        #expect(tried.first?.contains("127.0.0.1:\(server.port)") == true)
+        #expect(tried.first?.reason.contains("TLS") == true, "reason: \(tried)")
+        #expect(tried.first?.server == "tls://127.0.0.1:\(server.port)")
 
         // The server requires TLS: a plain nats:// URL without TLS options still upgrades
         // (system roots, so it fails on the certificate, again for a TLS reason).
@@ -137,7 +140,7 @@ struct AuthTests {
         }
         #expect(anonymous != nil)
         if case .cannotConnect(let reasons)? = anonymous as? NATSError {
-            #expect(reasons.first?.contains("TLS") == true, "\(reasons)")
+            #expect(reasons.first?.reason.contains("TLS") == true, "\(reasons)")
         }
     }
 }

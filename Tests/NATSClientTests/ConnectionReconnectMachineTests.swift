@@ -156,9 +156,9 @@ struct ConnectionReconnectMachineTests {
         let expected = NATSError.notConnected(reconnectingTo: url, attempts: 1)
         #expect(down.requests.map(\.0) == ["R2"] && down.requests.map(\.1) == [expected])
         #expect(down.pongs.map(\.0) == ["F1"] && down.pongs.map(\.1) == [expected])
-        #expect(expected.description == "nats: not connected: reconnecting to nats://127.0.0.1:4222, 1 try so far")
+        #expect(expected.description == "not connected: reconnecting to nats://127.0.0.1:4222, 1 try so far")
         #expect(NATSError.notConnected(reconnectingTo: url, attempts: 3).description
-            == "nats: not connected: reconnecting to nats://127.0.0.1:4222, 3 tries so far")
+            == "not connected: reconnecting to nats://127.0.0.1:4222, 3 tries so far")
         #expect(m.notConnectedError == expected)
     }
 

@@ -98,11 +98,11 @@ struct ConnectionHandshakeMachineTests {
         else { Issue.record("no attempt"); return }
         _ = m.channelActive(id, link: "L1")
         _ = m.received(.info(serverInfo()), on: id, now: t0)
-        let end = try #require(m.received(.err("Authorization Violation"), on: id, now: t0).finished)
+        let end = try #require(m.received(.err(ServerError("Authorization Violation")), on: id, now: t0).finished)
         #expect(end.waiter == "H1" && end.close == "L1")
-        #expect(end.error as? NATSError == .server("Authorization Violation"))
-        #expect(NATSConnection.authorizationRefusal(try #require(end.error)) == "Authorization Violation")
-        #expect(NATSConnection.authorizationRefusal(NATSError.server("Maximum Connections Exceeded")) == nil)
+        #expect(end.error as? NATSError == .server(ServerError("Authorization Violation")))
+        #expect(NATSConnection.authorizationRefusal(try #require(end.error))?.text == "Authorization Violation")
+        #expect(NATSConnection.authorizationRefusal(NATSError.server(ServerError("Maximum Connections Exceeded"))) == nil)
         // The link is no longer followed: a late PONG changes nothing, and a next attempt may start.
         #expect(m.received(.pong, on: id, now: t0).kind == "none")
         #expect(!m.isLive)
@@ -224,7 +224,8 @@ struct ConnectionHandshakeMachineTests {
             Issue.record("lame duck mode not reported")
             return
         }
-        guard case .emit(.serverError("Permissions Violation")) = m.received(.err("Permissions Violation"), on: id, now: t0)
+        guard case .emit(.serverError(let reported)) = m.received(.err(ServerError("Permissions Violation")), on: id, now: t0),
+              reported.text == "Permissions Violation"
         else { Issue.record("-ERR on a live link not reported"); return }
     }
 
@@ -263,7 +264,7 @@ struct ProtocolTraceTests {
         let noResponders = InboundMessage(subject: "_INBOX.x.1", sid: 1, headers: status, payload: ByteBuffer())
         #expect(ProtocolTrace.received(.message(noResponders))
             == "<<< HMSG _INBOX.x.1 1 \(status.encodedLength) \(status.encodedLength) (status 503)")
-        #expect(ProtocolTrace.received(.err("Authorization Violation")) == "<<< -ERR 'Authorization Violation'")
+        #expect(ProtocolTrace.received(.err(ServerError("Authorization Violation"))) == "<<< -ERR 'Authorization Violation'")
         #expect(ProtocolTrace.received(.pong) == "<<< PONG" && ProtocolTrace.received(.ok) == "<<< +OK")
         #expect(ProtocolTrace.subscribe("q.>", queue: "workers", sid: 4) == ">>> SUB q.> workers 4")
         for line in [hpub, ProtocolTrace.received(.message(msg))] { #expect(!line.contains("payload-text")) }

@@ -184,17 +184,17 @@ struct ServerOpParserTests {
     }
 
     @Test func errStripsQuotes() throws {
-        #expect(try parseOne("-ERR 'Authorization Violation'\r\n") == .err("Authorization Violation"))
-        #expect(try parseOne("-ERR 'Maximum Payload Violation'\r\n") == .err("Maximum Payload Violation"))
-        #expect(try parseOne("-ERR unquoted text\r\n") == .err("unquoted text"))
-        #expect(try parseOne("-ERR\r\n") == .err(""))
+        #expect(try parseOne("-ERR 'Authorization Violation'\r\n") == .err(ServerError("Authorization Violation")))
+        #expect(try parseOne("-ERR 'Maximum Payload Violation'\r\n") == .err(ServerError("Maximum Payload Violation")))
+        #expect(try parseOne("-ERR unquoted text\r\n") == .err(ServerError("unquoted text")))
+        #expect(try parseOne("-ERR\r\n") == .err(ServerError("")))
     }
 
     @Test func lowercaseAndMixedCaseOpNames() throws {
         let ops = try parseAll(
             "ping\r\npong\r\n+ok\r\n-err 'x'\r\nPiNg\r\nmsg a 1 1\r\nz\r\nhmsg a 1 12 13\r\nNATS/1.0\r\n\r\nz\r\ninfo {}\r\n")
         #expect(ops.count == 8)
-        #expect(Array(ops.prefix(5)) == [.ping, .pong, .ok, .err("x"), .ping])
+        #expect(Array(ops.prefix(5)) == [.ping, .pong, .ok, .err(ServerError("x")), .ping])
         #expect(ops[5].message?.subject == "a")
         #expect(ops[6].message?.headers == NATSHeaders())
         #expect(ops[7] == .info(ServerInfo()))

@@ -32,6 +32,11 @@ actor FakeHost: CommandHost {
         for name in buckets { self.buckets[name] = [:] }
     }
 
+    /// Key-value errors as kvsh's command line words them: nats.go's text after `nats: `.
+    nonisolated func message(for error: any Error) -> String {
+        error is KeyValueError ? "nats: \(error)" : String(describing: error)
+    }
+
     nonisolated func help(for topic: [String]) -> String? {
         switch topic {
         case []: "Store commands: kv add|put|get|create|update|del|keys|history|status|rm, account info"
@@ -88,13 +93,13 @@ actor FakeHost: CommandHost {
             return CommandResult(.entry(entry))
         case ("get", 3):
             guard let entry = latest(bucket, args[2]), entry.operation == .put else {
-                throw KeyValueError.keyNotFound(args[2])
+                throw KeyValueError.keyNotFound(bucket: bucket, key: args[2])
             }
             out?.write("\(bucket) > \(args[2]) revision: \(entry.revision)\n\n\(entry.valueString ?? "")\n")
             return CommandResult(.entry(entry))
         case ("create", 4):
             if let entry = latest(bucket, args[2]), entry.operation == .put {
-                throw KeyValueError.keyExists(key: args[2], lastRevision: entry.revision)
+                throw KeyValueError.keyExists(bucket: bucket, key: args[2], lastRevision: entry.revision)
             }
             let entry = write(bucket, args[2], args[3], .put)
             out?.write(args[3] + "\n")
@@ -102,7 +107,9 @@ actor FakeHost: CommandHost {
         case ("update", 5):
             guard let expected = UInt64(args[4]) else { throw CommandError("kv update: invalid revision '\(args[4])'") }
             let actual = latest(bucket, args[2])?.revision ?? 0
-            guard actual == expected else { throw KeyValueError.wrongLastRevision(key: args[2], actual: actual) }
+            guard actual == expected else {
+                throw KeyValueError.wrongLastRevision(bucket: bucket, key: args[2], expected: expected, actual: actual)
+            }
             let entry = write(bucket, args[2], args[3], .put)
             out?.write(args[3] + "\n")
             return CommandResult(.entry(entry))
@@ -115,7 +122,7 @@ actor FakeHost: CommandHost {
             return CommandResult(.list(keys.map { .string($0) }))
         case ("history", 3):
             guard let history = buckets[bucket]?[args[2]], !history.isEmpty else {
-                throw KeyValueError.keyNotFound(args[2])
+                throw KeyValueError.keyNotFound(bucket: bucket, key: args[2])
             }
             return CommandResult(.list(history.map { .entry($0) }))
         default:

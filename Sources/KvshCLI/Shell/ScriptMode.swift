@@ -96,7 +96,7 @@ extension KvshCommandLine {
         do {
             shell = try makeShell(options: options)
         } catch {
-            Terminal.err("nats: error: \(describe(error))\n")
+            Terminal.err("nats: error: \(ErrorMessage.line(for: error))\n")
             return 1
         }
         let session = shell.session

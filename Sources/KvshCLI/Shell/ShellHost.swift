@@ -37,7 +37,8 @@ actor ShellHost: CommandHost, SessionSource {
         _ = try Session.target(options)
         self.options = options
         let source = WeakSessionSource()
-        hooks = HookRegistry(store: { try await source.store() }, output: hookOutput)
+        hooks = HookRegistry(store: { try await source.store() }, output: hookOutput,
+                             errorMessage: { ErrorMessage.line(for: $0) })
         source.host = self
     }
 
@@ -124,6 +125,9 @@ actor ShellHost: CommandHost, SessionSource {
         }
     }
 
+    /// The command line's wording (`ErrorMessage`), for failures of the language's built-ins.
+    nonisolated func message(for error: any Error) -> String { ErrorMessage.line(for: error) }
+
     nonisolated func help(for topic: [String]) -> String? {
         if topic.isEmpty { return Self.overview }
         if let text = HookCommands.help(for: topic) { return text }
@@ -158,7 +162,7 @@ actor ShellHost: CommandHost, SessionSource {
         do {
             args = try KvshCommandLine.normalize(words, commandWords: shellCommandWords)
         } catch {
-            throw CommandError(KvshCommandLine.describe(error), status: ExitStatus.usage)
+            throw CommandError(ErrorMessage.line(for: error), status: ExitStatus.usage)
         }
         if let quick = QuickParse.command(args) { return .command(quick) }
         let parsed: any ParsableCommand
@@ -253,7 +257,7 @@ actor ShellHost: CommandHost, SessionSource {
         switch error {
         case is CancellationError, is CommandError, is OutputFailed: error
         case let e as ValidationError: CommandError(e.message, status: ExitCode.validationFailure.rawValue)
-        default: CommandError(KvshCommandLine.describe(error))
+        default: CommandError(ErrorMessage.line(for: error))
         }
     }
 
