@@ -5,25 +5,17 @@ import Foundation
 #endif
 
 /// RFC 3339 text in UTC for an entry's or a bucket's time: the one formatter of `$e.created`,
-/// `KVSH_CREATED` and the `--json` output. Computed by hand, so no date-formatting machinery
-/// (calendars, locales) is loaded.
+/// `KVSH_CREATED` and the `--json` output, in Go's `RFC3339Nano` style as nats-server and the
+/// nats tooling write times (the fraction without trailing zeros, none for a whole second:
+/// `2021-10-12T20:08:00Z`, `2021-10-12T20:08:00.25Z`). Computed by hand, so no
+/// date-formatting machinery (calendars, locales) is loaded.
 ///
 /// A `Date` is a `Double` of seconds, which cannot hold present-day nanoseconds exactly, so
 /// the time is taken to the nearest microsecond (split against the reference date `Date`
 /// stores, where the subtraction is exact).
 public enum Timestamp {
-    /// How the fraction of a second is written.
-    public enum Fraction: Sendable {
-        /// Only digits that are not trailing zeros, none for a whole second:
-        /// `2021-10-12T20:08:00Z`, `2021-10-12T20:08:00.25Z` (the shell, hooks).
-        case trimmed
-        /// Always nine digits, the last three `000`: `2026-11-25T05:26:38.250000000Z`. The width
-        /// is fixed, so the strings sort as the times do (`--json`).
-        case nanoseconds
-    }
-
     /// `date` as RFC 3339 in UTC; `invalid time` for a time no calendar date holds.
-    public static func rfc3339(_ date: Date, fraction: Fraction = .trimmed) -> String {
+    public static func rfc3339(_ date: Date) -> String {
         let sinceReference = date.timeIntervalSinceReferenceDate
         guard sinceReference.isFinite, abs(sinceReference) < 1e15 else { return "invalid time" }
         let whole = sinceReference.rounded(.down)
@@ -38,15 +30,10 @@ public enum Timestamp {
         let (year, month, day) = civil(fromDays: days)
         var text = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T"
             + "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
-        switch fraction {
-        case .nanoseconds:
-            text += "." + pad(micros, 6) + "000"
-        case .trimmed where micros > 0:
+        if micros > 0 {
             var digits = pad(micros, 6)
             while digits.hasSuffix("0") { digits.removeLast() }
             text += "." + digits
-        case .trimmed:
-            break
         }
         return text + "Z"
     }

@@ -92,15 +92,3 @@ struct FormatIntTests {
         #expect(formatInt(UInt8(255)) == "255")
     }
 }
-
-@Suite("formatRFC3339UTC")
-struct RFC3339Tests {
-    @Test func formats() {
-        #expect(formatRFC3339UTC(Date(timeIntervalSince1970: 1_795_584_398)) == "2026-11-25T05:26:38.000000000Z")
-        #expect(formatRFC3339UTC(Date(timeIntervalSince1970: 1_795_584_398.123456))
-            == "2026-11-25T05:26:38.123456000Z")
-        #expect(formatRFC3339UTC(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000000000Z")
-        #expect(formatRFC3339UTC(Date(timeIntervalSince1970: 1_795_584_398.9999999))
-            == "2026-11-25T05:26:39.000000000Z")
-    }
-}

@@ -16,7 +16,7 @@ struct JSONOutputTests {
         let e = Entry(bucket: "my-kv", key: "Key1", value: Array("Value1".utf8), revision: 3,
                       created: Self.created, delta: 2)
         #expect(jsonEntry(e) == #"{"bucket":"my-kv","key":"Key1","value":"Value1","value_b64":"VmFsdWUx","#
-            + #""revision":3,"created":"2026-11-25T05:26:38.250000000Z","delta":2,"operation":"PUT"}"#)
+            + #""revision":3,"created":"2026-11-25T05:26:38.25Z","delta":2,"operation":"PUT"}"#)
     }
 
     @Test func entryRoundTripsTextWithEscapes() throws {
@@ -75,7 +75,7 @@ struct JSONOutputTests {
         #expect(jsonStatus(s) == #"{"bucket":"my-kv","description":null,"history":5,"values":6,"bytes":476,"#
             + #""max_bucket_size":null,"max_value_size":null,"ttl_ns":3600000000000,"storage":"file","#
             + #""replicas":1,"compressed":false,"per_key_ttl":false,"limit_marker_ttl_ns":null,"#
-            + #""backing_store":"JetStream","stream":"KV_my-kv","created":"2026-11-25T05:26:38.250000000Z","#
+            + #""backing_store":"JetStream","stream":"KV_my-kv","created":"2026-11-25T05:26:38.25Z","#
             + #""last_update":null,"cluster":null}"#)
     }
 

@@ -8,12 +8,12 @@ import KeyValue
 ///
 /// ```
 /// {"bucket":"my-kv","key":"Key1","value":"Value1","value_b64":"VmFsdWUx","revision":3,
-///  "created":"2026-11-25T05:26:38.123456000Z","delta":0,"operation":"PUT"}
+///  "created":"2026-11-25T05:26:38.123456Z","delta":0,"operation":"PUT"}
 /// ```
 ///
 /// `value` is the value as a string when it is valid UTF-8 and `null` otherwise;
 /// `value_b64` is always present and always exact, so scripts handling binary values can
-/// rely on it alone. `created` is RFC 3339 in UTC (see ``formatRFC3339UTC(_:)``);
+/// rely on it alone. `created` is RFC 3339 in UTC (`Timestamp`, as `$e.created`);
 /// `operation` is `PUT`, `DELETE` or `PURGE`, the words the other outputs use.
 func jsonEntry(_ e: Entry) -> String { entryJSON(e).serialized }
 
@@ -45,7 +45,7 @@ func entryJSON(_ e: Entry) -> JSONValue {
         .init("value", .nullable(ValueText.text(ifValidUTF8: e.value))),
         .init("value_b64", .string(base64Encoded(e.value))),
         .init("revision", .uint(e.revision)),
-        .init("created", .string(formatRFC3339UTC(e.created))),
+        .init("created", .string(Timestamp.rfc3339(e.created))),
         .init("delta", .uint(e.delta)),
         .init("operation", .string(e.operation.displayName)),
     ])
@@ -69,8 +69,8 @@ func statusJSON(_ s: BucketStatus) -> JSONValue {
         .init("limit_marker_ttl_ns", positive(s.limitMarkerTTLNanos)),
         .init("backing_store", .string(s.backingStore)),
         .init("stream", .nullable(s.streamName)),
-        .init("created", .nullable(s.created.map(formatRFC3339UTC))),
-        .init("last_update", .nullable(s.lastUpdate.map(formatRFC3339UTC))),
+        .init("created", .nullable(s.created.map(Timestamp.rfc3339))),
+        .init("last_update", .nullable(s.lastUpdate.map(Timestamp.rfc3339))),
         .init("cluster", s.cluster.map(clusterJSON) ?? .null),
     ])
 }

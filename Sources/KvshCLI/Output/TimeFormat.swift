@@ -28,10 +28,6 @@ func formatLocalTime(_ date: Date) -> String {
     return civilText(parts)
 }
 
-/// A point in time as `--json` writes it: RFC 3339 in UTC with a nine-digit fraction,
-/// `2026-11-25T05:26:38.123456000Z` (see `Timestamp.Fraction.nanoseconds`).
-func formatRFC3339UTC(_ date: Date) -> String { Timestamp.rfc3339(date, fraction: .nanoseconds) }
-
 /// The whole seconds since 1970 (rounded down), or nil for times `time_t` cannot hold.
 private func wholeUnixSeconds(_ date: Date) -> Int64? {
     let seconds = date.timeIntervalSince1970
