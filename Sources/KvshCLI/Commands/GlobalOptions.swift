@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// Connection options every command accepts (natscli's names), and `--store` for the
 /// embedded store that is used when no server is given.
-struct GlobalOptions: ParsableArguments {
+struct GlobalOptions: DeclaredArguments {
     @Option(name: [.customShort("s"), .long], help: "NATS server URLs, comma separated (default: $NATS_URL)")
     var server: String?
 
@@ -23,10 +23,19 @@ struct GlobalOptions: ParsableArguments {
 
     static let defaultTimeout = "5s"
 
-    /// Options that take a value, for moving global options given before the command.
-    static let valued: Set<String> = ["-s", "--server", "--store", "--user", "--password", "--token", "--tlsca",
-                                      "--tlscert", "--tlskey", "--timeout"]
-    static let flags: Set<String> = ["--json", noStartupFile]
+    /// How the options declared here that take a value are typed (`-s`, `--server`, …), and
+    /// the flags (`--json`), from the declaration: for moving global options given before the
+    /// command, and for the options a shell line may not give (`ShellHost`).
+    static var valued: [String] { spellings(of: .option) }
+    static var flags: [String] { spellings(of: .flag) + [noStartupFile] }
+
+    private static func spellings(of kind: ArgumentDeclaration.Kind) -> [String] {
+        if let form = FastForm<GlobalOptions>.cached {
+            return form.fields.filter { $0.declaration.kind == kind }.flatMap { $0.spellings + $0.negatedSpellings }
+        }
+        // A property of a type the fast path does not read: the slower reader still knows it.
+        return CommandTable.arguments(of: GlobalOptions.self).filter { $0.kind == kind }.flatMap(\.spellings)
+    }
 
     /// Interactive shell only: skip `$XDG_CONFIG_HOME/kvsh/kvshrc`. Taken out of the words
     /// before they are parsed, so it is not offered by every command's help.
@@ -38,9 +47,4 @@ struct GlobalOptions: ParsableArguments {
         .filter { !$0.names.contains("--help") }
         .flatMap(\.lines).joined(separator: "\n")
 
-    /// The names of the options declared here that take a value (the connection options, which
-    /// a shell line may not give), read from the declaration's generated help.
-    static func declaredValuedNames() -> Set<String> {
-        Set(HelpText.optionRows(helpMessage(columns: 200)).filter(\.takesValue).flatMap(\.names))
-    }
 }

@@ -13,7 +13,22 @@ struct KvshRoot: AsyncParsableCommand {
         usage: usage,
         discussion: discussion,
         version: KvshVersion.current,
-        subcommands: [KVCommand.self, AccountCommand.self, Serve.self])
+        subcommands: storeGroups + commandLineForms)
+
+    /// The groups of store commands, which the shell runs too.
+    static let storeGroups: [any ParsableCommand.Type] = [KVCommand.self, AccountCommand.self]
+    /// Commands of the command line only: the shell refuses them.
+    static let commandLineForms: [any ParsableCommand.Type] = [Serve.self]
+
+    /// The root's command that `word` names.
+    static func subcommandNamed(_ word: String) -> (any ParsableCommand.Type)? {
+        (storeGroups + commandLineForms).first { $0.isNamed(word) }
+    }
+
+    /// `type` when it is one of `commandLineForms`.
+    static func commandLineForm(_ type: any ParsableCommand.Type) -> (any ParsableCommand.Type)? {
+        commandLineForms.first { ObjectIdentifier($0) == ObjectIdentifier(type) }
+    }
 
     /// The ways to run kvsh, one a line (ArgumentParser indents the lines under `USAGE: `).
     private static let usage = [
@@ -61,7 +76,7 @@ struct KVCommand: AsyncParsableCommand {
 
 /// `kvsh serve FILE [ARG…]`. `shellInvocation` runs it before ArgumentParser sees the words;
 /// this type is its declaration for help (`kvsh serve --help`, `kvsh help serve`).
-struct Serve: ParsableCommand {
+struct Serve: ParsableCommand, DeclaredArguments {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run a script, then serve the watch hooks it registered until SIGINT or SIGTERM",
