@@ -18,9 +18,22 @@ import ArgumentParser
 enum QuickParse {
     /// The commands that take the fast path; their words and options come from their
     /// declarations.
-    static let everydayCommands: [any KvshCommand.Type] = [
-        KVGet.self, KVPut.self, KVCreate.self, KVUpdate.self, KVDelete.self, KVPurge.self,
+    static let everydayCommands: [Entry] = [
+        Entry(KVGet.self), Entry(KVPut.self), Entry(KVCreate.self), Entry(KVUpdate.self), Entry(KVDelete.self),
+        Entry(KVPurge.self),
     ]
+
+    /// A command on the fast path, and its parser compiled for its type (through an
+    /// existential the generic code would run unspecialized, making type metadata at run time).
+    struct Entry: Sendable {
+        let type: any KvshCommand.Type
+        let parse: @Sendable ([String]) -> (any KvshCommand)?
+
+        init<C: KvshCommand>(_ type: C.Type) {
+            self.type = type
+            parse = { words in FastForm<C>.cached?.parse(words) }
+        }
+    }
 
     /// The command for `args` (normalized: `kv`, the command word, then its words with the
     /// global options anywhere after it), or nil to let ArgumentParser parse it.
@@ -29,19 +42,15 @@ enum QuickParse {
     }
 
     /// The same for the `commands` of the group named `group`.
-    static func command(_ args: [String], group: String, commands: [any KvshCommand.Type]) -> (any KvshCommand)? {
-        guard args.count >= 2, args[0] == group, let type = commands.first(where: { $0.isNamed(args[1]) }) else {
+    static func command(_ args: [String], group: String, commands: [Entry]) -> (any KvshCommand)? {
+        guard args.count >= 2, args[0] == group, let entry = commands.first(where: { $0.type.isNamed(args[1]) }) else {
             return nil
         }
-        return parse(type, Array(args.dropFirst(2)))
-    }
-
-    private static func parse<C: KvshCommand>(_ type: C.Type, _ words: [String]) -> (any KvshCommand)? {
-        FastForm<C>.cached?.parse(words)
+        return entry.parse(Array(args.dropFirst(2)))
     }
 }
 
-extension FastForm {
+extension FastForm where Root: DeclaredArguments {
     /// `Root` from a command's words, or nil for anything but separate `--name value` options,
     /// known flags and operands in the declared number (after `--` every word is an operand,
     /// as in ArgumentParser).
@@ -91,14 +100,15 @@ extension FastForm {
             }
         }
         guard assign(operands, to: &own) else { return nil }
+        // Index loops: `zip` and `enumerated` would be instantiated here at run time.
         var root = Root()
-        for (field, input) in zip(fields, own) {
-            guard field.fill(&root, input) else { return nil }
+        for index in fields.indices {
+            guard Self.fill(fields[index], of: &root, with: own[index]) else { return nil }
         }
         if let globals {
             var options = GlobalOptions()
-            for (field, input) in zip(globalFields, global) {
-                guard field.fill(&options, input) else { return nil }
+            for index in globalFields.indices {
+                guard FastForm<GlobalOptions>.fill(globalFields[index], of: &options, with: global[index]) else { return nil }
             }
             globals.set(&root, options)
         }
@@ -114,26 +124,28 @@ extension FastForm {
     /// each, optional ones one if there is one, a repeating one the rest. False when the
     /// number does not fit.
     private func assign(_ operands: [String], to inputs: inout [FastInput]) -> Bool {
-        var rest = operands[...]
-        for (index, field) in fields.enumerated() where field.declaration.kind == .operand {
-            if field.declaration.isRepeating {
-                inputs[index] = .list(Array(rest))
-                rest = []
-            } else if let first = rest.popFirst() {
-                inputs[index] = .text(first)
-            } else if !field.declaration.isOptional {
+        var next = 0
+        for index in fields.indices where fields[index].declaration.kind == .operand {
+            let declaration = fields[index].declaration
+            if declaration.isRepeating {
+                inputs[index] = .list(Array(operands[next...]))
+                next = operands.count
+            } else if next < operands.count {
+                inputs[index] = .text(operands[next])
+                next += 1
+            } else if !declaration.isOptional {
                 return false
             }
         }
-        return rest.isEmpty
+        return next == operands.count
     }
 }
 
 /// Which of `fields` the option or flag `word` names, and whether it is a flag's inversion.
-private func matchOption<Root>(_ word: String, _ fields: [FastForm<Root>.Field]) -> (field: Int, negated: Bool)? {
-    for (index, field) in fields.enumerated() {
-        if field.spellings.contains(word) { return (index, false) }
-        if field.negatedSpellings.contains(word) { return (index, true) }
+private func matchOption(_ word: String, _ fields: [FastField]) -> (field: Int, negated: Bool)? {
+    for index in fields.indices {
+        if fields[index].spellings.contains(word) { return (index, false) }
+        if fields[index].negatedSpellings.contains(word) { return (index, true) }
     }
     return nil
 }

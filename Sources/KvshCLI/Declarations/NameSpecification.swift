@@ -69,18 +69,22 @@ struct NameSpecification: ExpressibleByArrayLiteral, Sendable {
     /// declared. With a `prefix` (`no` for `--no-deletes`) the long names get it and the short
     /// ones are left out, as ArgumentParser names a flag's inversion.
     func spellings(for label: String, prefix: String? = nil) -> [String] {
-        elements.compactMap { element in
+        // Plain concatenation: `joined(separator:)` looks up an associated type at run time.
+        let longPrefix = prefix.map { $0 + "-" } ?? ""
+        var spellings: [String] = []
+        for element in elements {
             switch element.base {
             case .long:
-                return "--" + [prefix, kebabCased(label)].compactMap { $0 }.joined(separator: "-")
+                spellings.append("--" + longPrefix + kebabCased(label))
             case .customLong(let name, let singleDash):
-                return (singleDash ? "-" : "--") + [prefix, name].compactMap { $0 }.joined(separator: "-")
+                spellings.append((singleDash ? "-" : "--") + longPrefix + name)
             case .short:
-                return prefix == nil ? label.first.map { "-\($0)" } : nil
+                if prefix == nil, let first = label.first { spellings.append("-" + String(first)) }
             case .customShort(let char, _):
-                return prefix == nil ? "-\(char)" : nil
+                if prefix == nil { spellings.append("-" + String(char)) }
             }
         }
+        return spellings
     }
 }
 
@@ -89,6 +93,27 @@ struct NameSpecification: ExpressibleByArrayLiteral, Sendable {
 /// word when a lowercase letter follows), everything lowercased. ArgumentParser's rule for
 /// `.long` names.
 func kebabCased(_ name: String) -> String {
+    // Property names are ASCII: bytes, not `Character`s, whose case tests read Unicode tables.
+    let bytes = Array(name.utf8)
+    guard bytes.allSatisfy({ $0 < 0x80 }) else { return kebabCasedCharacters(name) }
+    func isUpper(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") }
+    func isLower(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") }
+    var result: [UInt8] = []
+    result.reserveCapacity(bytes.count + 4)
+    for index in bytes.indices {
+        let byte = bytes[index]
+        if isUpper(byte), index > 0 {
+            let previous = bytes[index - 1]
+            let startsWord = !isUpper(previous) || (index + 1 < bytes.count && isLower(bytes[index + 1]))
+            if startsWord && previous != UInt8(ascii: "-") { result.append(UInt8(ascii: "-")) }
+        }
+        result.append(isUpper(byte) ? byte + 32 : byte)
+    }
+    return String(decoding: result, as: UTF8.self)
+}
+
+/// `kebabCased` for names beyond ASCII.
+private func kebabCasedCharacters(_ name: String) -> String {
     let characters = Array(name)
     var result = ""
     for (index, character) in characters.enumerated() {
