@@ -6,15 +6,16 @@ struct GlobalOptions: DeclaredArguments {
     @Option(name: [.customShort("s"), .long], help: "NATS server URLs, comma separated (default: $NATS_URL)")
     var server: String?
 
-    @Option(help: "Embedded store file, used when no server is given (default: $XDG_DATA_HOME/kvsh/store.db)")
+    @Option(help: "Embedded store file, used when no server is given (default: $XDG_DATA_HOME/kvsh/store.db)",
+            completion: .file(extensions: []))
     var store: String?
 
     @Option(help: "User name") var user: String?
     @Option(help: "Password") var password: String?
     @Option(help: "Authentication token") var token: String?
-    @Option(help: "CA certificate (PEM) to verify the server") var tlsca: String?
-    @Option(help: "Client certificate (PEM)") var tlscert: String?
-    @Option(help: "Client private key (PEM)") var tlskey: String?
+    @Option(help: "CA certificate (PEM) to verify the server", completion: .file(extensions: [])) var tlsca: String?
+    @Option(help: "Client certificate (PEM)", completion: .file(extensions: [])) var tlscert: String?
+    @Option(help: "Client private key (PEM)", completion: .file(extensions: [])) var tlskey: String?
 
     @Option(help: "Time to wait for the server and for each request, e.g. 5s, 500ms")
     var timeout: String = defaultTimeout
@@ -37,9 +38,10 @@ struct GlobalOptions: DeclaredArguments {
         return CommandTable.arguments(of: GlobalOptions.self).filter { $0.kind == kind }.flatMap(\.spellings)
     }
 
-    /// Interactive shell only: skip `$XDG_CONFIG_HOME/kvsh/kvshrc`. Taken out of the words
-    /// before they are parsed, so it is not offered by every command's help.
-    static let noStartupFile = "--norc"
+    /// Interactive shell only: skip `$XDG_CONFIG_HOME/kvsh/kvshrc` (declared on `KvshRoot`).
+    /// Taken out of the words before they are parsed, so it is not offered by every command's
+    /// help.
+    static let noStartupFile = "--" + KvshRoot.noStartupFileName
 
     /// This declaration's option rows as its generated help shows them (`--help` left out), for
     /// the root's help.

@@ -56,10 +56,14 @@ struct CommandTable: Sendable {
     let root: Command
 
     /// kvsh's commands.
-    static let kvsh = CommandTable(root: KvshRoot.self)
+    static let kvsh = CommandTable(root: KvshRoot.self, rootOperands: ScriptOperands.self)
 
-    init(root: any ParsableCommand.Type) {
-        self.root = Self.command(root, path: nil)
+    /// The table of `root`'s tree; `rootOperands` declares what the root takes where a command
+    /// word is not (kvsh's script file), which ArgumentParser does not parse.
+    init(root: any ParsableCommand.Type, rootOperands: (any DeclaredArguments.Type)? = nil) {
+        var root = Self.command(root, path: nil)
+        if let rootOperands { root.arguments += Self.arguments(of: rootOperands) }
+        self.root = root
     }
 
     /// The command the words name (`["kv", "rm"]`: `kv del`); nil when none.

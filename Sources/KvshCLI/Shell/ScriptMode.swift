@@ -30,7 +30,7 @@ enum ShellInvocation: Equatable {
     case interactive(options: [String])
 
     /// The file name scripts given with `-c` report in `file:line:column` messages.
-    static let commandFileName = "-c"
+    static let commandFileName = "-" + String(KvshRoot.scriptTextOption)
     /// The file name of a script read from stdin.
     static let standardInputFileName = "<stdin>"
 }
@@ -51,7 +51,7 @@ extension KvshCommandLine {
         guard let first = rest.first else {
             return stdinIsTerminal ? .interactive(options: options) : .standardInput(options: options)
         }
-        if first == "-c" {
+        if first == "-" + String(KvshRoot.scriptTextOption) {
             rest.removeFirst()
             guard let text = rest.popFirst() else {
                 throw ArgumentError("-c needs the commands to run: kvsh -c 'kv ls; kv get my-kv Key1'")
