@@ -139,9 +139,9 @@ public enum KvshCommandLine {
     /// and `kv help [CMD]` into
     /// `help kv [CMD]`, and rejects unknown command words with a suggestion.
     ///
-    /// `commandWords` are the words a line may start with, for the suggestion: the shell adds
-    /// its built-ins.
-    static func normalize(_ input: [String], commandWords: [String] = topCommands) throws -> [String] {
+    /// `commandWords` are the words a line may start with, for the suggestion (`topCommands`
+    /// when nil): the shell adds its built-ins.
+    static func normalize(_ input: [String], commandWords: [String]? = nil) throws -> [String] {
         var leading: [String] = []
         var rest = input[...]
         var droppedNats = false
@@ -192,9 +192,13 @@ public enum KvshCommandLine {
         commands.flatMap { [$0.commandWord] + $0.configuration.aliases }
     }
 
-    private static func checkCommandWords(_ args: [String], commandWords: [String]) throws {
+    /// Only a word that names no command reads `commandWords` (`topCommands` when nil): each
+    /// command's configuration is made on first use, and the cold path needs few of them.
+    private static func checkCommandWords(_ args: [String], commandWords: [String]?) throws {
         guard let top = args.first, !top.hasPrefix("-") else { return }
-        guard top == "help" || KvshRoot.subcommandNamed(top) != nil else { throw unknown(top, commandWords) }
+        guard top == "help" || KvshRoot.subcommandNamed(top) != nil else {
+            throw unknown(top, commandWords ?? topCommands)
+        }
         // A group's command (`kv gte`): ArgumentParser would print the group's help.
         guard let group = KvshRoot.subcommandNamed(top), args.count > 1, !args[1].hasPrefix("-") else { return }
         let commands = group.configuration.subcommands

@@ -31,7 +31,7 @@ struct ProbeRoot: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "kvsh", subcommands: [ProbeKV.self])
 }
 
-@Suite("a flag declared only in its command's declaration")
+@Suite("a flag declared only in its command's declaration", .offCooperativePool)
 struct DeclarationProbeTests {
     static let table = CommandTable(root: ProbeRoot.self)
     static let line = ["kv", "get", "b", "k", "--probe-only", "-s", "nats://127.0.0.1:1"]

@@ -67,7 +67,9 @@ extension KvshCommandLine {
             }
             return .serve(path: path, arguments: Array(rest), options: options)
         }
-        guard !first.hasPrefix("-"), !topCommands.contains(first), first != "nats" else { return nil }
+        guard !first.hasPrefix("-"), first != "help", KvshRoot.subcommandNamed(first) == nil, first != "nats" else {
+            return nil
+        }
         guard isFile(first) || first.contains("/") || first.hasSuffix(".kvsh") else { return nil }
         return .script(path: first, arguments: Array(rest.dropFirst()), options: options)
     }

@@ -11,8 +11,9 @@ import Synchronization
 /// Candidates for completing the word before `cursor` (an offset in `Character`s) in `line`:
 /// command words (built-ins, keywords, `kv`, `account`, and the bucket commands after `use`),
 /// the commands of a group and their aliases, the options of the command being typed (all from
-/// `table`), bucket names and keys from the live store (fetched through `host`, cached for about 2 s, at most 1,000 per list, and given
-/// up on after `deadline`, so Tab never hangs on a slow server).
+/// `table`), bucket names and keys from the live store (fetched through `host`, cached for
+/// about 2 s, at most 1,000 per list, and given up on after `deadline`, so Tab never hangs on a
+/// slow server).
 ///
 /// - Parameter currentBucket: the session's `use` bucket, which `put K`, `get K`… work on.
 func completions(line: String, cursor: Int, host: ShellHost, currentBucket: String? = nil,

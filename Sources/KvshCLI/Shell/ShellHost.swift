@@ -269,15 +269,6 @@ actor ShellHost: CommandHost, SessionSource {
         }
     }
 
-    /// Each `kv` alias and the command it names, from the commands' own configurations.
-    static let kvAliases: [String: String] = {
-        var aliases: [String: String] = [:]
-        for command in KVCommand.configuration.subcommands {
-            for alias in command.configuration.aliases { aliases[alias] = command.commandWord }
-        }
-        return aliases
-    }()
-
     // MARK: Help
 
     /// A command's generated help as the shell shows it: without the connection options, which
