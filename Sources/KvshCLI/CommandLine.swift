@@ -123,9 +123,9 @@ public enum KvshCommandLine {
     /// and `kv help [CMD]` into
     /// `help kv [CMD]`, and rejects unknown command words with a suggestion.
     ///
-    /// `commandWords` are the words a line may start with, for the suggestion: the shell adds
-    /// its built-ins.
-    static func normalize(_ input: [String], commandWords: [String] = topCommands) throws -> [String] {
+    /// `commandWords` are the words a line may start with, for the suggestion (`topCommands`
+    /// when nil): the shell adds its built-ins.
+    static func normalize(_ input: [String], commandWords: [String]? = nil) throws -> [String] {
         var leading: [String] = []
         var rest = input[...]
         var droppedNats = false
@@ -138,7 +138,7 @@ public enum KvshCommandLine {
         var out = Array(rest)
         // ArgumentParser knows only `--version`; natscli and other tools' users type `-V` too.
         if out.first == "-V" { out[0] = "--version" }
-        if out.count >= 2, out[0] == "kv" || out[0] == "account", out[1] == "help" {
+        if out.count >= 2, out[1] == "help", KvshRoot.storeGroups.contains(where: { $0.isNamed(out[0]) }) {
             out = ["help", out[0]] + out[2...]
         }
         try checkCommandWords(out, commandWords: commandWords)
@@ -148,15 +148,18 @@ public enum KvshCommandLine {
 
     /// Moves global options at the front of `rest` (with their values) to `leading`.
     static func takeGlobalOptions(from rest: inout ArraySlice<String>, into leading: inout [String]) {
+        guard rest.first?.hasPrefix("-") == true else { return }
+        let valued = GlobalOptions.valued
+        let flags = GlobalOptions.flags
         while let first = rest.first, first.hasPrefix("-"), first != "-h", first != "--help" {
             let name = first.split(separator: "=", maxSplits: 1).first.map(String.init) ?? first
-            if GlobalOptions.valued.contains(name) {
+            if valued.contains(name) {
                 leading.append(rest.removeFirst())
                 if !first.contains("="), let value = rest.first {
                     leading.append(value)
                     rest.removeFirst()
                 }
-            } else if GlobalOptions.flags.contains(name) {
+            } else if flags.contains(name) {
                 leading.append(rest.removeFirst())
             } else {
                 break
@@ -164,21 +167,27 @@ public enum KvshCommandLine {
         }
     }
 
-    /// The words ArgumentParser takes first; `serve` is run by `shellInvocation`, which leaves
-    /// only its `--help` here.
-    static let topCommands = ["kv", "account", "serve", "help"]
-    static let kvCommands = ["add", "new", "status", "info", "view", "ls", "list", "rm", "put", "get", "create",
-                             "update", "del", "delete", "purge", "history", "keys", "watch", "help"]
+    /// The words ArgumentParser takes first (`serve` is run by `shellInvocation`, which leaves
+    /// only its `--help` here), from the commands' configurations.
+    static var topCommands: [String] { words(of: KvshRoot.storeGroups + KvshRoot.commandLineForms) + ["help"] }
 
-    private static func checkCommandWords(_ args: [String], commandWords: [String]) throws {
+    /// The names and aliases of `commands`, in order.
+    private static func words(of commands: [any ParsableCommand.Type]) -> [String] {
+        commands.flatMap { [$0.commandWord] + $0.configuration.aliases }
+    }
+
+    /// Only a word that names no command reads `commandWords` (`topCommands` when nil): each
+    /// command's configuration is made on first use, and the cold path needs few of them.
+    private static func checkCommandWords(_ args: [String], commandWords: [String]?) throws {
         guard let top = args.first, !top.hasPrefix("-") else { return }
-        guard topCommands.contains(top) else { throw unknown(top, commandWords) }
-        if top == "kv", args.count > 1, !args[1].hasPrefix("-"), !kvCommands.contains(args[1]) {
-            throw unknown(args[1], kvCommands, prefix: "kv ")
+        guard top == "help" || KvshRoot.subcommandNamed(top) != nil else {
+            throw unknown(top, commandWords ?? topCommands)
         }
-        if top == "account", args.count > 1, !args[1].hasPrefix("-"), !["info", "help"].contains(args[1]) {
-            throw unknown(args[1], ["info"], prefix: "account ")
-        }
+        // A group's command (`kv gte`): ArgumentParser would print the group's help.
+        guard let group = KvshRoot.subcommandNamed(top), args.count > 1, !args[1].hasPrefix("-") else { return }
+        let commands = group.configuration.subcommands
+        guard !commands.isEmpty, args[1] != "help", !commands.contains(where: { $0.isNamed(args[1]) }) else { return }
+        throw unknown(args[1], words(of: commands), prefix: "\(top) ")
     }
 
     private static func unknown(_ word: String, _ known: [String], prefix: String = "") -> ArgumentError {

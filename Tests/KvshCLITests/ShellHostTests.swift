@@ -43,8 +43,10 @@ struct ShellHostParseTests {
 
     @Test("the kv aliases are the commands' own")
     func aliases() {
-        #expect(ShellHost.kvAliases == ["new": "add", "info": "status", "view": "status", "list": "ls",
-                                        "delete": "del", "rm": "del"])
+        let kv = CommandTable.kvsh.command(["kv"])?.subcommands ?? []
+        let aliases = Dictionary(uniqueKeysWithValues: kv.flatMap { command in command.aliases.map { ($0, command.name) } })
+        #expect(aliases == ["new": "add", "info": "status", "view": "status", "list": "ls",
+                            "delete": "del", "rm": "del"])
     }
 
     @Test("unknown commands get the one-shot suggestion, built-ins included, and the usage status 64")
@@ -254,33 +256,6 @@ struct CompletionTests {
         #expect(CompletionRequest.keyFilter(for: "orders") == nil)
         #expect(CompletionRequest.keyFilter(for: "a..b") == nil)
     }
-
-    @Test("the option table matches every kv command's help")
-    func optionTable() throws {
-        let connection: Set<String> = ["--server", "--store", "--user", "--password", "--token", "--tlsca", "--tlscert",
-                                       "--tlskey", "--timeout"]
-        for (name, table) in CompletionRequest.options {
-            let type = try #require(ShellHost.commandType(for: ["kv", name]), "\(name)")
-            let help = KvshRoot.helpMessage(for: type, columns: 200)
-            var flags: Set<String> = []
-            var valued: Set<String> = []
-            for line in help.split(separator: "\n").drop(while: { $0 != "OPTIONS:" }).dropFirst() {
-                let column = line.drop { $0 == " " }.components(separatedBy: "  ")[0]
-                for part in column.components(separatedBy: ", ") {
-                    for option in part.components(separatedBy: "/") where option.hasPrefix("--") {
-                        let word = String(option.prefix { $0 != " " })
-                        if option.contains(" <") { valued.insert(word) } else { flags.insert(word) }
-                    }
-                }
-            }
-            // `--version` is the root's (`version:`); ArgumentParser shows it in every command's help.
-            // `--trace`, like the valued connection options, is the shell's, not a line's.
-            #expect(flags.subtracting(["--version"]).subtracting(ShellHost.connectionFlagNames) == Set(table.flags),
-                    "\(name) flags")
-            #expect(valued.subtracting(connection) == Set(table.valued), "\(name) valued")
-        }
-        #expect(Set(CompletionRequest.options.keys) == Set(CompletionRequest.kvSubcommands.filter { $0 != "rm" }))
-    }
 }
 
 @Suite("ShellHost against a real server", .offCooperativePool)
@@ -449,8 +424,6 @@ struct ShieldingTests {
 struct ShellHelpTests {
     @Test("the names the shell refuses are GlobalOptions' valued options, read from the declaration")
     func refusedNamesAreDeclared() {
-        #expect(GlobalOptions.declaredValuedNames() == GlobalOptions.valued)
-        #expect(ShellHost.connectionOptionNames == GlobalOptions.valued)
         #expect(ShellHost.connectionOptionNames.isSuperset(of: ["-s", "--server", "--user", "--tlskey", "--timeout"]))
     }
 

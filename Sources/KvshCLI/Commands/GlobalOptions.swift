@@ -2,19 +2,20 @@ import ArgumentParser
 
 /// Connection options every command accepts (natscli's names), and `--store` for the
 /// embedded store that is used when no server is given.
-struct GlobalOptions: ParsableArguments {
+struct GlobalOptions: DeclaredArguments {
     @Option(name: [.customShort("s"), .long], help: "NATS server URLs, comma separated (default: $NATS_URL)")
     var server: String?
 
-    @Option(help: "Embedded store file, used when no server is given (default: $XDG_DATA_HOME/kvsh/store.db)")
+    @Option(help: "Embedded store file, used when no server is given (default: $XDG_DATA_HOME/kvsh/store.db)",
+            completion: .file(extensions: []))
     var store: String?
 
     @Option(help: "User name") var user: String?
     @Option(help: "Password") var password: String?
     @Option(help: "Authentication token") var token: String?
-    @Option(help: "CA certificate (PEM) to verify the server") var tlsca: String?
-    @Option(help: "Client certificate (PEM)") var tlscert: String?
-    @Option(help: "Client private key (PEM)") var tlskey: String?
+    @Option(help: "CA certificate (PEM) to verify the server", completion: .file(extensions: [])) var tlsca: String?
+    @Option(help: "Client certificate (PEM)", completion: .file(extensions: [])) var tlscert: String?
+    @Option(help: "Client private key (PEM)", completion: .file(extensions: [])) var tlskey: String?
 
     @Option(help: "Time to wait for the server and for each request, e.g. 5s, 500ms")
     var timeout: String = defaultTimeout
@@ -25,14 +26,28 @@ struct GlobalOptions: ParsableArguments {
 
     static let defaultTimeout = "5s"
 
-    /// Options that take a value, for moving global options given before the command.
-    static let valued: Set<String> = ["-s", "--server", "--store", "--user", "--password", "--token", "--tlsca",
-                                      "--tlscert", "--tlskey", "--timeout"]
-    static let flags: Set<String> = ["--json", "--trace", noStartupFile]
+    /// The one option declared here that a shell line may give: each command picks its own
+    /// output format. Every other one sets up the shell's one connection, made at start-up.
+    static let perLineFlag = "--json"
 
-    /// Interactive shell only: skip `$XDG_CONFIG_HOME/kvsh/kvshrc`. Taken out of the words
-    /// before they are parsed, so it is not offered by every command's help.
-    static let noStartupFile = "--norc"
+    /// How the options declared here that take a value are typed (`-s`, `--server`, …), and
+    /// the flags (`--json`), from the declaration: for moving global options given before the
+    /// command, and for the options a shell line may not give (`ShellHost`).
+    static var valued: [String] { spellings(of: .option) }
+    static var flags: [String] { spellings(of: .flag) + [noStartupFile] }
+
+    private static func spellings(of kind: ArgumentDeclaration.Kind) -> [String] {
+        if let form = FastForm<GlobalOptions>.cached {
+            return form.fields.filter { $0.declaration.kind == kind }.flatMap { $0.spellings + $0.negatedSpellings }
+        }
+        // A property of a type the fast path does not read: the slower reader still knows it.
+        return CommandTable.arguments(of: GlobalOptions.self).filter { $0.kind == kind }.flatMap(\.spellings)
+    }
+
+    /// Interactive shell only: skip `$XDG_CONFIG_HOME/kvsh/kvshrc` (declared on `KvshRoot`).
+    /// Taken out of the words before they are parsed, so it is not offered by every command's
+    /// help.
+    static let noStartupFile = "--" + KvshRoot.noStartupFileName
 
     /// This declaration's option rows as its generated help shows them (`--help` left out), for
     /// the root's help.
@@ -40,9 +55,4 @@ struct GlobalOptions: ParsableArguments {
         .filter { !$0.names.contains("--help") }
         .flatMap(\.lines).joined(separator: "\n")
 
-    /// The names of the options declared here that take a value (the connection options, which
-    /// a shell line may not give), read from the declaration's generated help.
-    static func declaredValuedNames() -> Set<String> {
-        Set(HelpText.optionRows(helpMessage(columns: 200)).filter(\.takesValue).flatMap(\.names))
-    }
 }

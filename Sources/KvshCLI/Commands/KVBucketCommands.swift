@@ -10,7 +10,7 @@ struct KVAdd: KvshCommand {
     @Option(help: "How long entries live, e.g. 1h, 30m (default: forever)") var ttl: String?
     @Option(name: .customLong("max-value-size"), help: "Largest value, e.g. 1KiB") var maxValueSize: String?
     @Option(name: .customLong("max-bucket-size"), help: "Largest total size, e.g. 1GiB") var maxBucketSize: String?
-    @Option(help: "file or memory") var storage: String = "file"
+    @Option(help: "file or memory", completion: .list(["file", "memory"])) var storage: String = "file"
     @Option(help: "Replicas in a cluster, 1 to 5") var replicas: Int = 1
     @Flag(help: "Compress stored data") var compress = false
     @Option(help: "A description") var description: String?

@@ -5,8 +5,8 @@ import Shell
 struct KVGet: KvshCommand {
     static let configuration = CommandConfiguration(commandName: "get", abstract: "Show a key's value")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Bucket name") var bucket: String
-    @Argument(help: "Key") var key: String
+    @Argument(help: "Bucket name", completion: .bucket) var bucket: String
+    @Argument(help: "Key", completion: .key) var key: String
     @Option(help: "Show this revision instead of the latest") var revision: String?
     @Flag(help: "Print only the value's bytes") var raw = false
 
@@ -32,8 +32,8 @@ struct KVGet: KvshCommand {
 struct KVHistory: KvshCommand {
     static let configuration = CommandConfiguration(commandName: "history", abstract: "Show every kept revision of a key")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Bucket name") var bucket: String
-    @Argument(help: "Key") var key: String
+    @Argument(help: "Bucket name", completion: .bucket) var bucket: String
+    @Argument(help: "Key", completion: .key) var key: String
 
     func run() async throws { try await runOneShot() }
 
@@ -50,8 +50,8 @@ struct KVHistory: KvshCommand {
 struct KVKeys: KvshCommand {
     static let configuration = CommandConfiguration(commandName: "keys", abstract: "List keys that have a value")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Bucket name") var bucket: String
-    @Argument(help: "Key filters such as 'orders.*' or 'orders.>'") var filters: [String] = []
+    @Argument(help: "Bucket name", completion: .bucket) var bucket: String
+    @Argument(help: "Key filters such as 'orders.*' or 'orders.>'", completion: .keyFilter) var filters: [String] = []
 
     func run() async throws { try await runOneShot() }
 
@@ -79,8 +79,8 @@ struct KVList: KvshCommand {
     static let configuration = CommandConfiguration(
         commandName: "ls", abstract: "List buckets, or the keys of one bucket", aliases: ["list"])
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Bucket name (lists its keys)") var bucket: String?
-    @Argument(help: "Key filter") var filter: String?
+    @Argument(help: "Bucket name (lists its keys)", completion: .bucket) var bucket: String?
+    @Argument(help: "Key filter", completion: .keyFilter) var filter: String?
     @Flag(name: [.customShort("n"), .long], help: "Bucket names only") var names = false
 
     func run() async throws { try await runOneShot() }
@@ -114,7 +114,7 @@ struct KVStatus: KvshCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show a bucket's settings and size", aliases: ["info", "view"])
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Bucket name") var bucket: String
+    @Argument(help: "Bucket name", completion: .bucket) var bucket: String
 
     func run() async throws { try await runOneShot() }
 

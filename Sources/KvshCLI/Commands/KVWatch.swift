@@ -13,8 +13,9 @@ struct KVWatch: KvshCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch", abstract: "Print the latest values, then every change, until Ctrl-C")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Bucket name") var bucket: String
-    @Argument(help: "Key filters such as 'orders.>' (default: every key)") var filters: [String] = []
+    @Argument(help: "Bucket name", completion: .bucket) var bucket: String
+    @Argument(help: "Key filters such as 'orders.>' (default: every key)", completion: .keyFilter)
+    var filters: [String] = []
     @Flag(name: .customLong("history"), help: "Start with every kept revision, not only the latest")
     var includeHistory = false
     @Flag(name: .customLong("updates"), help: "Only changes made from now on") var updatesOnly = false

@@ -2,11 +2,11 @@ import ArgumentParser
 import KeyValue
 import Shell
 
-/// `BUCKET KEY [VALUE]`, shared by `put` and `create`.
-struct ValueWriteArguments: ParsableArguments {
-    @Argument(help: "Bucket name") var bucket: String
-    @Argument(help: "Key") var key: String
-    @Argument(help: "Value (read from stdin when left out)") var value: String?
+/// `BUCKET KEY [VALUE]` of `put` and `create`, and how they write it.
+struct ValueWriteArguments {
+    var bucket: String
+    var key: String
+    var value: String?
 
     /// Validates, stores with `store`, prints what natscli prints, and returns the entry
     /// written (see `Value.written`).
@@ -25,7 +25,11 @@ struct ValueWriteArguments: ParsableArguments {
 struct KVPut: KvshCommand {
     static let configuration = CommandConfiguration(commandName: "put", abstract: "Store a value, whatever the key holds")
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var arguments: ValueWriteArguments
+    @Argument(help: "Bucket name", completion: .bucket) var bucket: String
+    @Argument(help: "Key", completion: .key) var key: String
+    @Argument(help: "Value (read from stdin when left out)") var value: String?
+
+    var arguments: ValueWriteArguments { ValueWriteArguments(bucket: bucket, key: key, value: value) }
 
     func run() async throws { try await runOneShot() }
 
@@ -38,7 +42,11 @@ struct KVCreate: KvshCommand {
     static let configuration = CommandConfiguration(
         commandName: "create", abstract: "Store a value only if the key has none (a lock)")
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var arguments: ValueWriteArguments
+    @Argument(help: "Bucket name", completion: .bucket) var bucket: String
+    @Argument(help: "Key", completion: .key) var key: String
+    @Argument(help: "Value (read from stdin when left out)") var value: String?
+
+    var arguments: ValueWriteArguments { ValueWriteArguments(bucket: bucket, key: key, value: value) }
 
     func run() async throws { try await runOneShot() }
 
@@ -52,8 +60,8 @@ struct KVUpdate: KvshCommand {
         commandName: "update", abstract: "Store a value only if REVISION is the key's latest (compare-and-swap)",
         discussion: "With three arguments the value is read from stdin: kv update BUCKET KEY REVISION < file")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Bucket name") var bucket: String
-    @Argument(help: "Key") var key: String
+    @Argument(help: "Bucket name", completion: .bucket) var bucket: String
+    @Argument(help: "Key", completion: .key) var key: String
     @Argument(help: "VALUE REVISION, or REVISION alone with the value on stdin") var rest: [String] = []
 
     func run() async throws { try await runOneShot() }
@@ -82,8 +90,8 @@ struct KVDelete: KvshCommand {
         commandName: "del", abstract: "Delete a key (keeps its history), or with no key the whole bucket",
         aliases: ["delete", "rm"])  // `rm` as in the nats CLI: `kv rm BUCKET` and `kv rm BUCKET KEY`
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Bucket name") var bucket: String
-    @Argument(help: "Key") var key: String?
+    @Argument(help: "Bucket name", completion: .bucket) var bucket: String
+    @Argument(help: "Key", completion: .key) var key: String?
     @Option(help: "Only if this is the key's latest revision") var revision: String?
     @Flag(name: .shortAndLong, help: "Delete a whole bucket without asking (needed where kvsh cannot ask)")
     var force = false
@@ -114,8 +122,8 @@ struct KVPurge: KvshCommand {
     static let configuration = CommandConfiguration(
         commandName: "purge", abstract: "Remove every revision of a key, leaving a purge marker")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Bucket name") var bucket: String
-    @Argument(help: "Key") var key: String
+    @Argument(help: "Bucket name", completion: .bucket) var bucket: String
+    @Argument(help: "Key", completion: .key) var key: String
     @Option(help: "Only if this is the key's latest revision") var revision: String?
     @Flag(name: .shortAndLong, help: "Purge without asking (needed where kvsh cannot ask)") var force = false
 

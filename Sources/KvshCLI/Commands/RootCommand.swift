@@ -6,14 +6,29 @@ enum KvshVersion {
     static let current = "0.9.0"
 }
 
-struct KvshRoot: AsyncParsableCommand {
+struct KvshRoot: AsyncParsableCommand, DeclaredArguments {
     static let configuration = CommandConfiguration(
         commandName: "kvsh",
         abstract: "A shell for the NATS JetStream Key-Value store",
         usage: usage,
         discussion: discussion,
         version: KvshVersion.current,
-        subcommands: [KVCommand.self, AccountCommand.self, Serve.self])
+        subcommands: storeGroups + commandLineForms)
+
+    /// The groups of store commands, which the shell runs too.
+    static let storeGroups: [any ParsableCommand.Type] = [KVCommand.self, AccountCommand.self]
+    /// Commands of the command line only: the shell refuses them.
+    static let commandLineForms: [any ParsableCommand.Type] = [Serve.self, CompletionCommand.self]
+
+    /// The root's command that `word` names.
+    static func subcommandNamed(_ word: String) -> (any ParsableCommand.Type)? {
+        (storeGroups + commandLineForms).first { $0.isNamed(word) }
+    }
+
+    /// `type` when it is one of `commandLineForms`.
+    static func commandLineForm(_ type: any ParsableCommand.Type) -> (any ParsableCommand.Type)? {
+        commandLineForms.first { ObjectIdentifier($0) == ObjectIdentifier(type) }
+    }
 
     /// The ways to run kvsh, one a line (ArgumentParser indents the lines under `USAGE: `).
     private static let usage = [
@@ -28,13 +43,38 @@ struct KvshRoot: AsyncParsableCommand {
     private static let discussion = """
         Commands follow the nats CLI; a leading 'nats' word is accepted. The command language of \
         scripts and the prompt (run 'help' there) is described in docs/language.md, watch hooks \
-        in docs/hooks.md. \(GlobalOptions.noStartupFile), for the prompt only, skips \
-        $XDG_CONFIG_HOME/kvsh/kvshrc.
+        in docs/hooks.md; 'kvsh completion bash|zsh|fish' prints a shell completion script.
 
         This is kvsh \(KvshVersion.current) ('kvsh --version' or '-V' prints it).
 
         \(globalOptionsHeading)
         """
+
+    // The forms `shellInvocation` runs before ArgumentParser sees the words, declared here for
+    // help, the manual and the completion scripts (a script file's operands are `ScriptOperands`'s:
+    // operands here would stop ArgumentParser from finding the subcommands). A one-shot command
+    // line never sets them.
+
+    @Option(name: .customShort(scriptTextOption), help: ArgumentHelp("Run <text> as a script; the words after it are its $1…",
+                                                                    valueName: "text"))
+    var scriptText: String?
+
+    @Flag(name: .customLong(noStartupFileName), help: "At the prompt: skip $XDG_CONFIG_HOME/kvsh/kvshrc")
+    var noStartupFile = false
+
+    @Flag(help: "Print kvsh's manual page (mdoc, for man -l -), made from these declarations")
+    var generateManual = false
+
+    /// `-c`, and `--norc`: the spellings `shellInvocation` and `runShell` look for.
+    static let scriptTextOption: Character = "c"
+    static let noStartupFileName = "norc"
+
+    /// `kvsh --generate-manual` prints the manual; anything else that reaches here asks for
+    /// help, as ArgumentParser's default does.
+    func run() async throws {
+        guard generateManual else { throw CleanExit.helpRequest(self) }
+        Terminal.out(ManualPage(CommandTable.kvsh).text)
+    }
 
     /// Ends the root's discussion; `helpText(for:)` puts the global options' rows under it.
     private static let globalOptionsHeading = "Global options, before or after the command:"
@@ -51,6 +91,16 @@ struct KvshRoot: AsyncParsableCommand {
     }
 }
 
+/// `kvsh FILE [ARG…]` (`shellInvocation` runs it): declared for the command table, which gives
+/// the root these operands, not for ArgumentParser.
+struct ScriptOperands: DeclaredArguments {
+    @Argument(help: "A script to run (also a #!/usr/bin/env kvsh file)", completion: .file(extensions: []))
+    var script: String?
+
+    @Argument(parsing: .captureForPassthrough, help: "The script's arguments ($1…)")
+    var arguments: [String] = []
+}
+
 struct KVCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kv", abstract: "Key-Value store commands",
@@ -61,7 +111,7 @@ struct KVCommand: AsyncParsableCommand {
 
 /// `kvsh serve FILE [ARG…]`. `shellInvocation` runs it before ArgumentParser sees the words;
 /// this type is its declaration for help (`kvsh serve --help`, `kvsh help serve`).
-struct Serve: ParsableCommand {
+struct Serve: ParsableCommand, DeclaredArguments {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run a script, then serve the watch hooks it registered until SIGINT or SIGTERM",
@@ -75,7 +125,7 @@ struct Serve: ParsableCommand {
 
     static let usageLine = "kvsh [<options>] serve <file> [<arg> ...]"
 
-    @Argument(help: "The script") var file: String
+    @Argument(help: "The script", completion: .file(extensions: [])) var file: String
     @Argument(parsing: .captureForPassthrough, help: "The script's arguments ($1…)") var arguments: [String] = []
     @OptionGroup var global: GlobalOptions
 

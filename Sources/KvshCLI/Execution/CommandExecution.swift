@@ -7,7 +7,7 @@ import Shell
 /// A store command that runs the same way from the command line (`kvsh kv put …`) and from a
 /// shell line or script (`kv put …`): `execute` does the work, prints through the execution's
 /// output unless the result is captured by `let`, and returns the value `let` binds.
-protocol KvshCommand: AsyncParsableCommand {
+protocol KvshCommand: AsyncParsableCommand, DeclaredArguments {
     /// The connection options parsed with the command. One-shot runs connect with them; the
     /// shell connects once with its own (see `ShellHost`) and rejects them per command.
     var global: GlobalOptions { get }

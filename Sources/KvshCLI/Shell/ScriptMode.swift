@@ -30,7 +30,7 @@ enum ShellInvocation: Equatable {
     case interactive(options: [String])
 
     /// The file name scripts given with `-c` report in `file:line:column` messages.
-    static let commandFileName = "-c"
+    static let commandFileName = "-" + String(KvshRoot.scriptTextOption)
     /// The file name of a script read from stdin.
     static let standardInputFileName = "<stdin>"
 }
@@ -51,7 +51,7 @@ extension KvshCommandLine {
         guard let first = rest.first else {
             return stdinIsTerminal ? .interactive(options: options) : .standardInput(options: options)
         }
-        if first == "-c" {
+        if first == "-" + String(KvshRoot.scriptTextOption) {
             rest.removeFirst()
             guard let text = rest.popFirst() else {
                 throw ArgumentError("-c needs the commands to run: kvsh -c 'kv ls; kv get my-kv Key1'")
@@ -67,7 +67,9 @@ extension KvshCommandLine {
             }
             return .serve(path: path, arguments: Array(rest), options: options)
         }
-        guard !first.hasPrefix("-"), !topCommands.contains(first), first != "nats" else { return nil }
+        guard !first.hasPrefix("-"), first != "help", KvshRoot.subcommandNamed(first) == nil, first != "nats" else {
+            return nil
+        }
         guard isFile(first) || first.contains("/") || first.hasSuffix(".kvsh") else { return nil }
         return .script(path: first, arguments: Array(rest.dropFirst()), options: options)
     }

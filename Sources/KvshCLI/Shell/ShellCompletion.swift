@@ -10,14 +10,15 @@ import Synchronization
 
 /// Candidates for completing the word before `cursor` (an offset in `Character`s) in `line`:
 /// command words (built-ins, keywords, `kv`, `account`, and the bucket commands after `use`),
-/// `kv` subcommands, the options of the command being typed, bucket names and keys from the
-/// live store (fetched through `host`, cached for about 2 s, at most 1,000 per list, and given
-/// up on after `deadline`, so Tab never hangs on a slow server).
+/// the commands of a group and their aliases, the options of the command being typed (all from
+/// `table`), bucket names and keys from the live store (fetched through `host`, cached for
+/// about 2 s, at most 1,000 per list, and given up on after `deadline`, so Tab never hangs on a
+/// slow server).
 ///
 /// - Parameter currentBucket: the session's `use` bucket, which `put K`, `get K`… work on.
 func completions(line: String, cursor: Int, host: ShellHost, currentBucket: String? = nil,
-                 deadline: Duration = .milliseconds(1500)) async -> [String] {
-    let request = CompletionRequest(String(line.prefix(max(0, cursor))), currentBucket: currentBucket)
+                 deadline: Duration = .milliseconds(1500), table: CommandTable = .kvsh) async -> [String] {
+    let request = CompletionRequest(String(line.prefix(max(0, cursor))), currentBucket: currentBucket, table: table)
     let candidates: [String]
     switch request.slot {
     case .none:
@@ -59,30 +60,16 @@ struct CompletionRequest: Equatable {
     var partial = ""
     var slot = Slot.none
 
-    /// Every store command that takes a bucket first, with what its positional arguments are
-    /// (by command name: aliases are resolved first).
-    private static let positionals: [String: [Slot]] = {
-        let bucketKey: [Slot] = [.bucket, .key("")]
-        return [
-            "status": [.bucket], "ls": bucketKey, "get": bucketKey, "purge": bucketKey,
-            "history": bucketKey, "del": bucketKey, "put": bucketKey, "create": bucketKey,
-            "update": bucketKey, "keys": bucketKey, "watch": bucketKey,
-        ]
-    }()
+    /// The `kv` commands' words (names and aliases), as completion offers them.
+    static var kvSubcommands: [String] { CommandTable.kvsh.command([KVCommand.commandWord])?.subcommandWords ?? [] }
 
-    /// Commands whose every positional after the first key is a key filter too.
-    private static let repeatingKeys: Set<String> = ["keys", "watch"]
-
-    static var options: [String: (flags: [String], valued: [String])] { ShellHost.kvOptions }
-    static var aliases: [String: String] { ShellHost.kvAliases }
-
-    init(_ textBeforeCursor: String, currentBucket: String?) {
+    init(_ textBeforeCursor: String, currentBucket: String?, table: CommandTable = .kvsh) {
         let editorWord = textBeforeCursor.reversed().prefix { !$0.isWhitespace }.reversed()
         var words = Self.commandWords(textBeforeCursor)
         partial = words.removeLast()
         lead = String(editorWord.dropLast(partial.count))
         guard !partial.contains(where: { "'\"$\\".contains($0) }) else { return }
-        slot = Self.slot(words: words, partial: partial, currentBucket: currentBucket)
+        slot = Self.slot(words: words, partial: partial, currentBucket: currentBucket, table: table)
     }
 
     /// The words of the command the cursor is in (the last one being completed, maybe empty):
@@ -126,19 +113,20 @@ struct CompletionRequest: Equatable {
         return words
     }
 
-    private static func slot(words: [String], partial: String, currentBucket: String?) -> Slot {
+    private static func slot(words: [String], partial: String, currentBucket: String?, table: CommandTable) -> Slot {
+        let groups = table.shellGroups
         guard let first = words.first else {
-            var names = ["kv", "account", "nats"] + HookCommands.names + ShellSession.builtinNames
+            var names = groups.map(\.name) + ["nats"] + HookCommands.names + ShellSession.builtinNames
                 + ["if", "while", "for", "let"]
             if currentBucket != nil { names += ShellSession.bucketCommandNames }
             return .words(names.sorted())
         }
+        if let group = groups.first(where: { $0.words.contains(first) }) {
+            if words.count == 1 { return .words(group.subcommandWords) }
+            guard let command = group.subcommand(words[1]) else { return .none }
+            return slot(command: command, arguments: Array(words.dropFirst(2)), partial: partial, bucket: nil)
+        }
         switch first {
-        case "kv":
-            if words.count == 1 { return .words(kvSubcommands) }
-            return slot(command: words[1], arguments: Array(words.dropFirst(2)), partial: partial, bucket: nil)
-        case "account":
-            return words.count == 1 ? .words(["info"]) : (partial.hasPrefix("-") ? .words(["--json", "--help"]) : .none)
         case "use":
             return words.count == 1 ? .bucket : .none
         case "on":
@@ -147,31 +135,35 @@ struct CompletionRequest: Equatable {
             return words.count == 2 ? .bucket : .none
         case "help":
             if words.count == 1 {
-                return .words((["kv", "account"] + HookCommands.names + ShellSession.builtinNames
+                return .words((groups.map(\.name) + HookCommands.names + ShellSession.builtinNames
                                + ShellSession.keywordNames).sorted())
             }
-            return words.count == 2 && words[1] == "kv" ? .words(kvSubcommands) : .none
+            let group = words.count == 2 ? groups.first { $0.words.contains(words[1]) } : nil
+            return group.map { .words($0.subcommandWords) } ?? .none
         default:
-            guard let bucket = currentBucket, ShellSession.bucketCommandNames.contains(first) else { return .none }
-            return slot(command: first, arguments: Array(words.dropFirst()), partial: partial, bucket: bucket)
+            // The `use` bucket's commands are the `kv` commands of the same name.
+            guard let bucket = currentBucket, ShellSession.bucketCommandNames.contains(first),
+                  let command = table.command([KVCommand.commandWord, first]) else { return .none }
+            return slot(command: command, arguments: Array(words.dropFirst()), partial: partial, bucket: bucket)
         }
     }
 
-    /// The slot after `kv COMMAND ARGUMENTS…` (or `COMMAND ARGUMENTS…` on the `use` bucket).
-    private static func slot(command: String, arguments: [String], partial: String, bucket: String?) -> Slot {
-        let name = aliases[command] ?? command
-        guard let (flags, valued) = options[name] else { return .none }
-        let layout = positionals[name] ?? []
-        if partial.hasPrefix("-") { return .words((flags + valued).sorted()) }
+    /// The slot after `kv COMMAND ARGUMENTS…` (or `COMMAND ARGUMENTS…` on the `use` bucket):
+    /// what the command's declaration says goes there.
+    private static func slot(command: CommandTable.Command, arguments: [String], partial: String,
+                             bucket: String?) -> Slot {
+        if partial.hasPrefix("-") { return .words(command.shellOptionWords) }
+        let options = command.arguments(.option)
         // Skip options (and the values of those that take one) to count positionals.
         var positional: [String] = bucket.map { [$0] } ?? []
         var index = 0
         while index < arguments.count {
             let word = arguments[index]
             if word.hasPrefix("-") {
-                if valued.contains(word) {
+                if let option = options.first(where: { $0.spellings.contains(word) }) {
                     if index + 1 == arguments.count {
-                        return word == "--storage" ? .words(["file", "memory"]) : .none
+                        if case .list(let values)? = option.declaration.completion { return .words(values) }
+                        return .none
                     }
                     index += 1
                 }
@@ -180,18 +172,15 @@ struct CompletionRequest: Equatable {
             }
             index += 1
         }
-        if positional.count < layout.count {
-            switch layout[positional.count] {
-            case .bucket: return .bucket
-            case .key: return .key(positional[0])
-            default: return .none
-            }
+        let operands = command.arguments(.operand)
+        let operand = positional.count < operands.count ? operands[positional.count]
+            : operands.last.flatMap { $0.declaration.isRepeating ? $0 : nil }
+        switch operand?.declaration.completion {
+        case .bucket?: return .bucket
+        case .key?, .keyFilter?: return positional.first.map { .key($0) } ?? .none
+        default: return .none
         }
-        return repeatingKeys.contains(name) && !positional.isEmpty ? .key(positional[0]) : .none
     }
-
-    static let kvSubcommands = ["add", "create", "del", "get", "history", "keys", "ls", "purge", "put", "rm",
-                                "status", "update", "watch"]
 
     /// A key filter that narrows the fetch to the partial's parent levels: `orders.12` → `orders.>`.
     static func keyFilter(for partial: String) -> String? {

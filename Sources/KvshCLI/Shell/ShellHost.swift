@@ -152,7 +152,7 @@ actor ShellHost: CommandHost, SessionSource {
         let words = shieldingData(words, data: data)
         for word in words.prefix(while: { $0 != "--" }) {
             let name = String(word.prefix { $0 != "=" })
-            if GlobalOptions.valued.contains(name) || connectionFlagNames.contains(name) {
+            if connectionOptionNames.contains(name) {
                 throw CommandError("\(name) cannot be given to one command in the shell: the shell keeps one "
                                    + "connection, made with the options kvsh starts with (kvsh \(name) … SCRIPT)",
                                    status: ExitCode.validationFailure.rawValue)
@@ -174,6 +174,10 @@ actor ShellHost: CommandHost, SessionSource {
             throw CommandError(KvshRoot.message(for: error), status: code.rawValue)
         }
         if let command = parsed as? any KvshCommand { return .command(command) }
+        if let form = KvshRoot.commandLineForm(type(of: parsed)) {
+            throw CommandError("\(form.commandWord) runs from the command line: \(form.configuration.usage ?? "")",
+                               status: ExitCode.validationFailure.rawValue)
+        }
         // A group without a subcommand (`kv`, `account`) or ArgumentParser's `help`: running
         // them asks for help, exactly as on the command line.
         do {
@@ -192,9 +196,10 @@ actor ShellHost: CommandHost, SessionSource {
     /// one) go first, then `--`, then the operands in their order. Unchanged otherwise.
     static func shieldingData(_ words: [String], data: Set<Int>) -> [String] {
         guard data.contains(where: { $0 >= 2 && $0 < words.count && words[$0].hasPrefix("-") }),
-              words[0] == "kv" || words[0] == "account" else { return words }
-        let name = kvAliases[words[1]] ?? words[1]
-        let valued = Set(kvOptions[name]?.valued ?? []).union(GlobalOptions.valued)
+              let command = CommandTable.kvsh.command(Array(words.prefix(2))), !command.path.isEmpty else {
+            return words
+        }
+        let valued = command.arguments(.option).flatMap(\.spellings)
         var options: [String] = []
         var operands: [String] = []
         var index = 2
@@ -225,11 +230,13 @@ actor ShellHost: CommandHost, SessionSource {
                      + "(nothing was run)")
     }
 
-    /// What the operand at `index` of a `kv` command stands for, for messages.
+    /// What the operand at `index` of a store command stands for, for messages: from what its
+    /// declaration completes (a bucket, a key, a key filter), else a value.
     private static func operandRole(_ words: [String], at index: Int) -> String {
-        guard words.count >= 2, words[0] == "kv" else { return "argument" }
-        let name = kvAliases[words[1]] ?? words[1]
-        let valued = Set(kvOptions[name]?.valued ?? []).union(GlobalOptions.valued)
+        guard let command = CommandTable.kvsh.command(Array(words.prefix(2))), !command.path.isEmpty else {
+            return "argument"
+        }
+        let valued = command.arguments(.option).flatMap(\.spellings)
         var ordinal = 0
         var i = 2
         while i < min(index, words.count) {
@@ -240,16 +247,21 @@ actor ShellHost: CommandHost, SessionSource {
             }
             i += 1
         }
-        switch (name, ordinal) {
-        case (_, 0): return "bucket"
-        case ("keys", _), ("watch", _), ("ls", _): return "filter"
-        case ("update", 2...), ("put", 2...), ("create", 2...): return "value"
-        default: return "key"
+        let operands = command.arguments(.operand)
+        guard let operand = ordinal < operands.count ? operands[ordinal] : operands.last(where: \.declaration.isRepeating)
+        else { return "argument" }
+        switch operand.declaration.completion {
+        case .bucket?: return "bucket"
+        case .key?: return "key"
+        case .keyFilter?: return "filter"
+        default: return "value"
         }
     }
 
-    /// Words a shell line may start with, for "did you mean": the store commands and the built-ins.
-    static let shellCommandWords = ["kv", "account"] + ShellSession.builtinNames + HookCommands.names
+    /// Words a shell line may start with, for "did you mean": the store command groups and the
+    /// built-ins.
+    static let shellCommandWords = KvshRoot.storeGroups.map { $0.commandWord } + ShellSession.builtinNames
+        + HookCommands.names
 
     /// A command's failure as the shell reports it: the one-shot message (what follows
     /// `nats: error: `), status 64 for usage errors as one-shot commands exit, 1 otherwise.
@@ -261,49 +273,18 @@ actor ShellHost: CommandHost, SessionSource {
         }
     }
 
-    /// Options of the `kv` subcommands in the shell (connection options are not accepted there),
-    /// and which of them take a value, for completion and for keeping data out of options.
-    /// `CompletionTests` checks it against the commands' help.
-    static let kvOptions: [String: (flags: [String], valued: [String])] = {
-        let common = ["--json", "--help"]
-        let guarded = (flags: ["--force"] + common, valued: ["--revision"])
-        return [
-            "add": (["--compress"] + common,
-                    ["--history", "--ttl", "--max-value-size", "--max-bucket-size", "--storage", "--replicas",
-                     "--description"]),
-            "status": (common, []), "ls": (["--names"] + common, []),
-            "get": (["--raw"] + common, ["--revision"]), "history": (common, []), "keys": (common, []),
-            "put": (common, []), "create": (common, []), "update": (common, []),
-            "del": guarded, "purge": guarded,
-            "watch": (["--history", "--updates", "--deletes", "--no-deletes"] + common, ["--revision"]),
-        ]
-    }()
-
-    /// Each `kv` alias and the command it names, from the commands' own configurations.
-    static let kvAliases: [String: String] = {
-        var aliases: [String: String] = [:]
-        for command in KVCommand.configuration.subcommands {
-            let name = command.configuration.commandName ?? ""
-            for alias in command.configuration.aliases { aliases[alias] = name }
-        }
-        return aliases
-    }()
-
     // MARK: Help
 
     /// A command's generated help as the shell shows it: without the connection options, which
     /// a shell line may not give (`--json` stays).
     static func shellHelp(_ text: String) -> String {
-        HelpText.removingOptions(connectionOptionNames.union(connectionFlagNames), from: text)
+        HelpText.removingOptions(connectionOptionNames, from: text)
     }
 
-    /// The flags of `GlobalOptions` that set up the shell's one connection (`--trace`), so a
-    /// line may not give them either; `--json` is per command.
-    static let connectionFlagNames: Set<String> = ["--trace"]
-
-    /// The options a shell line may not give: those of `GlobalOptions` that take a value, read
-    /// from its declaration (a test checks `GlobalOptions.valued`, which `parse` refuses, against it).
-    static let connectionOptionNames = GlobalOptions.declaredValuedNames()
+    /// The options a shell line may not give: every one `GlobalOptions` declares (read from the
+    /// declaration) but `--json`, since they set up the shell's one connection.
+    static let connectionOptionNames: Set<String> = Set(GlobalOptions.valued + GlobalOptions.flags)
+        .subtracting([GlobalOptions.perLineFlag, GlobalOptions.noStartupFile])
 
     /// The command type `topic` names (`["kv", "put"]`, aliases included), nil when none.
     static func commandType(for topic: [String]) -> (any ParsableCommand.Type)? {
