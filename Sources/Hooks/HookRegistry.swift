@@ -36,6 +36,8 @@ public final class HookRegistry: Sendable {
         var serving: [Int: CheckedContinuation<Bool, Never>] = [:]
         /// `serve` calls under way, stopping the hooks included.
         var servers = 0
+        /// `requestStop` was called while `servers` > 0: a `serve` not yet waiting stops at once.
+        var stopAsked = false
         var nextWaiter = 0
         /// Set once a `shutdown` has stopped the hooks: a later `serve` returns at once.
         var stopRequested = false
@@ -244,15 +246,21 @@ public final class HookRegistry: Sendable {
             defer { s.nextWaiter += 1 }
             return s.nextWaiter
         }
-        defer { state.withLock { $0.servers -= 1 } }
+        defer {
+            state.withLock { s in
+                s.servers -= 1
+                if s.servers == 0 { s.stopAsked = false }
+            }
+        }
         let stopAsked = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-                let now = state.withLock { s -> Bool in
-                    if s.stopRequested || Task.isCancelled { return true }
+                let now = state.withLock { s -> Bool? in
+                    if s.stopAsked { return true }
+                    if s.stopRequested || Task.isCancelled { return false }
                     s.serving[token] = continuation
-                    return false
+                    return nil
                 }
-                if now { continuation.resume(returning: false) }
+                if let now { continuation.resume(returning: now) }
             }
         } onCancel: {
             state.withLock { $0.serving.removeValue(forKey: token) }?.resume(returning: false)
@@ -268,6 +276,7 @@ public final class HookRegistry: Sendable {
     public func requestStop() -> Bool {
         let waiting = state.withLock { s -> [CheckedContinuation<Bool, Never>]? in
             guard s.servers > 0 else { return nil }
+            s.stopAsked = true
             defer { s.serving = [:] }
             return Array(s.serving.values)
         }
