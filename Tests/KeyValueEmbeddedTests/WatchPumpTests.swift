@@ -9,20 +9,13 @@ import TestSupport
 /// close ends the rest before it returns. Real store files.
 @Suite("embedded store: watch pumps", .offCooperativePool)
 struct WatchPumpTests {
-    /// A store in a fresh temp directory with bucket `b` holding one key, closed and removed after `body`.
+    /// A store file with bucket `b` holding one key (see `withStoreFile`).
     func withStore(_ body: (EmbeddedKeyValueStore, any KeyValueBucket) async throws -> Void) async throws {
-        let dir = try makeTempDir(prefix: "kvsh-pumps-")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try await EmbeddedKeyValueStore.open(path: dir + "/store.db")
-        _ = try await store.createBucket(BucketConfig(bucket: "b"))
-        let bucket = try await store.bucket("b")
-        _ = try await bucket.put("k", Array("v".utf8))
-        do {
+        try await withStoreFile(prefix: "kvsh-pumps-") { _, store in
+            _ = try await store.createBucket(BucketConfig(bucket: "b"))
+            let bucket = try await store.bucket("b")
+            _ = try await bucket.put("k", Array("v".utf8))
             try await body(store, bucket)
-            await store.close()
-        } catch {
-            await store.close()
-            throw error
         }
     }
 
