@@ -103,7 +103,9 @@ let package = Package(
             "KeyValueTestSupport",
             "KeyValue", "KeyValueEmbedded", "KeyValueNATS", "JetStream", "NATSClient", "TestSupport",
         ]),
-        .testTarget(name: "KeyValueEmbeddedTests", dependencies: ["KeyValue", "KeyValueEmbedded", "TestSupport"]),
+        .testTarget(name: "KeyValueEmbeddedTests", dependencies: [
+            "KeyValue", "KeyValueEmbedded", "KeyValueTestSupport", "TestSupport",
+        ]),
         .testTarget(name: "KvshCLITests", dependencies: [
             "KvshCLI", "KeyValue", "JetStream", "NATSClient", "NATSWire", "Shell", "TestSupport", "CSQLite",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

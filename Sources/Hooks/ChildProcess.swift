@@ -77,15 +77,9 @@ enum ChildProcess {
                                           environment: .inherit.updating(updates), platformOptions: platform)
         }
         let limit = RunLimit()
-        let timer = timeout.map { timeout in
-            Task {
-                try await Task.sleep(for: timeout)
-                limit.reach(.timeout)
-            }
-        }
-        defer { timer?.cancel() }
         // A task of its own, so swift-subprocess never sees a stop (it would SIGKILL the
         // command's process alone); the stop reaches the run through `limit`, as the timeout does.
+        // Awaited below whatever happens: the run ends with it.
         let work = Task {
             do {
                 let execution = try await Subprocess.run(
@@ -100,7 +94,18 @@ enum ChildProcess {
                 return .failure(error)
             }
         }
-        let result = await withTaskCancellationHandler { await work.value } onCancel: { limit.reach(.stop) }
+        let result = await withTaskGroup(of: Void.self) { group in
+            if let timeout {
+                // A child task: cancelled (and awaited) once the run is over.
+                group.addTask {
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                    limit.reach(.timeout)
+                }
+            }
+            let result = await withTaskCancellationHandler { await work.value } onCancel: { limit.reach(.stop) }
+            group.cancelAll()
+            return result
+        }
         lines.flush()
         switch result {
         case .failure(let error):

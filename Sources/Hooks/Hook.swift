@@ -242,20 +242,43 @@ final class Hook: Sendable {
         }
     }
 
+    /// What ended a block's run: the block itself (its status), or its timeout.
+    private enum BlockPart: Sendable {
+        case finished(Int32)
+        case timedOut
+        case timerCancelled
+    }
+
+    /// Runs the block and its timeout as child tasks: the first to end cancels the other, and
+    /// a stop of the hook (cancelling this task) cancels both.
     private static func runBlock(_ block: CommandBlock, entry: Entry, timeout: Duration?,
                                  lines: HookLines) async -> RunOutcome {
-        let run = Task { await block.run(binding: ["event": .entry(entry)], output: lines) }
-        let timedOut = Mutex(false)
-        let timer = Task {
-            guard let timeout else { return }
-            try await Task.sleep(for: timeout)
-            timedOut.withLock { $0 = true }
-            run.cancel()
+        let (status, timedOut) = await withTaskGroup(of: BlockPart.self) { group -> (Int32, Bool) in
+            group.addTask { .finished(await block.run(binding: ["event": .entry(entry)], output: lines)) }
+            if let timeout {
+                group.addTask {
+                    do {
+                        try await Task.sleep(for: timeout)
+                        return .timedOut
+                    } catch {
+                        return .timerCancelled
+                    }
+                }
+            }
+            var status: Int32 = 0
+            var timedOut = false
+            for await part in group {
+                switch part {
+                case .finished(let code): status = code
+                case .timedOut: timedOut = true
+                case .timerCancelled: break
+                }
+                group.cancelAll()
+            }
+            return (status, timedOut)
         }
-        let status = await withTaskCancellationHandler { await run.value } onCancel: { run.cancel() }
-        timer.cancel()
         lines.flush()
-        if timedOut.withLock({ $0 }) { return .timedOut }
+        if timedOut { return .timedOut }
         if Task.isCancelled { return .stopped }
         return .exited(status)
     }

@@ -5,8 +5,10 @@ import Synchronization
 /// The hooks of one kvsh shell (a script or the prompt): registers them, lists them with their
 /// counters, removes them, and stops them all at the end.
 ///
-/// Each hook runs on tasks of its own; nothing here waits for a hook's runs except `remove`,
-/// `serve` and `shutdown`, so the prompt and the script go on while hooks work.
+/// Each hook runs on a task of its own (its dispatcher, with its lanes as child tasks), which
+/// the registry keeps and which `remove`, `shutdown` and a stopped `serve` await: a hook never
+/// outlives the stop that ends it. Nothing else waits for a hook's runs, so the prompt and the
+/// script go on while hooks work.
 public final class HookRegistry: Sendable {
     /// How long runs under way may go on when their hook stops, before their process group
     /// is terminated (SIGTERM, then SIGKILL).
@@ -19,15 +21,25 @@ public final class HookRegistry: Sendable {
 
     private struct Entry {
         let hook: Hook
+        /// `hook.serve`, awaited by whoever stops the hook.
         let task: Task<Void, Never>
     }
 
     private struct State {
         var hooks: [Int: Entry] = [:]
+        /// Hooks that `remove` or `shutdown` took out and is stopping: another `shutdown` waits
+        /// for them too.
+        var stopping: [Int: Entry] = [:]
         var nextID = 1
         var output: any ShellOutput
-        var serving: [Int: CheckedContinuation<Void, Never>] = [:]
+        /// `serve` calls waiting; resumed with true by `requestStop` (that call stops the hooks).
+        var serving: [Int: CheckedContinuation<Bool, Never>] = [:]
+        /// `serve` calls under way, stopping the hooks included.
+        var servers = 0
+        /// `requestStop` was called while `servers` > 0: a `serve` not yet waiting stops at once.
+        var stopAsked = false
         var nextWaiter = 0
+        /// Set once a `shutdown` has stopped the hooks: a later `serve` returns at once.
         var stopRequested = false
         /// Events that failed for good in hooks already stopped.
         var failedInStopped = 0
@@ -66,7 +78,9 @@ public final class HookRegistry: Sendable {
     /// Events whose runs failed for good (after every retry), in every hook this registry has
     /// had, stopped ones included: what `wait` and `kvsh serve` report in their exit status.
     public var failedEvents: Int {
-        let (live, stopped) = state.withLock { ($0.hooks.values.map(\.hook), $0.failedInStopped) }
+        let (live, stopped) = state.withLock {
+            ($0.hooks.values.map(\.hook) + $0.stopping.values.map(\.hook), $0.failedInStopped)
+        }
         return live.reduce(stopped) { $0 + $1.snapshot.failed }
     }
 
@@ -138,6 +152,7 @@ public final class HookRegistry: Sendable {
             }
             return try await bucket.watch(filters: filters, options: again)
         }
+        // Kept in the entry: `remove`, `shutdown` or a stopped `serve` awaits it.
         let task = Task { await hook.serve(first: watch, skip: skip, open: reopen) }
         state.withLock { $0.hooks[id] = Entry(hook: hook, task: task) }
         return id
@@ -187,61 +202,96 @@ public final class HookRegistry: Sendable {
     /// Returns false when there is no hook `id`.
     @discardableResult
     public func remove(_ id: Int) async -> Bool {
-        guard let entry = state.withLock({ $0.hooks.removeValue(forKey: id) }) else { return false }
-        await stop([entry])
+        let taken = state.withLock { s -> Entry? in
+            guard let entry = s.hooks.removeValue(forKey: id) else { return nil }
+            s.stopping[id] = entry
+            return entry
+        }
+        guard let taken else { return false }
+        await stop([taken])
         return true
     }
 
-    /// Stops every hook (as `remove` does each) and wakes `serve`.
+    /// Stops every hook (as `remove` does each) and wakes `serve`. Returns once every hook has
+    /// ended: those another `remove` or `shutdown` is stopping, and those registered meanwhile
+    /// (by a block still running), included.
     public func shutdown() async {
-        let entries = state.withLock { s in
-            defer { s.hooks = [:] }
-            return Array(s.hooks.values)
+        var awaited = Set<Int>()
+        while true {
+            let (mine, others) = state.withLock { s -> ([Entry], [Entry]) in
+                let mine = Array(s.hooks.values)
+                s.hooks = [:]
+                for entry in mine { s.stopping[entry.hook.id] = entry }
+                return (mine, s.stopping.values.filter { !awaited.contains($0.hook.id) })
+            }
+            if others.isEmpty { break }
+            awaited.formUnion(others.map(\.hook.id))
+            await stop(mine)
+            for entry in others { await entry.task.value }
         }
-        await stop(entries)
         let waiting = state.withLock { s in
             defer { s.serving = [:] }
             s.stopRequested = true
             return s.serving.values
         }
-        for waiter in waiting { waiter.resume() }
+        for waiter in waiting { waiter.resume(returning: false) }
     }
 
-    /// Serves the hooks until `requestStop` (SIGINT/SIGTERM in a script), then returns after
-    /// they stopped. Throws `CancellationError` when the calling task is cancelled first (the
-    /// hooks keep running then).
+    /// Serves the hooks until `requestStop` (SIGINT/SIGTERM in a script), then stops them and
+    /// returns once they have ended. Throws `CancellationError` when the calling task is
+    /// cancelled first (the hooks keep running then).
     public func serve() async throws {
         let token = state.withLock { s in
+            s.servers += 1
             defer { s.nextWaiter += 1 }
             return s.nextWaiter
         }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let now = state.withLock { s -> Bool in
-                    if s.stopRequested || Task.isCancelled { return true }
+        defer {
+            state.withLock { s in
+                s.servers -= 1
+                if s.servers == 0 { s.stopAsked = false }
+            }
+        }
+        let stopAsked = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let now = state.withLock { s -> Bool? in
+                    if s.stopAsked { return true }
+                    if s.stopRequested || Task.isCancelled { return false }
                     s.serving[token] = continuation
-                    return false
+                    return nil
                 }
-                if now { continuation.resume() }
+                if let now { continuation.resume(returning: now) }
             }
         } onCancel: {
-            state.withLock { $0.serving.removeValue(forKey: token) }?.resume()
+            state.withLock { $0.serving.removeValue(forKey: token) }?.resume(returning: false)
         }
+        // The stop runs here, on the caller's task, so this returns only after it.
+        if stopAsked { await shutdown() }
         try Task.checkCancellation()
     }
 
-    /// Asks a `serve` under way to stop the hooks and return. False when nobody serves (the
-    /// caller should interrupt the script instead).
+    /// Asks the `serve` calls under way to stop the hooks and return. False when nobody serves
+    /// (the caller should interrupt the script instead); true also while a stop asked for
+    /// earlier is still going on.
     public func requestStop() -> Bool {
-        let serving = state.withLock { !$0.serving.isEmpty }
-        guard serving else { return false }
-        Task { await shutdown() }
+        let waiting = state.withLock { s -> [CheckedContinuation<Bool, Never>]? in
+            guard s.servers > 0 else { return nil }
+            s.stopAsked = true
+            defer { s.serving = [:] }
+            return Array(s.serving.values)
+        }
+        guard let waiting else { return false }
+        for waiter in waiting { waiter.resume(returning: true) }
         return true
     }
 
+    /// Stops `entries` (already moved to `stopping`) and waits until they have ended.
     private func stop(_ entries: [Entry]) async {
+        guard !entries.isEmpty else { return }
         for entry in entries { entry.hook.beginStop() }
         let grace = stopGrace
+        // Not a child task, so the grace holds even when the caller is cancelled (Ctrl-C during
+        // `off`); cancelled and awaited below once the hooks have ended.
         let deadline = Task {
             try await Task.sleep(for: grace)
             for entry in entries {
@@ -251,8 +301,12 @@ public final class HookRegistry: Sendable {
         }
         for entry in entries { await entry.task.value }
         deadline.cancel()
+        _ = await deadline.result
         let failed = entries.reduce(0) { $0 + $1.hook.snapshot.failed }
-        state.withLock { $0.failedInStopped += failed }
+        state.withLock { s in
+            s.failedInStopped += failed
+            for entry in entries { s.stopping[entry.hook.id] = nil }
+        }
     }
 }
 

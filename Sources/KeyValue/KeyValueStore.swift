@@ -12,7 +12,8 @@ public protocol KeyValueStore: Sendable {
     func deleteBucket(_ name: String) async throws
     /// Status of every bucket, sorted by name.
     func bucketStatuses() async throws -> [BucketStatus]
-    /// Releases connections and files.
+    /// Ends the store's watches (each reader gets what was buffered, then the end) and waits for
+    /// their backends to stop, then releases connections and files.
     func close() async
 }
 

@@ -118,10 +118,10 @@ final class EmbeddedBucket: KeyValueBucket {
             }
             return (entries, row.lastSeq, row.id)
         }
-        let queue = BoundedQueue<WatchEvent>(capacity: 256)
         let store = self.store
         store.notifier.listen()
-        let task = Task {
+        // The pump is the store's: its close cancels it and waits for it.
+        let watch = KeyWatch.pumped(by: store.watches) { queue in
             do {
                 var events = self.events(initial, filters: filters, options: options)
                 events.append(.initialValuesDone)
@@ -150,8 +150,8 @@ final class EmbeddedBucket: KeyValueBucket {
                 queue.finish(throwing: error)
             }
         }
-        queue.onCancel { task.cancel() }
-        return KeyWatch(queue)
+        guard let watch else { throw KeyValueError.backend("store \(store.path) is closed") }
+        return watch
     }
 
     /// Entries matching the filters as watch events; `delta` counts the matching entries

@@ -18,6 +18,8 @@ public final class EmbeddedKeyValueStore: KeyValueStore {
     public let path: String
     let db: Database
     let notifier: ChangeNotifier
+    /// Every watch's pump: `close` ends them before it stops the notifier they wait on.
+    let watches = TaskSet()
 
     private init(path: String, db: Database, notifier: ChangeNotifier) {
         self.path = path
@@ -79,7 +81,11 @@ public final class EmbeddedKeyValueStore: KeyValueStore {
         }
     }
 
-    public func close() async { notifier.stop() }
+    /// Ends the watches, then stops listening for commits.
+    public func close() async {
+        await watches.close()
+        notifier.stop()
+    }
 
     /// Totals of the whole store, for `account info`.
     public struct Info: Sendable, Equatable {

@@ -28,11 +28,11 @@ extension NATSBucket {
         }
         if options.metaOnly { config.headersOnly = true }
         let clientFilters = applyFilters(filters, to: &config)
-        let queue = BoundedQueue<WatchEvent>(capacity: 256)
         let consumer = OrderedConsumer(js: js, stream: stream, config: config)
         let updatesOnly = options.updatesOnly
         let ignoreDeletes = options.ignoreDeletes
-        let task = Task {
+        // The pump is the store's: its close cancels it and waits for the consumer's delete.
+        let watch = KeyWatch.pumped(by: watches) { queue in
             var initialDone = false
             var received: UInt64 = 0
             var initialPending: UInt64 = 0
@@ -70,10 +70,8 @@ extension NATSBucket {
                 queue.finish(throwing: error)
             }
         }
-        // When the reader stops, end the consumer now (it deletes its server-side consumer)
-        // instead of when the next change arrives, which may be never.
-        queue.onCancel { task.cancel() }
-        return KeyWatch(queue)
+        guard let watch else { throw NATSError.connectionClosed }
+        return watch
     }
 
     /// Sets the consumer's filter subjects. Returns filters to apply here instead when the

@@ -19,12 +19,15 @@ final class NATSBucket: KeyValueBucket {
     let name: String
     let stream: String
     let prefix: String
+    /// The store's watch pumps (see `NATSKeyValueStore.close`).
+    let watches: TaskSet
     /// The stream's `allow_direct`, once `bind()` or `status()` has seen the stream.
     private let knownAllowDirect = Mutex<Bool?>(nil)
 
-    init(js: JetStreamContext, name: String) {
+    init(js: JetStreamContext, name: String, watches: TaskSet) {
         self.js = js
         self.name = name
+        self.watches = watches
         self.stream = StreamLayout.streamName(name)
         self.prefix = StreamLayout.subjectPrefix(name)
     }

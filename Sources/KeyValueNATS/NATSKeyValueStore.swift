@@ -11,6 +11,8 @@ import NATSClient
 /// nats.go and the nats CLI do, so either side can use what the other made.
 public final class NATSKeyValueStore: KeyValueStore {
     public let js: JetStreamContext
+    /// Every watch's pump: `close` ends them (each deletes its consumer) before the connection.
+    let watches = TaskSet()
 
     public init(js: JetStreamContext) { self.js = js }
 
@@ -39,7 +41,7 @@ public final class NATSKeyValueStore: KeyValueStore {
 
     public func bucket(_ name: String) async throws -> any KeyValueBucket {
         try KeyNames.validateBucket(name)
-        let bucket = NATSBucket(js: js, name: name)
+        let bucket = NATSBucket(js: js, name: name, watches: watches)
         try await bucket.bind()
         return bucket
     }
@@ -47,7 +49,7 @@ public final class NATSKeyValueStore: KeyValueStore {
     /// No STREAM.INFO until an operation needs the stream's settings: writes never do.
     public func lazyBucket(_ name: String) async throws -> any KeyValueBucket {
         try KeyNames.validateBucket(name)
-        return NATSBucket(js: js, name: name)
+        return NATSBucket(js: js, name: name, watches: watches)
     }
 
     public func deleteBucket(_ name: String) async throws {
@@ -66,7 +68,10 @@ public final class NATSKeyValueStore: KeyValueStore {
             .sorted { $0.bucket < $1.bucket }
     }
 
+    /// Ends the watches (their consumers are deleted while the connection is up), then closes
+    /// the connection.
     public func close() async {
+        await watches.close()
         await js.connection.close()
     }
 }

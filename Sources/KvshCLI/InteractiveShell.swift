@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Dispatch
+import KeyValue
 import LineEditor
 import NATSClient
 import Shell
@@ -26,23 +27,31 @@ func runInteractiveShell(options: GlobalOptions, skipStartupFile: Bool) async ->
     let host = shell.host
     let session = shell.session
     let bucketBox = CurrentBucket()
+    // Tab's lookups, awaited before the shell closes the session they use.
+    let lookups = TaskSet()
     let editor: LineEditor
     do {
         editor = try LineEditor(historyFile: ShellPaths.historyFile, historyLimit: 1000) { line, cursor in
-            // libedit calls this on its own thread: wait (bounded) for the async completer.
+            // libedit calls this on its own thread: wait (bounded: `completions` gives up on the
+            // store after its deadline) for the async completer.
             let result = CompletionResult()
             let done = DispatchSemaphore(value: 0)
-            Task {
+            let started = lookups.start {
                 result.set(await completions(line: line, cursor: cursor, host: host,
                                              currentBucket: bucketBox.get()))
                 done.signal()
             }
-            _ = done.wait(timeout: .now() + .seconds(2))
+            if started != nil { _ = done.wait(timeout: .now() + .seconds(2)) }
             return result.get()
         }
     } catch {
         Terminal.err("kvsh: \(error)\n")
         return 1
+    }
+    func leave(_ status: Int32) async -> Int32 {
+        await lookups.close()
+        await host.close()
+        return status
     }
     // Background news goes above the line being edited, escaped so it stays one line.
     await host.observeConnection { event in
@@ -76,11 +85,11 @@ func runInteractiveShell(options: GlobalOptions, skipStartupFile: Bool) async ->
         // right after Enter is kept for the line.
         guard let text = await readBlock(editor, prompt: Prompt.main(place, bucket: bucket),
                                          onKeystroke: { signals.reset() }) else {
-            let live = host.hooks.count
-            if live > 0, !warnedAboutHooks {
+            let live = HookCount(host.hooks.count)
+            if live.count > 0, !warnedAboutHooks {
                 warnedAboutHooks = true
-                Terminal.err("kvsh: \(live == 1 ? "1 hook is" : "\(live) hooks are") running; press Ctrl-D again "
-                             + "to stop \(live == 1 ? "it" : "them") and leave\n")
+                Terminal.err("kvsh: \(live.phrase) \(live.verb) running; press Ctrl-D again "
+                             + "to stop \(live.pronoun) and leave\n")
                 continue
             }
             break
@@ -97,22 +106,20 @@ func runInteractiveShell(options: GlobalOptions, skipStartupFile: Bool) async ->
         case .finished:
             // The terminal went away (a hang-up): nobody reads the prompt any more.
             if let failure = Terminal.outputFailure, failure.stream == .standardOutput {
-                await host.close()
-                return failure.exitStatus
+                return await leave(failure.status)
             }
         case .exit(let s):
-            await host.close()
-            return s
+            return await leave(s)
         }
     }
-    await host.close()
-    return 0
+    return await leave(0)
 }
 
 /// Runs one input typed at the prompt as a task that SIGINT and SIGTERM cancel, a signal seen
 /// since the last keystroke included (one that arrived between Enter and this call would be
 /// lost if the listener were reset here, and a watch would never end).
 func runLine(_ text: String, in session: ShellSession, signals: InterruptSignals) async -> ShellSession.LineOutcome {
+    // Not a child task: the signal handler must reach it. Awaited here, so it ends with the call.
     let run = Task { await session.runInteractive(line: text) }
     signals.onSignal {
         Terminal.out("\n")  // the terminal echoed ^C; the next prompt starts on a new row

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CStartup
+import Shell
 import Synchronization
 
 /// Where command output goes. Binary-safe; errors go to stderr.
@@ -33,7 +34,7 @@ enum Terminal {
     static var stderrIsTerminal: Bool { isatty(2) != 0 }
 
     /// The first failed write to stdout or stderr, if any.
-    static var outputFailure: OutputFailure? { state.withLock { $0.failure } }
+    static var outputFailure: OutputFailed? { state.withLock { $0.failure } }
 
     /// Whether the last byte kvsh wrote to a terminal ended a line: the prompt starts on a fresh
     /// row only if it did (see `InteractiveShell`).
@@ -77,7 +78,7 @@ enum Terminal {
     }
 
     private struct State {
-        var failure: OutputFailure?
+        var failure: OutputFailed?
         var atLineStart = true
     }
 
@@ -119,28 +120,31 @@ enum Terminal {
 
     private static func record(fd: Int32, errno: Int32) {
         state.withLock { state in
-            if state.failure == nil { state.failure = OutputFailure(stream: fd == 1 ? .standardOutput : .standardError,
-                                                                     errno: errno) }
+            if state.failure == nil { state.failure = failure(fd: fd, errno: errno) }
         }
+    }
+
+    /// The failed write as the shell and the command line report it: a closed pipe (EPIPE)
+    /// ends quietly with 141 (128 + SIGPIPE), as a program killed by SIGPIPE; anything else
+    /// says what failed and leaves 1.
+    static func failure(fd: Int32, errno: Int32) -> OutputFailed {
+        let stream: OutputFailed.Stream = fd == 1 ? .standardOutput : .standardError
+        guard errno != EPIPE else { return OutputFailed(stream: stream, message: nil, status: ExitStatus.closedPipe) }
+        let name = fd == 1 ? "standard output" : "standard error"
+        let reason = errno == EBADF ? "it is closed" : String(cString: strerror(errno))
+        return OutputFailed(stream: stream, message: "cannot write to \(name): \(reason)", status: ExitStatus.failure)
     }
 }
 
-/// A write to stdout or stderr that failed.
-struct OutputFailure: Error, Sendable, CustomStringConvertible {
-    enum Stream: Sendable { case standardOutput, standardError }
-    let stream: Stream
-    let errno: Int32
+/// The name CommandLine.swift still uses for `OutputFailed` (kept until that file, being
+/// rewritten elsewhere, says `OutputFailed`, `message == nil` and `status`).
+typealias OutputFailure = OutputFailed
 
-    /// The reader went away (EPIPE): end quietly, as a program killed by SIGPIPE.
-    var isClosedPipe: Bool { errno == EPIPE }
-
-    /// The exit status this failure leaves: 141 (128 + SIGPIPE) for a closed pipe, else 1.
-    var exitStatus: Int32 { isClosedPipe ? ExitStatus.closedPipe : ExitStatus.failure }
-
-    var description: String {
-        let name = stream == .standardOutput ? "standard output" : "standard error"
-        return "cannot write to \(name): \(errno == EBADF ? "it is closed" : String(cString: strerror(errno)))"
-    }
+extension OutputFailed {
+    /// Compatibility for CommandLine.swift: the reader went away (EPIPE), so nothing is said.
+    var isClosedPipe: Bool { message == nil }
+    /// Compatibility for CommandLine.swift: `status`.
+    var exitStatus: Int32 { status }
 }
 
 /// A read of stdin that failed.

@@ -16,18 +16,29 @@ extension ShellOutput {
     public var writeFailure: OutputFailed? { nil }
 }
 
-/// A write to the session's output that failed: what ends the script and how.
-public struct OutputFailed: Error, Sendable, Equatable {
+/// A write to the session's output that failed (kvsh: the first failed write to stdout or
+/// stderr): which output, and what ends the script and how.
+public struct OutputFailed: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The two outputs of a `ShellOutput`: `write`'s and `writeError`'s.
+    public enum Stream: Sendable, Equatable {
+        case standardOutput
+        case standardError
+    }
+
+    public var stream: Stream
     /// What to report, or nil to end quietly (a reader closed the pipe, as with `| head -1`).
     public var message: String?
     /// The exit status it leaves: 1, or 141 for a closed pipe.
     public var status: Int32
 
-    /// A failure reported with `message` (nil: quietly), leaving `status`.
-    public init(message: String?, status: Int32) {
+    /// A failure of `stream` reported with `message` (nil: quietly), leaving `status`.
+    public init(stream: Stream = .standardOutput, message: String?, status: Int32) {
+        self.stream = stream
         self.message = message
         self.status = status
     }
+
+    public var description: String { message ?? "the reader of the output went away" }
 }
 
 /// Runs the commands the language does not define itself: `kv …`, `account info`, and the

@@ -278,4 +278,20 @@ struct WatchTests {
             await watch.stop()
         }
     }
+
+    @Test("closing the store ends its open watches, without an error", arguments: Backend.allCases)
+    func closeEndsWatch(_ backend: Backend) async throws {
+        try await withStore(backend) { client in
+            let bucket = try await client.makeBucket("wclosed")
+            _ = try await bucket.put("k", b("v"))
+            try await client.withSecondHandle { other in
+                let watch = WatchRecorder(try await other.bucket(bucket.name).watch(filters: [], options: WatchOptions()))
+                try await watch.waitForMarker()
+                await other.close()
+                try await watch.wait("the end of the watch") { _ in watch.isFinished }
+                #expect(watch.failure == nil)
+                #expect(summary(watch.entries) == ["PUT k=v"])
+            }
+        }
+    }
 }

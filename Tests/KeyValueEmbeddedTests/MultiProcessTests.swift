@@ -15,22 +15,6 @@ import TestSupport
 struct MultiProcessTests {
     static let contenders = 16
 
-    /// A fresh store file in a temp directory, removed afterwards.
-    func withStoreFile<T>(_ body: (String, EmbeddedKeyValueStore) async throws -> T) async throws -> T {
-        let dir = try makeTempDir(prefix: "kvsh-multiprocess-")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/store.db"
-        let store = try await EmbeddedKeyValueStore.open(path: path)
-        do {
-            let result = try await body(path, store)
-            await store.close()
-            return result
-        } catch {
-            await store.close()
-            throw error
-        }
-    }
-
     @Test("16 kvsh processes create the same key, 200 rounds: exactly one winner per round")
     func createRace() async throws {
         try await withStoreFile { path, store in

@@ -111,6 +111,13 @@ public func eventually(timeout: Duration = .seconds(5), _ condition: () async th
 
 // MARK: - Watches
 
+/// Opens a watch of every key, reads up to its marker, and lets go of it without `stop()`:
+/// what a dropped watch leaves behind is then for the caller to look at.
+public func readMarkerAndDrop(_ bucket: any KeyValueBucket) async throws {
+    var events = try await bucket.watch(filters: [], options: WatchOptions()).makeAsyncIterator()
+    while let event = try await events.next(), event != .initialValuesDone {}
+}
+
 /// Reads a watch in the background and keeps every event, so tests can wait (bounded)
 /// for what they expect and then look at the exact sequence.
 public final class WatchRecorder: Sendable {

@@ -76,6 +76,7 @@ struct KVWatch: KvshCommand {
 func untilInterrupted(_ body: @escaping @Sendable () async throws -> Void) async throws {
     let signals = await InterruptSignals()
     defer { signals.stop() }
+    // Not a child task: the signal handler must reach it. Awaited here, so it ends with the call.
     let work = Task { try await body() }
     signals.onSignal { work.cancel() }
     do {

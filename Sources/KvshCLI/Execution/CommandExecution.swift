@@ -134,11 +134,7 @@ struct TerminalOutput: ByteOutput {
     func writeError(_ text: String) { Terminal.err(text) }
     func writeBytes(_ bytes: [UInt8]) { Terminal.outBytes(bytes) }
 
-    var writeFailure: OutputFailed? {
-        Terminal.outputFailure.map {
-            OutputFailed(message: $0.isClosedPipe ? nil : $0.description, status: $0.exitStatus)
-        }
-    }
+    var writeFailure: OutputFailed? { Terminal.outputFailure }
 }
 
 /// The session of one one-shot command: opened on first use, closed by `runOneShot`.

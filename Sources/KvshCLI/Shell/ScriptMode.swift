@@ -104,6 +104,7 @@ extension KvshCommandLine {
         let session = shell.session
         // Listening before the script starts, so an early Ctrl-C interrupts it too.
         let signals = await InterruptSignals()
+        // Not a child task: the signal handler must reach it. Awaited below, before the host closes.
         let run: Task<Int32, Never>
         switch invocation {
         case .script(let path, let arguments, _):
@@ -125,10 +126,10 @@ extension KvshCommandLine {
         signals.onSignal { if !hooks.requestStop() { run.cancel() } }
         let status = await run.value
         signals.stop()
-        let live = hooks.count
-        if live > 0, status == ExitStatus.success {
-            Terminal.err("kvsh: \(live == 1 ? "1 hook" : "\(live) hooks") registered, but the script ends: "
-                         + "add 'wait' to serve \(live == 1 ? "it" : "them"), or run it with 'kvsh serve'\n")
+        let live = HookCount(hooks.count)
+        if live.count > 0, status == ExitStatus.success {
+            Terminal.err("kvsh: \(live.phrase) registered, but the script ends: "
+                         + "add 'wait' to serve \(live.pronoun), or run it with 'kvsh serve'\n")
         }
         await shell.host.close()
         return status
@@ -151,6 +152,18 @@ private func serve(_ hooks: HookRegistry, script: String) async -> Int32 {
         return failure.status
     }
     return ExitStatus.success
+}
+
+/// How many hooks are left when a shell ends, in words that agree with the number: "1 hook
+/// is … it", "2 hooks are … them" (the script's and the prompt's warnings).
+struct HookCount {
+    let count: Int
+
+    init(_ count: Int) { self.count = count }
+
+    var phrase: String { count == 1 ? "1 hook" : "\(count) hooks" }
+    var verb: String { count == 1 ? "is" : "are" }
+    var pronoun: String { count == 1 ? "it" : "them" }
 }
 
 /// True when `path` names a regular file (following symbolic links).
