@@ -81,7 +81,7 @@ public enum KvshCommandLine {
         switch error {
         case let exit as ExitCode:
             return exit.rawValue
-        case is OutputFailure, is OutputFailed:
+        case is OutputFailed:
             return ExitStatus.success  // `withOutputChecked` reports it
         case let validation as ValidationError:
             // Thrown by a command's run(): ArgumentParser's usage text here would be the root's
@@ -104,10 +104,10 @@ public enum KvshCommandLine {
     /// and the failure's status. A status that already says failure is kept.
     static func withOutputChecked(_ status: Int32) -> Int32 {
         guard let failure = Terminal.outputFailure, status == ExitStatus.success else { return status }
-        if !failure.isClosedPipe && failure.stream == .standardOutput {
-            Terminal.err("nats: error: \(failure)\n")
+        if let message = failure.message, failure.stream == .standardOutput {
+            Terminal.err("nats: error: \(message)\n")
         }
-        return failure.exitStatus
+        return failure.status
     }
 
     private static func usageError(_ message: String) -> String {

@@ -136,17 +136,6 @@ enum Terminal {
     }
 }
 
-/// The name CommandLine.swift still uses for `OutputFailed` (kept until that file, being
-/// rewritten elsewhere, says `OutputFailed`, `message == nil` and `status`).
-typealias OutputFailure = OutputFailed
-
-extension OutputFailed {
-    /// Compatibility for CommandLine.swift: the reader went away (EPIPE), so nothing is said.
-    var isClosedPipe: Bool { message == nil }
-    /// Compatibility for CommandLine.swift: `status`.
-    var exitStatus: Int32 { status }
-}
-
 /// A read of stdin that failed.
 struct InputFailure: Error, Sendable, CustomStringConvertible {
     let errno: Int32
