@@ -2,6 +2,7 @@ import Foundation
 @testable import JetStream
 import NATSWire
 import NIOCore
+import Synchronization
 import Testing
 import TestSupport
 @testable import NATSClient
@@ -120,6 +121,9 @@ struct HostilePeerTests {
     @Test("repeated INFOs replace the announced servers instead of piling them up; one INFO adds at most 1,024")
     func poolStaysBounded() async throws {
         let fake = try FakeServer()
+        // Set once the client answered the PING after the last INFO: closing before that could
+        // cut the PONG off (the INFO and the PING may arrive in two reads).
+        let answered = LockedFlag()
         let script = Task(executorPreference: TestExecutor.shared) {
             try await offPool { () -> Bool in
                 guard let fd = fake.acceptClient(timeout: 20), FakeServer.greet(fd, timeout: 20) else { return false }
@@ -130,6 +134,7 @@ struct HostilePeerTests {
                 guard FakeServer.readUntil(fd, "PONG\r\n", timeout: 20) else { return false }
                 FakeServer.send(fd, Self.info(urls: 3_000, first: 10_000) + "PING\r\n")
                 guard FakeServer.readUntil(fd, "PONG\r\n", timeout: 20) else { return false }
+                answered.set()
                 _ = FakeServer.waitForEOF(fd, timeout: 20)
                 FakeServer.hangUp(fd)
                 return true
@@ -138,7 +143,8 @@ struct HostilePeerTests {
         var options = try testOptions("nats://127.0.0.1:\(fake.port)")
         options.maxReconnectAttempts = 0
         let conn = try await NATSConnection.connect(options)
-        try await waitUntil(20, "the last INFO to arrive") { conn.serverInfo.connectURLs.count == 3_000 }
+        try await waitUntil(20, "the last PING to be answered") { answered.isSet }
+        #expect(conn.serverInfo.connectURLs.count == 3_000)
         let servers = conn.state.withLockedValue { $0.pool.servers }
         #expect(servers.count == 1 + ServerPool.maxDiscovered)
         #expect(servers.first?.port == fake.port)
@@ -174,4 +180,11 @@ func waitUntilAsync(_ seconds: Double, _ what: String, _ condition: () async thr
         if ContinuousClock.now >= deadline { throw TimedOut(what: what) }
         try await Task.sleep(for: .milliseconds(20))
     }
+}
+
+/// A flag one thread sets and another polls.
+final class LockedFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }
