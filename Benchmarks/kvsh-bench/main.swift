@@ -5,7 +5,10 @@
 //       runs every row on buckets PREFIX and PREFIX_watch (created with
 //       NATSKeyValueStore.createBucket: file storage, history 1, allow_direct) and
 //       prints "ROW <row> <metric> <value>" lines on stdout. The put, get, bulk and watch
-//       rows are the ones the embedded table runs too (Rows.swift).
+//       rows are the ones the embedded table runs too (Rows.swift). The put, get and bulk
+//       rows run on the connection's event loop (`withTaskExecutorPreference(connection.
+//       executor)`), the way the one-shot CLI runs; the watch on the cooperative pool, as
+//       `kvsh kv watch` does.
 //
 //   kvsh-bench embedded …
 //       the embedded store beside the loopback server (EmbeddedRows.swift).
@@ -88,14 +91,19 @@ func runBench(_ s: Settings) async throws {
     let watchName = s.prefix + "_watch"
     let bucket = try await createBucket(store, bucketName)
 
-    try await warmUp(bucket, value: value)
     let keys = (0..<s.ops).map { "key.\($0)" }
-    if rows.contains("put") || rows.contains("get") {
-        try await putRow("put", bucket: bucket, keys: keys, value: value, report: rows.contains("put"))
+    // The request rows run on the connection's event loop, as a one-shot `kvsh kv put|get`
+    // does: a reply resumes the loop without a hop to the cooperative pool.
+    try await withTaskExecutorPreference(store.js.connection.executor) {
+        try await warmUp(bucket, value: value)
+        if rows.contains("put") || rows.contains("get") {
+            try await putRow("put", bucket: bucket, keys: keys, value: value, report: rows.contains("put"))
+        }
+        // Direct get: the bucket allows it.
+        if rows.contains("get") { try await getRow("get", bucket: bucket, keys: keys, value: value) }
+        if rows.contains("bulk") { try await natsBulkRow(s, bucket: bucket, value: value) }
     }
-    // Direct get: the bucket allows it.
-    if rows.contains("get") { try await getRow("get", bucket: bucket, keys: keys, value: value) }
-    if rows.contains("bulk") { try await natsBulkRow(s, bucket: bucket, value: value) }
+    // The watch stays on the cooperative pool, as `kvsh kv watch` does.
     if rows.contains("watch") {
         // The publisher gets its own connection.
         let url = s.url

@@ -152,7 +152,7 @@ extension NATSConnection {
     /// Makes sure a sweep runs by `deadline`.
     func armSweeper(before deadline: NIODeadline) {
         guard let at = state.withLockedValue({ $0.sweepRequested(before: deadline, now: .now()) }) else { return }
-        group.next().scheduleTask(deadline: at) { [weak self] in self?.sweep(armedFor: at) }
+        eventLoop.scheduleTask(deadline: at) { [weak self] in self?.sweep(armedFor: at) }
     }
 
     private func sweep(armedFor at: NIODeadline) {

@@ -9,7 +9,7 @@ extension NATSConnection {
     /// - Throws: why it failed (an `IOError`, a TLS error, `NATSError.server` for a `-ERR`,
     ///   `NATSError.timeout`), or `connectionClosed` when the connection was closed meanwhile.
     func attempt(_ url: ServerURL) async throws {
-        let loop = group.next()
+        let loop = eventLoop
         var timer: Scheduled<Void>?
         defer { timer?.cancel() }
         try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in

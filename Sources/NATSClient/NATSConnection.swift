@@ -17,7 +17,13 @@ public final class NATSConnection: Sendable {
     /// Where the connection logs: protocol traffic at trace level, connects, disconnects
     /// and reconnect attempts at debug level. The level is read once, at `connect`.
     public let logger: Logger
-    let group: any EventLoopGroup
+    /// The loop every link of this connection runs on, reconnects included, chosen from the
+    /// group once: so `executor` stays the thread that reads the socket.
+    let eventLoop: any EventLoop
+    /// Runs a task on the connection's event loop (see `EventLoopTaskExecutor`): prefer it
+    /// with `withTaskExecutorPreference(connection.executor) { … }` for loops of requests,
+    /// which then cost no thread hop between the caller and the connection.
+    public let executor: EventLoopTaskExecutor
     let state: NIOLockedValueBox<ConnectionStateMachine<ChannelPeers>>
     let inboxPrefix: String
     /// `logger` logs trace messages: checked before any trace text is built.
@@ -39,7 +45,8 @@ public final class NATSConnection: Sendable {
 
     private init(options: ClientOptions, group: any EventLoopGroup, logger: Logger) {
         self.options = options
-        self.group = group
+        self.eventLoop = group.next()
+        self.executor = EventLoopTaskExecutor(eventLoop)
         self.logger = logger
         self.tracing = logger.logLevel <= .trace
         self.inboxPrefix = "\(options.inboxPrefix).\(NUID.next())"
@@ -48,7 +55,8 @@ public final class NATSConnection: Sendable {
     }
 
     /// Connects to the first server in `options.servers` that answers, trying each once.
-    /// `group` runs the connection (the caller owns it and shuts it down after `close()`).
+    /// One loop of `group` runs the connection (the caller owns the group and shuts it down
+    /// after `close()`); an `EventLoop` is a group of one, when the caller wants that loop.
     /// - Throws: `NATSError.cannotConnect` listing every URL tried and why it failed,
     ///   or `NATSError.server` when a server refused the credentials.
     public static func connect(_ options: ClientOptions,

@@ -2,6 +2,7 @@ import ArgumentParser
 import KeyValue
 import NIOCore
 import NIOPosix
+import NATSClient
 import Shell
 
 /// A store command that runs the same way from the command line (`kvsh kv put …`) and from a
@@ -21,19 +22,22 @@ extension KvshCommand {
     /// `kvsh kv put …`: open a session on first use, execute with the terminal as output, close.
     ///
     /// A command that does its work and ends on a server runs on the connection's event loop
-    /// (see `EventLoopExecutor`); one that streams to the terminal (`streamsOutput`) stays on the
-    /// cooperative pool, so a stalled terminal never holds up the connection.
+    /// (`NATSConnection.executor`: replies resume it without a thread hop); one that streams
+    /// to the terminal (`streamsOutput`) stays on the cooperative pool, so a stalled terminal
+    /// never holds up the connection.
     func runOneShot(streamsOutput: Bool = false) async throws {
         // Only a server connection has an event loop to share; the embedded store starts none.
-        // The group is made here, before the session, because the task runs on its loop; it is
-        // shut down once the task has left that loop.
+        // The loop is made here, before the session, because the task runs on it from the
+        // start (the connection is made on the same loop); it is shut down once the task has
+        // left it.
         let onServer = if case .server? = try? Session.target(global) { true } else { false }
         let group = onServer ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
-        let sessions = OneShotSessions(options: global, group: group)
+        let loop = group?.next()
+        let sessions = OneShotSessions(options: global, loop: loop)
         let ctx = CommandExecution(sessions: sessions, output: TerminalOutput(), json: global.json,
                                    captured: false, mode: .oneShot,
                                    canAsk: Terminal.stdinIsTerminal && Terminal.stderrIsTerminal)
-        let executor = streamsOutput ? nil : group.map { EventLoopExecutor($0.next()) }
+        let executor = streamsOutput ? nil : loop.map { EventLoopTaskExecutor($0) }
         let outcome: Result<Void, any Error> = await withTaskExecutorPreference(executor) {
             let outcome: Result<Void, any Error>
             do {
@@ -140,18 +144,19 @@ struct TerminalOutput: ByteOutput {
 /// The session of one one-shot command: opened on first use, closed by `runOneShot`.
 actor OneShotSessions: SessionSource {
     private let options: GlobalOptions
-    /// The connection's event loop group, lent by `runOneShot`.
-    private let group: (any EventLoopGroup)?
+    /// The event loop the connection is to run on, lent by `runOneShot` (which runs the
+    /// command's task on it).
+    private let loop: (any EventLoop)?
     private var opened: Session?
 
-    init(options: GlobalOptions, group: (any EventLoopGroup)?) {
+    init(options: GlobalOptions, loop: (any EventLoop)?) {
         self.options = options
-        self.group = group
+        self.loop = loop
     }
 
     func session() async throws -> Session {
         if let opened { return opened }
-        let session = try await Session.open(options, group: group)
+        let session = try await Session.open(options, group: loop)
         opened = session
         return session
     }
