@@ -165,7 +165,7 @@ enum Prompt {
     /// for the default store.
     static func place(_ options: GlobalOptions) -> String {
         if let store = options.store { return store }
-        guard let servers = options.server ?? Session.environment("NATS_URL") else { return "embedded" }
+        guard let servers = options.server ?? StoreBackend.environment("NATS_URL") else { return "embedded" }
         return ServerURL.redacting(servers)
     }
 
@@ -182,13 +182,13 @@ enum Prompt {
 /// XDG locations of the interactive shell's files.
 enum ShellPaths {
     static var historyFile: String? {
-        if let state = Session.environment("XDG_STATE_HOME") { return state + "/kvsh/history" }
-        return Session.environment("HOME").map { $0 + "/.local/state/kvsh/history" }
+        if let state = StoreBackend.environment("XDG_STATE_HOME") { return state + "/kvsh/history" }
+        return StoreBackend.environment("HOME").map { $0 + "/.local/state/kvsh/history" }
     }
 
     static var rcFile: String? {
-        if let config = Session.environment("XDG_CONFIG_HOME") { return config + "/kvsh/kvshrc" }
-        return Session.environment("HOME").map { $0 + "/.config/kvsh/kvshrc" }
+        if let config = StoreBackend.environment("XDG_CONFIG_HOME") { return config + "/kvsh/kvshrc" }
+        return StoreBackend.environment("HOME").map { $0 + "/.config/kvsh/kvshrc" }
     }
 }
 

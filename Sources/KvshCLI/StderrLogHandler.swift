@@ -49,7 +49,7 @@ enum KvshLogging {
         let level: Logger.Level?
         if options.trace {
             level = .trace
-        } else if let name = Session.environment(environmentName) {
+        } else if let name = StoreBackend.environment(environmentName) {
             guard let named = Logger.Level(rawValue: name.lowercased()) else {
                 let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ArgumentError("\(environmentName) must be one of \(names), not \"\(DisplayText.escapingControls(name))\"")

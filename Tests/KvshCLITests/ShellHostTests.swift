@@ -339,7 +339,7 @@ struct ShellHostServerTests {
         let server = try NATSServerProcess()
         defer { server.stop() }
         let host = try ShellHost(options: options("-s", server.url))
-        let session = try await host.session()
+        let session = try await host.backend()
         _ = try await session.store.createBucket(.init(bucket: "comp-a"))
         _ = try await session.store.createBucket(.init(bucket: "comp-b"))
         let bucket = try await session.store.bucket("comp-a")
@@ -365,7 +365,7 @@ struct ShellHostServerTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/store.db"
         let host = try ShellHost(options: options("--store", path))
-        let session = try await host.session()
+        let session = try await host.backend()
         _ = try await session.store.createBucket(.init(bucket: "comp-a"))
         _ = try await session.store.createBucket(.init(bucket: "comp-b"))
         let bucket = try await session.store.bucket("comp-a")

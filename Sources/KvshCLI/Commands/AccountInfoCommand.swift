@@ -22,7 +22,7 @@ struct AccountInfoCommand: KvshCommand {
     /// no JetStream, and then the command fails after printing the connection part).
     func execute(_ ctx: CommandExecution) async throws -> Value {
         let nats: NATSKeyValueStore
-        switch try await ctx.session().backend {
+        switch try await ctx.backend().kind {
         case .embedded(let embedded): return try await describe(embedded, ctx)
         case .server(let store): nats = store
         }

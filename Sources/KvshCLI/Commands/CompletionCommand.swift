@@ -53,23 +53,23 @@ struct CompletionCommand: AsyncParsableCommand, DeclaredArguments {
 
     /// The live names; fails quietly (status 1, no message) when there are none to give.
     private func printNames() async throws {
-        guard let target = try? Session.target(global), Self.exists(target) else { throw ExitCode.failure }
+        guard let target = try? StoreBackend.target(global), Self.exists(target) else { throw ExitCode.failure }
         let options = global
         let bucket = keys
         let prefix = prefix ?? ""
         let names: [String]? = await firstResult(within: Self.deadline) {
-            guard let session = try? await Session.open(options) else { return nil }
+            guard let backend = try? await StoreBackend.open(options) else { return nil }
             let names: [String]?
             if let bucket {
                 let filter = CompletionRequest.keyFilter(for: prefix)
                 let keys = KeyNames.isValidBucket(bucket)
-                    ? try? await session.store.bucket(bucket).keys(filters: filter.map { [$0] } ?? []) : nil
+                    ? try? await backend.store.bucket(bucket).keys(filters: filter.map { [$0] } ?? []) : nil
                 names = keys.map { $0.filter { $0.hasPrefix(prefix) && KeyNames.isValidKey($0) } }
             } else {
-                let statuses = try? await session.store.bucketStatuses()
+                let statuses = try? await backend.store.bucketStatuses()
                 names = statuses.map { $0.map(\.bucket).filter(KeyNames.isValidBucket) }
             }
-            await session.close()
+            await backend.close()
             return names
         } ?? nil
         guard let names else { throw ExitCode.failure }
@@ -77,7 +77,7 @@ struct CompletionCommand: AsyncParsableCommand, DeclaredArguments {
     }
 
     /// A server is tried; an embedded store only when its file is there.
-    private static func exists(_ target: Session.Target) -> Bool {
+    private static func exists(_ target: StoreBackend.Target) -> Bool {
         guard case .embedded(let path, _) = target else { return true }
         return access(path, F_OK) == 0
     }

@@ -36,7 +36,7 @@ struct KVAdd: KvshCommand {
         }
         config.storage = kind
         try config.validate()
-        let status = try await ctx.session().store.createBucket(config)
+        let status = try await ctx.backend().store.createBucket(config)
         ctx.write(ctx.json ? jsonStatus(status) + "\n" : renderStatus(status))
         return .status(status)
     }

@@ -17,7 +17,7 @@ struct KVGet: KvshCommand {
         try KeyNames.validateBucket(bucket)
         try KeyNames.validateKey(key)
         let rev = try revision.map(parseRevision)
-        let entry = try await ctx.session().store.lazyBucket(bucket).get(key, revision: rev)
+        let entry = try await ctx.backend().store.lazyBucket(bucket).get(key, revision: rev)
         if raw {
             ctx.writeBytes(entry.value)
         } else if ctx.json {
@@ -41,7 +41,7 @@ struct KVHistory: KvshCommand {
     func execute(_ ctx: CommandExecution) async throws -> Value {
         try KeyNames.validateBucket(bucket)
         try KeyNames.validateKey(key)
-        let entries = try await ctx.session().store.bucket(bucket).history(key)
+        let entries = try await ctx.backend().store.bucket(bucket).history(key)
         ctx.write(ctx.json ? jsonHistory(entries) + "\n" : renderHistory(bucket: bucket, key: key, entries: entries))
         return .list(entries.map(Value.entry))
     }
@@ -59,7 +59,7 @@ struct KVKeys: KvshCommand {
     func execute(_ ctx: CommandExecution) async throws -> Value {
         try KeyNames.validateBucket(bucket)
         for f in filters { try KeyNames.validateFilter(f) }
-        let keys = try await ctx.session().store.bucket(bucket).keys(filters: filters)
+        let keys = try await ctx.backend().store.bucket(bucket).keys(filters: filters)
         printKeys(ctx, keys)
         return .list(keys.map(Value.string))
     }
@@ -92,11 +92,11 @@ struct KVList: KvshCommand {
             try KeyNames.validateBucket(bucket)
             let filters = filter.map { [$0] } ?? []
             for f in filters { try KeyNames.validateFilter(f) }
-            let keys = try await ctx.session().store.bucket(bucket).keys(filters: filters)
+            let keys = try await ctx.backend().store.bucket(bucket).keys(filters: filters)
             printKeys(ctx, keys)
             return .list(keys.map(Value.string))
         }
-        let statuses = try await ctx.session().store.bucketStatuses()
+        let statuses = try await ctx.backend().store.bucketStatuses()
         if ctx.json {
             ctx.write(JSONValue.array(statuses.map(statusJSON)).serialized + "\n")
         } else if names {
@@ -121,7 +121,7 @@ struct KVStatus: KvshCommand {
     /// Returns the status record (the fields of `kv status --json`).
     func execute(_ ctx: CommandExecution) async throws -> Value {
         try KeyNames.validateBucket(bucket)
-        let status = try await ctx.session().store.bucket(bucket).status()
+        let status = try await ctx.backend().store.bucket(bucket).status()
         ctx.write(ctx.json ? jsonStatus(status) + "\n" : renderStatus(status))
         return .status(status)
     }

@@ -37,18 +37,18 @@ struct KVWatch: KvshCommand {
                                    ignoreDeletes: !deletes, fromRevision: try revision.map(parseRevision))
         let json = ctx.json
         let output = ctx.output
-        let session = try await ctx.session()
-        let watch = try await session.store.bucket(bucket).watch(filters: filters, options: options)
+        let backend = try await ctx.backend()
+        let watch = try await backend.store.bucket(bucket).watch(filters: filters, options: options)
         defer { watch.stop() }
         // A watch outlives outages; say so on stderr rather than going quiet.
-        let observer = session.connection?.addEventObserver { event in
+        let observer = backend.connection?.addEventObserver { event in
             switch event {
             case .disconnected(let url): output.writeError("nats: disconnected from \(url), reconnecting\n")
             case .reconnected(let url): output.writeError("nats: reconnected to \(url)\n")
             default: break
             }
         }
-        defer { if let observer { session.connection?.removeEventObserver(observer) } }
+        defer { if let observer { backend.connection?.removeEventObserver(observer) } }
         let printEvents: @Sendable () async throws -> Void = {
             for try await event in watch {
                 guard case .entry(let e) = event else { continue }

@@ -16,7 +16,7 @@ struct ValueWriteArguments {
         try KeyNames.validateKey(key)
         let bytes = try ctx.valueBytes(value)
         // Unbound: a write's publish finds out itself whether the bucket exists (one round trip).
-        let rev = try await store(ctx.session().store.lazyBucket(bucket), key, bytes)
+        let rev = try await store(ctx.backend().store.lazyBucket(bucket), key, bytes)
         printWritten(ctx, bucket, key, bytes, revision: rev)
         return .written(bucket, key, bytes, revision: rev)
     }
@@ -79,7 +79,7 @@ struct KVUpdate: KvshCommand {
         }
         let revision = try parseRevision(revisionText)
         let bytes = try ctx.valueBytes(value)
-        let rev = try await ctx.session().store.lazyBucket(bucket).update(key, bytes, revision: revision)
+        let rev = try await ctx.backend().store.lazyBucket(bucket).update(key, bytes, revision: revision)
         printWritten(ctx, bucket, key, bytes, revision: rev)
         return .written(bucket, key, bytes, revision: rev)
     }
@@ -107,12 +107,12 @@ struct KVDelete: KvshCommand {
             try await ctx.confirm("Really delete bucket \(bucket) and all its keys?",
                                   consequence: "kv del \(bucket) with no key deletes the whole bucket and every key in it",
                                   force: force)
-            try await ctx.session().store.deleteBucket(bucket)
+            try await ctx.backend().store.deleteBucket(bucket)
             return .null
         }
         try KeyNames.validateKey(key)
         let guardRevision = try revision.map(parseRevision)
-        let rev = try await ctx.session().store.lazyBucket(bucket).delete(key, revision: guardRevision)
+        let rev = try await ctx.backend().store.lazyBucket(bucket).delete(key, revision: guardRevision)
         if ctx.json { printWritten(ctx, bucket, key, [], revision: rev) }
         return .written(bucket, key, [], revision: rev, operation: .delete)
     }
@@ -137,7 +137,7 @@ struct KVPurge: KvshCommand {
         let guardRevision = try revision.map(parseRevision)
         try await ctx.confirm("Really purge key \(bucket) > \(key) and all its history?",
                               consequence: "kv purge removes every revision of \(bucket) > \(key)", force: force)
-        let rev = try await ctx.session().store.lazyBucket(bucket).purge(key, revision: guardRevision)
+        let rev = try await ctx.backend().store.lazyBucket(bucket).purge(key, revision: guardRevision)
         if ctx.json { printWritten(ctx, bucket, key, [], revision: rev) }
         return .written(bucket, key, [], revision: rev, operation: .purge)
     }

@@ -13,13 +13,13 @@ protocol KvshCommand: AsyncParsableCommand, DeclaredArguments {
     /// shell connects once with its own (see `ShellHost`) and rejects them per command.
     var global: GlobalOptions { get }
 
-    /// Runs the command. Validates its arguments before it asks for the session, so a bad key
+    /// Runs the command. Validates its arguments before it asks for the store backend, so a bad key
     /// is reported as such even when no server is reachable.
     func execute(_ ctx: CommandExecution) async throws -> Value
 }
 
 extension KvshCommand {
-    /// `kvsh kv put …`: open a session on first use, execute with the terminal as output, close.
+    /// `kvsh kv put …`: open the store backend on first use, execute with the terminal as output, close.
     ///
     /// A command that does its work and ends on a server runs on the connection's event loop
     /// (`NATSConnection.executor`: replies resume it without a thread hop); one that streams
@@ -27,14 +27,14 @@ extension KvshCommand {
     /// never holds up the connection.
     func runOneShot(streamsOutput: Bool = false) async throws {
         // Only a server connection has an event loop to share; the embedded store starts none.
-        // The loop is made here, before the session, because the task runs on it from the
+        // The loop is made here, before the backend, because the task runs on it from the
         // start (the connection is made on the same loop); it is shut down once the task has
         // left it.
-        let onServer = if case .server? = try? Session.target(global) { true } else { false }
+        let onServer = if case .server? = try? StoreBackend.target(global) { true } else { false }
         let group = onServer ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
         let loop = group?.next()
-        let sessions = OneShotSessions(options: global, loop: loop)
-        let ctx = CommandExecution(sessions: sessions, output: TerminalOutput(), json: global.json,
+        let backends = OneShotBackend(options: global, loop: loop)
+        let ctx = CommandExecution(backends: backends, output: TerminalOutput(), json: global.json,
                                    captured: false, mode: .oneShot,
                                    canAsk: Terminal.stdinIsTerminal && Terminal.stderrIsTerminal)
         let executor = streamsOutput ? nil : loop.map { EventLoopTaskExecutor($0) }
@@ -46,7 +46,7 @@ extension KvshCommand {
             } catch {
                 outcome = .failure(error)
             }
-            await sessions.close()
+            await backends.close()
             return outcome
         }
         try? await group?.shutdownGracefully()
@@ -55,14 +55,14 @@ extension KvshCommand {
 }
 
 /// Gives a command its connected `Session` when it first needs one.
-protocol SessionSource: Sendable {
-    func session() async throws -> Session
+protocol BackendSource: Sendable {
+    func backend() async throws -> StoreBackend
 }
 
-/// Everything a command needs to run once: where its session comes from, where its text goes,
+/// Everything a command needs to run once: where its store backend comes from, where its text goes,
 /// and how it was invoked.
 ///
-/// The session is reached through `session()` rather than held open, so that a command checks
+/// The backend is reached through `backend()` rather than held open, so that a command checks
 /// its arguments before connecting (a one-shot `kv put bad.name k v` reports the name, not an
 /// unreachable server) and so that a shell connects only when a store command first runs
 /// (`echo hi` works without a server).
@@ -76,7 +76,7 @@ struct CommandExecution: Sendable {
         case shell
     }
 
-    let sessions: any SessionSource
+    let backends: any BackendSource
     /// Where human (or `--json`) output goes; diagnostics go to its `writeError`.
     let output: any ShellOutput
     /// Print JSON instead of the human form.
@@ -89,8 +89,8 @@ struct CommandExecution: Sendable {
     /// Never in a script, `-c`, a sourced file or a hook.
     let canAsk: Bool
 
-    /// The open session (connecting on first use).
-    func session() async throws -> Session { try await sessions.session() }
+    /// The open store backend (connecting on first use).
+    func backend() async throws -> StoreBackend { try await backends.backend() }
 
     /// The command's output text; nothing when captured.
     func write(_ text: String) {
@@ -141,24 +141,24 @@ struct TerminalOutput: ByteOutput {
     var writeFailure: OutputFailed? { Terminal.outputFailure }
 }
 
-/// The session of one one-shot command: opened on first use, closed by `runOneShot`.
-actor OneShotSessions: SessionSource {
+/// The store backend of one one-shot command: opened on first use, closed by `runOneShot`.
+actor OneShotBackend: BackendSource {
     private let options: GlobalOptions
     /// The event loop the connection is to run on, lent by `runOneShot` (which runs the
     /// command's task on it).
     private let loop: (any EventLoop)?
-    private var opened: Session?
+    private var opened: StoreBackend?
 
     init(options: GlobalOptions, loop: (any EventLoop)?) {
         self.options = options
         self.loop = loop
     }
 
-    func session() async throws -> Session {
+    func backend() async throws -> StoreBackend {
         if let opened { return opened }
-        let session = try await Session.open(options, group: loop)
-        opened = session
-        return session
+        let backend = try await StoreBackend.open(options, group: loop)
+        opened = backend
+        return backend
     }
 
     func close() async {

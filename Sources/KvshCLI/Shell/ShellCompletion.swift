@@ -227,7 +227,7 @@ extension ShellHost {
     func cachedBucketNames() async throws -> [String] {
         if let list = completionCache.buckets, list.isFresh { return list.items }
         // Only names a command accepts: a stored name with controls is never typed for the user.
-        let names = Array(try await session().store.bucketStatuses().lazy.map(\.bucket)
+        let names = Array(try await backend().store.bucketStatuses().lazy.map(\.bucket)
             .filter(KeyNames.isValidBucket).prefix(CompletionCache.maximumItems))
         completionCache.buckets = .init(fetched: .now, items: names)
         return names
@@ -238,7 +238,7 @@ extension ShellHost {
     func cachedKeys(bucket: String, filter: String?, prefix: String = "") async throws -> [String] {
         let cacheKey = [bucket, filter ?? "", prefix].joined(separator: "\u{0}")
         if let list = completionCache.keys[cacheKey], list.isFresh { return list.items }
-        let keys = try await session().store.bucket(bucket).keys(filters: filter.map { [$0] } ?? [])
+        let keys = try await backend().store.bucket(bucket).keys(filters: filter.map { [$0] } ?? [])
         let bounded = Array(keys.lazy.filter { $0.hasPrefix(prefix) && KeyNames.isValidKey($0) }
             .prefix(CompletionCache.maximumItems))
         completionCache.keys[cacheKey] = .init(fetched: .now, items: bounded)

@@ -15,56 +15,56 @@ import Synchronization
 /// ArgumentParser command tree as a one-shot command line and executed by the same
 /// `KvshCommand.execute`, so output and errors are identical.
 ///
-/// One session serves the whole shell run. It is opened when a store command (or a completion)
+/// One store backend serves the whole shell run. It is opened when a store command (or a completion)
 /// first needs it, so `echo hi` runs without a server; a failed connect is retried by the next
 /// command. `close()` ends it.
 ///
 /// Connection options (`-s/--server`, `--user`, `--password`, `--token`, `--tls*`,
 /// `--timeout`, `--trace`) belong to the shell, not to one command: inside the shell they are rejected
 /// with a usage error. `--json` is accepted per command (`kv get b k --json`).
-actor ShellHost: CommandHost, SessionSource {
+actor ShellHost: CommandHost, BackendSource {
     /// The options the shell connects with (kvsh's global options).
     nonisolated let options: GlobalOptions
-    private var opened: Session?
-    private var opening: Task<Session, any Error>?
+    private var opened: StoreBackend?
+    private var opening: Task<StoreBackend, any Error>?
     var completionCache = CompletionCache()
-    /// The shell's watch hooks (`on`, `hooks`, `off`, `wait`), on the same session.
+    /// The shell's watch hooks (`on`, `hooks`, `off`, `wait`), on the same store backend.
     nonisolated let hooks: HookRegistry
 
     /// Checks what can be checked without a server (the timeout, the server URLs), so that a
     /// typo fails before a script runs; connects later. Hooks print to `hookOutput`.
     init(options: GlobalOptions, hookOutput: any ShellOutput = TerminalOutput()) throws {
-        _ = try Session.target(options)
+        _ = try StoreBackend.target(options)
         self.options = options
-        let source = WeakSessionSource()
+        let source = WeakBackendSource()
         hooks = HookRegistry(store: { try await source.store() }, output: hookOutput,
                              errorMessage: { ErrorMessage.line(for: $0) })
         source.host = self
     }
 
-    // MARK: Session
+    // MARK: StoreBackend
 
-    /// The shell's session, connecting on first use. Concurrent callers share one connect.
+    /// The shell's store backend, connecting on first use. Concurrent callers share one connect.
     /// A cancelled caller (Ctrl-C) stops waiting at once; the connect goes on (it ends within
     /// `--timeout`) and the next command uses its result.
-    func session() async throws -> Session {
+    func backend() async throws -> StoreBackend {
         if let opened { return opened }
-        let task: Task<Session, any Error>
+        let task: Task<StoreBackend, any Error>
         if let opening {
             task = opening
         } else {
             let options = self.options
-            task = Task { try await Session.open(options) }
+            task = Task { try await StoreBackend.open(options) }
             opening = task
         }
         switch await cancellableResult(of: task) {
-        case .success(let session):
+        case .success(let backend):
             if opened == nil {
-                opened = session
-                if let connectionObserver { session.connection?.addEventObserver(connectionObserver) }
+                opened = backend
+                if let connectionObserver { backend.connection?.addEventObserver(connectionObserver) }
             }
             if opening == task { opening = nil }
-            return opened ?? session
+            return opened ?? backend
         case .failure(let error):
             // A caller that gave up leaves the connect to finish for the next one.
             if !(error is CancellationError), opening == task { opening = nil }
@@ -74,7 +74,7 @@ actor ShellHost: CommandHost, SessionSource {
 
     private var connectionObserver: (@Sendable (ConnectionEvent) -> Void)?
 
-    /// Calls `observer` for disconnects and reconnects of the session's connection (the prompt
+    /// Calls `observer` for disconnects and reconnects of the store backend's connection (the prompt
     /// prints them above the line being edited).
     func observeConnection(_ observer: @escaping @Sendable (ConnectionEvent) -> Void) {
         connectionObserver = observer
@@ -84,7 +84,7 @@ actor ShellHost: CommandHost, SessionSource {
     /// True once a store command has connected (and `close` has not run).
     var isConnected: Bool { opened != nil }
 
-    /// Closes the session. A connect still under way is not waited for: its connection is
+    /// Closes the store backend. A connect still under way is not waited for: its connection is
     /// closed when (and if) it completes.
     func close() async {
         await hooks.shutdown()
@@ -115,7 +115,7 @@ actor ShellHost: CommandHost, SessionSource {
         case .command(let parsed):
             command = parsed
         }
-        let ctx = CommandExecution(sessions: self, output: context.output, json: options.json || command.global.json,
+        let ctx = CommandExecution(backends: self, output: context.output, json: options.json || command.global.json,
                                    captured: context.isCaptured, mode: .shell,
                                    canAsk: context.isTypedAtPrompt && Terminal.stdinIsTerminal)
         do {
@@ -314,8 +314,8 @@ actor ShellHost: CommandHost, SessionSource {
     }()
 }
 
-/// The hook registry's way to the host's session without keeping the host alive.
-private final class WeakSessionSource: Sendable {
+/// The hook registry's way to the host's store backend without keeping the host alive.
+private final class WeakBackendSource: Sendable {
     private let box = Mutex<WeakHost>(WeakHost())
     private struct WeakHost { weak var host: ShellHost? }
 
@@ -326,6 +326,6 @@ private final class WeakSessionSource: Sendable {
 
     func store() async throws -> any KeyValueStore {
         guard let host else { throw CancellationError() }
-        return try await host.session().store
+        return try await host.backend().store
     }
 }

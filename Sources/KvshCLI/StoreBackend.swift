@@ -12,23 +12,24 @@ import NATSClient
 import NIOCore
 import NIOPosix
 
-/// An open store built from the global options: a NATS server when one is given
-/// (`--server` or `NATS_URL`), else the embedded store file.
-struct Session: Sendable {
-    /// Which store is open; what else a session offers follows from it.
-    enum Backend: Sendable {
+/// The store the global options chose, open: a NATS server when one is given (`--server` or
+/// `NATS_URL`), else the embedded store file. (A `ShellSession`, in Shell, is a run of the
+/// language; this is what its store commands reach.)
+struct StoreBackend: Sendable {
+    /// Which store is open; what else a backend offers follows from it.
+    enum Kind: Sendable {
         case server(NATSKeyValueStore)
         case embedded(EmbeddedKeyValueStore)
     }
 
-    let backend: Backend
-    /// The event loop thread this session started for its connection, shut down by `close()`;
+    let kind: Kind
+    /// The event loop thread this backend started for its connection, shut down by `close()`;
     /// nil on the embedded store, or when the caller lent a group (a one-shot command, whose
     /// task runs on that loop).
     private let ownedGroup: MultiThreadedEventLoopGroup?
 
     var store: any KeyValueStore {
-        switch backend {
+        switch kind {
         case .server(let store): store
         case .embedded(let store): store
         }
@@ -36,7 +37,7 @@ struct Session: Sendable {
 
     /// The server connection; nil on the embedded store.
     var connection: NATSConnection? {
-        if case .server(let store) = backend { store.js.connection } else { nil }
+        if case .server(let store) = kind { store.js.connection } else { nil }
     }
 
     /// Where the global options point.
@@ -49,7 +50,7 @@ struct Session: Sendable {
     /// Opens the store the options point at. A server connection runs on `group` when one is
     /// lent (the lender shuts it down after `close()`), else on a thread of its own that
     /// `close()` shuts down.
-    static func open(_ options: GlobalOptions, group lent: (any EventLoopGroup)? = nil) async throws -> Session {
+    static func open(_ options: GlobalOptions, group lent: (any EventLoopGroup)? = nil) async throws -> StoreBackend {
         switch try target(options) {
         case .server(let client, let timeout, let logger):
             // One event-loop thread is plenty for one connection, and a CLI process starts
@@ -63,10 +64,10 @@ struct Session: Sendable {
                 throw error
             }
             let js = JetStreamContext(connection: connection, timeout: timeout, logger: logger)
-            return Session(backend: .server(NATSKeyValueStore(js: js)), ownedGroup: owned)
+            return StoreBackend(kind: .server(NATSKeyValueStore(js: js)), ownedGroup: owned)
         case .embedded(let path, let isDefault):
             if isDefault { try makeDataDirectory(for: path) }
-            return Session(backend: .embedded(try await EmbeddedKeyValueStore.open(path: path)), ownedGroup: nil)
+            return StoreBackend(kind: .embedded(try await EmbeddedKeyValueStore.open(path: path)), ownedGroup: nil)
         }
     }
 
