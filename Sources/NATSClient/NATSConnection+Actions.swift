@@ -117,12 +117,14 @@ extension NATSConnection {
             link.close(promise: promise)
             return promise.futureResult
         }
+        // Observers hear `.closed` before any waiter sees its failure, so code woken by the
+        // failure finds the connection's end already told.
+        logger.debug("closed")
+        emit(.closed)
         t.handshake?.resume(throwing: t.error)
         for subscriber in t.subscribers { subscriber.queue.finish(throwing: t.subscriptionError) }
         for request in t.requests { request.resume(throwing: t.error) }
         for pong in t.pongs { pong.resume(throwing: t.error) }
-        logger.debug("closed")
-        emit(.closed)
         eventContinuation.finish()
         return linkClosed
     }
