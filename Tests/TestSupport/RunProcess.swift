@@ -84,9 +84,16 @@ public func runProcess(
         _ = exited.wait(timeout: .now() + 10)
     }
     // EOF arrives once the child (and anything it spawned) has closed its ends.
-    _ = readers.wait(timeout: .now() + 10)
+    let drained = readers.wait(timeout: .now() + 10) == .success
     let out = stdoutData.withLock { $0 }
     let err = stderrData.withLock { $0 }
+    // Close our ends now rather than whenever Foundation lets the handles go: a test run
+    // starts thousands of children, and Foundation's Process.run crashes past ~1,300 open
+    // descriptors.
+    if drained {
+        try? stdoutPipe.fileHandleForReading.close()
+        try? stderrPipe.fileHandleForReading.close()
+    }
     if timedOut {
         throw ProcessTimeoutError(path: path, arguments: args, timeout: timeout, stdout: out, stderr: err)
     }
