@@ -93,6 +93,7 @@ let package = Package(
         .testTarget(name: "NATSClientTests", dependencies: [
             "NATSClient", "NATSWire", "JetStream", "KeyValue", "KeyValueNATS", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .testTarget(name: "KeyValueNATSTests", dependencies: [
             "KeyValueTestSupport",

@@ -106,8 +106,9 @@ struct ConnectionStateMachine<Peers: ConnectionPeers>: Sendable {
     var isLive: Bool { liveID != 0 }
     var isClosed: Bool { if case .closed = state { true } else { false } }
 
-    /// Writes are queued here or scheduled for the live link and not yet handed to it.
-    var hasUnsentWrites: Bool { isLive && (outbound.readableBytes > 0 || flushScheduled) }
+    /// Some write has not been handed to a link yet: queued for the live link's next flush,
+    /// or kept for the replay after a reconnect.
+    var holdsWrites: Bool { outbound.readableBytes > 0 || (isLive && flushScheduled) }
 
     /// The error of a request or flush that gives up now: `notConnected` while reconnecting.
     var notConnectedError: NATSError? {
