@@ -229,6 +229,17 @@ struct ConnectionHandshakeMachineTests {
         else { Issue.record("-ERR on a live link not reported"); return }
     }
 
+    @Test("a reply's token is what follows the inbox and a dot, byte for byte")
+    func replyTokens() {
+        #expect(Machine.replyToken("_INBOX.test.17", inbox: "_INBOX.test") == "17")
+        #expect(Machine.replyToken("_INBOX.test.tök.1", inbox: "_INBOX.test") == "tök.1")
+        #expect(Machine.replyToken("_INBOX.test", inbox: "_INBOX.test") == nil)
+        #expect(Machine.replyToken("_INBOX.test.", inbox: "_INBOX.test") == "")
+        #expect(Machine.replyToken("_INBOX.testX17", inbox: "_INBOX.test") == nil)
+        #expect(Machine.replyToken("_INBOX.other.17", inbox: "_INBOX.test") == nil)
+        #expect(Machine.replyToken("x", inbox: "_INBOX.test") == nil)
+    }
+
     @Test("writes on a live link schedule one flush until it ran; the flush takes everything queued")
     func coalescedWrites() throws {
         var m = makeMachine(try machineOptions("nats://127.0.0.1:4222"))

@@ -120,6 +120,9 @@ struct HostilePeerTests {
     @Test("repeated INFOs replace the announced servers instead of piling them up; one INFO adds at most 1,024")
     func poolStaysBounded() async throws {
         let fake = try FakeServer()
+        // Set once the client answered the PING after the last INFO: closing before it could
+        // read that PING would end the script early (the INFO alone may fill a read).
+        let answeredLast = Recorder<Bool>()
         let script = Task(executorPreference: TestExecutor.shared) {
             try await offPool { () -> Bool in
                 guard let fd = fake.acceptClient(timeout: 20), FakeServer.greet(fd, timeout: 20) else { return false }
@@ -130,6 +133,7 @@ struct HostilePeerTests {
                 guard FakeServer.readUntil(fd, "PONG\r\n", timeout: 20) else { return false }
                 FakeServer.send(fd, Self.info(urls: 3_000, first: 10_000) + "PING\r\n")
                 guard FakeServer.readUntil(fd, "PONG\r\n", timeout: 20) else { return false }
+                answeredLast.append(true)
                 _ = FakeServer.waitForEOF(fd, timeout: 20)
                 FakeServer.hangUp(fd)
                 return true
@@ -139,6 +143,7 @@ struct HostilePeerTests {
         options.maxReconnectAttempts = 0
         let conn = try await NATSConnection.connect(options)
         try await waitUntil(20, "the last INFO to arrive") { conn.serverInfo.connectURLs.count == 3_000 }
+        try await waitUntil(20, "the PONG to the last PING") { answeredLast.count == 1 }
         let servers = conn.state.withLockedValue { $0.pool.servers }
         #expect(servers.count == 1 + ServerPool.maxDiscovered)
         #expect(servers.first?.port == fake.port)
