@@ -17,7 +17,8 @@
 // `kvsh kv get BUCKET KEY` binary.
 //
 // For profiling, KVSH_BENCH_ROWS=put,get,bulk,watch picks rows; it also enables a
-// diagnostic that is not in the table (watch-replay; see below).
+// diagnostic that is not in the table (watch-replay; see below). KVSH_BENCH_ON_POOL=1 runs
+// the put, get and bulk rows on the cooperative pool instead of the connection's loop.
 //
 // Every wait has a deadline; every loop has a fixed bound.
 
@@ -94,7 +95,9 @@ func runBench(_ s: Settings) async throws {
     let keys = (0..<s.ops).map { "key.\($0)" }
     // The request rows run on the connection's event loop, as a one-shot `kvsh kv put|get`
     // does: a reply resumes the loop without a hop to the cooperative pool.
-    try await withTaskExecutorPreference(store.js.connection.executor) {
+    // KVSH_BENCH_ON_POOL=1 runs them on the pool instead, to compare.
+    let executor = getenv("KVSH_BENCH_ON_POOL") == nil ? store.js.connection.executor : nil
+    try await withTaskExecutorPreference(executor) {
         try await warmUp(bucket, value: value)
         if rows.contains("put") || rows.contains("get") {
             try await putRow("put", bucket: bucket, keys: keys, value: value, report: rows.contains("put"))

@@ -14,7 +14,7 @@ extension NATSConnection {
         defer { timer?.cancel() }
         try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
             let id: Machine.LinkID
-            switch state.withLockedValue({ $0.attemptStarted(url, waiter: waiter) }) {
+            switch state.withLockedValue({ $0.attemptStarted(url, waiter: CompletionWaiter(waiter)) }) {
             case .open(let opened):
                 id = opened
             case .fail(let waiter, let error):

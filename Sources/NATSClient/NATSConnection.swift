@@ -92,6 +92,11 @@ public final class NATSConnection: Sendable {
     /// True between a successful handshake and a disconnect or close.
     public var isConnected: Bool { state.withLockedValue { $0.isLive } }
 
+    /// True while something written is still buffered here, not yet handed to the socket
+    /// (waiting for the next flush, or for a reconnect): a process that ended now would lose
+    /// it. False once every write has gone to the kernel, which sends it even after an exit.
+    public var hasUnsentWrites: Bool { state.withLockedValue { $0.holdsWrites } }
+
     /// While the connection is down and reconnecting, the error to report for an operation
     /// that gives up (`NATSError.notConnected`, naming the server and the tries); else nil.
     public var notConnectedError: NATSError? { state.withLockedValue { $0.notConnectedError } }
@@ -144,7 +149,7 @@ public final class NATSConnection: Sendable {
             try await withCheckedThrowingContinuation { (cont: CheckedContinuation<InboundMessage, any Error>) in
                 let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
                 if let error = state.withLockedValue({
-                    $0.requestStarted(token, subject: subject, deadline: deadline, waiter: cont)
+                    $0.requestStarted(token, subject: subject, deadline: deadline, waiter: ReplyWaiter(cont))
                 }) {
                     cont.resume(throwing: error)
                     return
@@ -179,7 +184,7 @@ public final class NATSConnection: Sendable {
         let timeout = timeout ?? options.requestTimeout
         try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Void, any Error>) in
             let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
-            let action = state.withLockedValue { $0.flushRequested(waiter: cont, deadline: deadline) }
+            let action = state.withLockedValue { $0.flushRequested(waiter: CompletionWaiter(cont), deadline: deadline) }
             if case .fail(let error) = action {
                 cont.resume(throwing: error)
                 return
@@ -239,7 +244,7 @@ public final class NATSConnection: Sendable {
     public func close() async {
         // Only wait for the server when writes are still queued here; a one-shot command
         // whose requests were all answered, or a connection that is down, closes at once.
-        if state.withLockedValue({ $0.hasUnsentWrites }) { try? await flush(timeout: .seconds(1)) }
+        if state.withLockedValue({ $0.isLive && $0.holdsWrites }) { try? await flush(timeout: .seconds(1)) }
         let (teardown, loop) = reconnector.withLockedValue { task in
             (state.withLockedValue { $0.closeRequested() }, task)
         }

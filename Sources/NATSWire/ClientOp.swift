@@ -109,18 +109,17 @@ public struct ConnectOptions: Sendable, Equatable {
     public init() {}
 
     /// The JSON text. Hand-written so the hot path links no JSON encoder and the
-    /// field order is stable for tests.
+    /// field order is stable for tests; appended, not joined: `joined(separator:)` ran as
+    /// unspecialized generic code, 0.24 M instructions of a cold start.
     public func json() -> String {
-        var parts = [
-            "\"verbose\":false", "\"pedantic\":false", "\"tls_required\":\(tlsRequired)",
-            "\"lang\":\"swift\"", "\"version\":\(Self.quote(version))", "\"protocol\":1",
-            "\"echo\":\(echo)", "\"headers\":true", "\"no_responders\":true",
-        ]
-        if let name { parts.append("\"name\":\(Self.quote(name))") }
-        if let user { parts.append("\"user\":\(Self.quote(user))") }
-        if let password { parts.append("\"pass\":\(Self.quote(password))") }
-        if let token { parts.append("\"auth_token\":\(Self.quote(token))") }
-        return "{" + parts.joined(separator: ",") + "}"
+        var out = "{\"verbose\":false,\"pedantic\":false,\"tls_required\":\(tlsRequired),\"lang\":\"swift\","
+        out += "\"version\":" + Self.quote(version) + ",\"protocol\":1,\"echo\":\(echo),"
+        out += "\"headers\":true,\"no_responders\":true"
+        if let name { out += ",\"name\":" + Self.quote(name) }
+        if let user { out += ",\"user\":" + Self.quote(user) }
+        if let password { out += ",\"pass\":" + Self.quote(password) }
+        if let token { out += ",\"auth_token\":" + Self.quote(token) }
+        return out + "}"
     }
 
     /// A JSON string literal.

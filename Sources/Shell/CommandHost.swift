@@ -6,6 +6,9 @@ public protocol ShellOutput: Sendable {
     func write(_ text: String)
     /// Diagnostics (script errors, `nats: error: …` at the prompt).
     func writeError(_ text: String)
+    /// Bytes that need not be UTF-8 (`kv get --raw`): unchanged where the output takes bytes
+    /// (the terminal), else as text with invalid sequences replaced.
+    func writeBytes(_ bytes: [UInt8])
     /// The first write that failed (a full disk, a closed pipe), or nil. A script stops after
     /// the command during which it appears, whether or not that command was tested.
     var writeFailure: OutputFailed? { get }
@@ -14,6 +17,9 @@ public protocol ShellOutput: Sendable {
 extension ShellOutput {
     /// Writes that cannot fail (a buffer).
     public var writeFailure: OutputFailed? { nil }
+
+    /// Outputs of text only: the bytes as text.
+    public func writeBytes(_ bytes: [UInt8]) { write(String(decoding: bytes, as: UTF8.self)) }
 }
 
 /// A write to the session's output that failed (kvsh: the first failed write to stdout or

@@ -40,6 +40,25 @@ struct ConnectionReconnectMachineTests {
         #expect(m.nextReconnectStep().isStop, "live again: the loop stops")
     }
 
+    @Test("holdsWrites: until the live link's flush takes them; while away, until the replay hands them over")
+    func heldWrites() throws {
+        var m = makeMachine(try machineOptions(url))
+        let (id, _) = try handshake(&m, url, link: "L1")
+        #expect(!m.holdsWrites)
+        _ = m.write(checkingLimit: true, publishBody("a", "1"))
+        #expect(m.holdsWrites, "queued for the flush")
+        _ = m.flushDue(id)
+        #expect(!m.holdsWrites, "handed to the link")
+        _ = m.channelInactive(id)
+        #expect(!m.holdsWrites)
+        _ = m.write(checkingLimit: true, publishBody("b", "2"))
+        #expect(m.holdsWrites, "kept for the replay")
+        let step = try #require(m.nextReconnectStep().connectTo)
+        let (_, live) = try handshake(&m, step.url, link: "L2", waiter: "H2")
+        #expect(String(buffer: live.replay).hasSuffix("PUB b 1\r\n2\r\n"))
+        #expect(!m.holdsWrites, "handed to the new link with the replay")
+    }
+
     @Test("writes past the reconnect buffer fail while away; PINGs and SUBs are held to it as documented")
     func reconnectBufferLimit() throws {
         var m = makeMachine(try machineOptions(url) { $0.reconnectBufferSize = 20 })

@@ -229,17 +229,28 @@ struct ConnectionHandshakeMachineTests {
         else { Issue.record("-ERR on a live link not reported"); return }
     }
 
+    @Test("a reply's token is what follows the inbox and a dot, byte for byte")
+    func replyTokens() {
+        #expect(Machine.replyToken("_INBOX.test.17", inbox: "_INBOX.test") == "17")
+        #expect(Machine.replyToken("_INBOX.test.tök.1", inbox: "_INBOX.test") == "tök.1")
+        #expect(Machine.replyToken("_INBOX.test", inbox: "_INBOX.test") == nil)
+        #expect(Machine.replyToken("_INBOX.test.", inbox: "_INBOX.test") == "")
+        #expect(Machine.replyToken("_INBOX.testX17", inbox: "_INBOX.test") == nil)
+        #expect(Machine.replyToken("_INBOX.other.17", inbox: "_INBOX.test") == nil)
+        #expect(Machine.replyToken("x", inbox: "_INBOX.test") == nil)
+    }
+
     @Test("writes on a live link schedule one flush until it ran; the flush takes everything queued")
     func coalescedWrites() throws {
         var m = makeMachine(try machineOptions("nats://127.0.0.1:4222"))
         let (id, _) = try handshake(&m, "nats://127.0.0.1:4222", link: "L1")
         #expect(m.write(checkingLimit: true, publishBody("a", "1")).kind == "scheduleFlush(L1, \(id))")
         #expect(m.write(checkingLimit: true, publishBody("b", "22")).kind == "buffered")
-        #expect(m.hasUnsentWrites)
+        #expect(m.holdsWrites)
         let flushed = m.flushDue(id)
         let out = try #require(flushed)
         #expect(String(buffer: out) == "PUB a 1\r\n1\r\nPUB b 2\r\n22\r\n")
-        #expect(!m.hasUnsentWrites)
+        #expect(!m.holdsWrites)
         let leftover = m.flushDue(id)
         #expect(leftover == nil, "nothing left")
         #expect(m.write(checkingLimit: true, publishBody("c", "3")).kind == "scheduleFlush(L1, \(id))")

@@ -1,8 +1,8 @@
 import ArgumentParser
 import KeyValue
+import NATSClient
 import NIOCore
 import NIOPosix
-import NATSClient
 import Shell
 
 /// A store command that runs the same way from the command line (`kvsh kv put …`) and from a
@@ -23,21 +23,26 @@ extension KvshCommand {
     ///
     /// A command that does its work and ends on a server runs on the connection's event loop
     /// (`NATSConnection.executor`: replies resume it without a thread hop); one that streams
-    /// to the terminal (`streamsOutput`) stays on the cooperative pool, so a stalled terminal
+    /// to the terminal (`streamsOutput`) runs on the cooperative pool, so a stalled terminal
     /// never holds up the connection.
     func runOneShot(streamsOutput: Bool = false) async throws {
         // Only a server connection has an event loop to share; the embedded store starts none.
-        // The loop is made here, before the backend, because the task runs on it from the
-        // start (the connection is made on the same loop); it is shut down once the task has
-        // left it.
+        // The loop is there before the backend, because the task runs on it from the start
+        // (the connection is made on the same loop): the main thread's (`runProcess`), or a
+        // thread started here.
         let onServer = if case .server? = try? StoreBackend.target(global) { true } else { false }
-        let group = onServer ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
-        let loop = group?.next()
+        let lent = OneShotProcess.takeLoop()
+        let group = onServer && lent == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+        let loop = onServer ? lent ?? group?.next() : nil
         let backends = OneShotBackend(options: global, loop: loop)
         let ctx = CommandExecution(backends: backends, output: TerminalOutput(), json: global.json,
                                    captured: false, mode: .oneShot,
                                    canAsk: Terminal.stdinIsTerminal && Terminal.stderrIsTerminal)
-        let executor = streamsOutput ? nil : loop.map { EventLoopTaskExecutor($0) }
+        let executor: (any TaskExecutor)? = if streamsOutput {
+            globalConcurrentExecutor
+        } else {
+            loop.map { EventLoopTaskExecutor($0) }
+        }
         let outcome: Result<Void, any Error> = await withTaskExecutorPreference(executor) {
             let outcome: Result<Void, any Error>
             do {
@@ -46,10 +51,18 @@ extension KvshCommand {
             } catch {
                 outcome = .failure(error)
             }
+            // The process ends now when nothing is left to send: the kernel closes the socket.
+            if case .success = outcome, OneShotProcess.exitsWhenDone.load(ordering: .relaxed),
+               await backends.isDoneSending() {
+                OneShotProcess.exit(KvshCommandLine.withOutputChecked(ExitStatus.success))
+            }
             await backends.close()
             return outcome
         }
-        try? await group?.shutdownGracefully()
+        // The thread started here ends here (from the pool: a loop cannot wait for its end).
+        if let group {
+            await withTaskExecutorPreference(globalConcurrentExecutor) { try? await group.shutdownGracefully() }
+        }
         try outcome.get()
     }
 }
@@ -105,12 +118,7 @@ struct CommandExecution: Sendable {
 
     /// Raw bytes (`kv get --raw`), unchanged when the output can take bytes; nothing when captured.
     func writeBytes(_ bytes: [UInt8]) {
-        guard !captured else { return }
-        if let raw = output as? any ByteOutput {
-            raw.writeBytes(bytes)
-        } else {
-            output.write(String(decoding: bytes, as: UTF8.self))
-        }
+        if !captured { output.writeBytes(bytes) }
     }
 
     /// The value argument; one-shot commands read a missing one from stdin when it is not a
@@ -127,13 +135,8 @@ struct CommandExecution: Sendable {
     }
 }
 
-/// An output that can take bytes that are not UTF-8 text.
-protocol ByteOutput: ShellOutput {
-    func writeBytes(_ bytes: [UInt8])
-}
-
 /// stdout and stderr, unbuffered and binary-safe.
-struct TerminalOutput: ByteOutput {
+struct TerminalOutput: ShellOutput {
     func write(_ text: String) { Terminal.out(text) }
     func writeError(_ text: String) { Terminal.err(text) }
     func writeBytes(_ bytes: [UInt8]) { Terminal.outBytes(bytes) }
@@ -159,6 +162,15 @@ actor OneShotBackend: BackendSource {
         let backend = try await StoreBackend.open(options, group: loop)
         opened = backend
         return backend
+    }
+
+    /// True when the backend is on a server and everything written has gone to the socket
+    /// (every request of a finished command was answered), or when none was opened: the
+    /// process may then end without closing it.
+    func isDoneSending() -> Bool {
+        guard let opened else { return true }
+        guard let connection = opened.connection else { return false }
+        return !connection.hasUnsentWrites
     }
 
     func close() async {
