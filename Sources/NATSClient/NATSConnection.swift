@@ -57,18 +57,38 @@ public final class NATSConnection: Sendable {
     /// Connects to the first server in `options.servers` that answers, trying each once.
     /// One loop of `group` runs the connection (the caller owns the group and shuts it down
     /// after `close()`); an `EventLoop` is a group of one, when the caller wants that loop.
+    /// Cancelling the calling task stops at once: the attempt under way is torn down (its
+    /// half-open link closed) and no further server is tried.
     /// - Throws: `NATSError.cannotConnect` listing every URL tried and why it failed,
-    ///   or `NATSError.server` when a server refused the credentials.
+    ///   `NATSError.server` when a server refused the credentials, or `CancellationError`.
     public static func connect(_ options: ClientOptions,
                                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                                logger: Logger = silentLogger) async throws -> NATSConnection {
         let connection = NATSConnection(options: options, group: group, logger: logger)
+        do {
+            try await withTaskCancellationHandler {
+                try await connection.connectToFirstServer()
+            } onCancel: {
+                connection.abandonConnect()
+            }
+            // A cancellation that came after the handshake may have torn the link down.
+            try Task.checkCancellation()
+            return connection
+        } catch {
+            guard Task.isCancelled else { throw error }
+            await connection.close()
+            throw CancellationError()
+        }
+    }
+
+    private func connectToFirstServer() async throws {
         var tried: [ConnectAttempt] = []
         for url in options.servers {
+            try Task.checkCancellation()
             logger.debug("connecting to \(url)")
             do {
-                try await connection.attempt(url)
-                return connection
+                try await attempt(url)
+                return
             } catch {
                 logger.debug("connecting to \(url) failed: \(Self.reason(error))")
                 if let refusal = Self.authorizationRefusal(error) {
@@ -78,6 +98,12 @@ public final class NATSConnection: Sendable {
             }
         }
         throw NATSError.cannotConnect(tried: tried)
+    }
+
+    /// The first connect was cancelled: the machine closes, failing the attempt under way
+    /// and closing its link; later attempts are refused.
+    private func abandonConnect() {
+        if let teardown = state.withLockedValue({ $0.closeRequested() }) { _ = tearDown(teardown) }
     }
 
     /// Events such as disconnects and reconnects, newest kept when nobody reads them.

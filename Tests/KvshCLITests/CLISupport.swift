@@ -327,5 +327,23 @@ final class SilentListener {
         port = Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// True when a client connected within `seconds` and then hung up (read sees EOF) within
+    /// the same time: what a cancelled connect does with its half-open link.
+    func clientHangsUp(within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        var listening = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&listening, 1, Int32(seconds * 1000)) == 1 else { return false }
+        let client = accept(fd, nil, nil)
+        guard client >= 0 else { return false }
+        defer { close(client) }
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while Date() < deadline {
+            var readable = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
+            guard poll(&readable, 1, 50) > 0 else { continue }
+            if chunk.withUnsafeMutableBytes({ read(client, $0.baseAddress, $0.count) }) <= 0 { return true }
+        }
+        return false
+    }
+
     deinit { close(fd) }
 }

@@ -388,7 +388,11 @@ struct ShellHostServerTests {
         let start = ContinuousClock.now
         #expect(await completions(line: "kv get ", cursor: 7, host: host, deadline: .milliseconds(300)) == [])
         #expect(ContinuousClock.now - start < .seconds(20))
+        // The connect goes on for the next Tab until the shell closes, which cancels and awaits it.
         await host.close()
+        #expect(ContinuousClock.now - start < .seconds(20))
+        #expect(silent.clientHangsUp(within: 20), "close() ended the connect and closed its link")
+        await #expect(throws: CancellationError.self) { _ = try await host.backend() }
     }
 }
 

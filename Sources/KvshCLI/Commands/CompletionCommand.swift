@@ -57,7 +57,10 @@ struct CompletionCommand: AsyncParsableCommand, DeclaredArguments {
         let options = global
         let bucket = keys
         let prefix = prefix ?? ""
-        let names: [String]? = await firstResult(within: Self.deadline) {
+        // The lookup is cancelled and awaited past the deadline: the connect, the requests
+        // and the key listing all stop on cancellation.
+        let lookup = TaskSet()
+        let names: [String]? = await firstResult(within: Self.deadline, in: lookup) {
             guard let backend = try? await StoreBackend.open(options) else { return nil }
             let names: [String]?
             if let bucket {
@@ -72,6 +75,7 @@ struct CompletionCommand: AsyncParsableCommand, DeclaredArguments {
             await backend.close()
             return names
         } ?? nil
+        await lookup.close()
         guard let names else { throw ExitCode.failure }
         Terminal.out(names.prefix(CompletionCache.maximumItems).map { $0 + "\n" }.joined())
     }

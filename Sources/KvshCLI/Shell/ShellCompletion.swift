@@ -26,11 +26,11 @@ func completions(line: String, cursor: Int, host: ShellHost, currentBucket: Stri
     case .words(let words):
         candidates = words.filter { $0.hasPrefix(request.partial) }.map { $0 + " " }
     case .bucket:
-        let names = await firstResult(within: deadline) { try? await host.cachedBucketNames() } ?? nil
+        let names = await firstResult(within: deadline, in: host.lookups) { try? await host.cachedBucketNames() } ?? nil
         candidates = (names ?? []).filter { $0.hasPrefix(request.partial) }.map { $0 + " " }
     case .key(let bucket):
         let filter = CompletionRequest.keyFilter(for: request.partial)
-        let keys = await firstResult(within: deadline) {
+        let keys = await firstResult(within: deadline, in: host.lookups) {
             try? await host.cachedKeys(bucket: bucket, filter: filter, prefix: request.partial)
         } ?? nil
         candidates = CompletionRequest.keyCandidates(keys ?? [], partial: request.partial)
@@ -250,26 +250,30 @@ extension ShellHost {
     }
 }
 
-/// The operation's result, or nil when `limit` passes first. The operation is not waited for
-/// after that: it finishes in the background (filling the completion cache for the next Tab).
-func firstResult<T: Sendable>(within limit: Duration, _ operation: @escaping @Sendable () async -> T) async -> T? {
+/// The operation's result, or nil when `limit` passes first (or the caller is cancelled).
+/// The operation runs as a task of `owner`: past the limit it goes on there (a Tab lookup
+/// fills the completion cache for the next Tab) until it ends or `owner` closes.
+func firstResult<T: Sendable>(within limit: Duration, in owner: TaskSet,
+                              _ operation: @escaping @Sendable () async -> T) async -> T? {
     let outcome = FirstOutcome<T?>()
-    let timer = Task {
-        try? await Task.sleep(for: limit)
-        outcome.offer(nil)
+    guard owner.start({ outcome.offer(await operation()) }) != nil else { return nil }
+    return await withTaskGroup(of: Void.self) { timer in
+        timer.addTask {
+            try? await Task.sleep(for: limit)
+            outcome.offer(nil)
+        }
+        let value = await outcome.value()
+        timer.cancelAll()
+        return value
     }
-    Task {
-        outcome.offer(await operation())
-        timer.cancel()
-    }
-    return await outcome.value()
 }
 
 /// `task`'s result, or `CancellationError` as soon as the calling task is cancelled (even when
-/// `task` itself does not stop on cancellation).
-func cancellableResult<T: Sendable>(of task: Task<T, any Error>) async -> Result<T, any Error> {
+/// `task` itself does not stop on cancellation). What waits for `task` on the caller's behalf
+/// is a task of `owner`; once `owner` is closed the answer is `CancellationError`.
+func cancellableResult<T: Sendable>(of task: Task<T, any Error>, in owner: TaskSet) async -> Result<T, any Error> {
     let outcome = FirstOutcome<Result<T, any Error>>()
-    Task { outcome.offer(await task.result) }
+    guard owner.start({ outcome.offer(await task.result) }) != nil else { return .failure(CancellationError()) }
     return await withTaskCancellationHandler {
         await outcome.value()
     } onCancel: {

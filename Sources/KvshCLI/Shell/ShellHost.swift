@@ -26,8 +26,13 @@ actor ShellHost: CommandHost, BackendSource {
     /// The options the shell connects with (kvsh's global options).
     nonisolated let options: GlobalOptions
     private var opened: StoreBackend?
+    /// The connect under way, shared by its callers; `close()` cancels and awaits it.
     private var opening: Task<StoreBackend, any Error>?
+    private var isClosed = false
     var completionCache = CompletionCache()
+    /// What works for the shell's callers in the background: Tab lookups past their deadline,
+    /// the waits of callers of a connect under way. `close()` cancels and awaits them.
+    nonisolated let lookups = TaskSet()
     /// The shell's watch hooks (`on`, `hooks`, `off`, `wait`), on the same store backend.
     nonisolated let hooks: HookRegistry
 
@@ -46,8 +51,10 @@ actor ShellHost: CommandHost, BackendSource {
 
     /// The shell's store backend, connecting on first use. Concurrent callers share one connect.
     /// A cancelled caller (Ctrl-C) stops waiting at once; the connect goes on (it ends within
-    /// `--timeout`) and the next command uses its result.
+    /// `--timeout`) and the next command uses its result. After `close()` it throws
+    /// `CancellationError`.
     func backend() async throws -> StoreBackend {
+        if isClosed { throw CancellationError() }
         if let opened { return opened }
         let task: Task<StoreBackend, any Error>
         if let opening {
@@ -57,8 +64,10 @@ actor ShellHost: CommandHost, BackendSource {
             task = Task { try await StoreBackend.open(options) }
             opening = task
         }
-        switch await cancellableResult(of: task) {
+        switch await cancellableResult(of: task, in: lookups) {
         case .success(let backend):
+            // `close()` ran while this caller waited; it closes what the connect made.
+            if isClosed { throw CancellationError() }
             if opened == nil {
                 opened = backend
                 if let connectionObserver { backend.connection?.addEventObserver(connectionObserver) }
@@ -84,14 +93,19 @@ actor ShellHost: CommandHost, BackendSource {
     /// True once a store command has connected (and `close` has not run).
     var isConnected: Bool { opened != nil }
 
-    /// Closes the store backend. A connect still under way is not waited for: its connection is
-    /// closed when (and if) it completes.
+    /// Closes the store backend. Hooks stop first; a connect still under way is cancelled,
+    /// the background lookups end, and the connect is awaited (and its backend closed, had it
+    /// just succeeded).
     func close() async {
+        isClosed = true
         await hooks.shutdown()
-        if let opening {
-            self.opening = nil
-            Task { try? await opening.value.close() }
-        }
+        // Cancelled before `lookups` closes: the waits for it there end only when it does.
+        let connect = opening
+        opening = nil
+        connect?.cancel()
+        await lookups.close()
+        // Never handed out: a caller that took it would have cleared `opening`.
+        if let backend = try? await connect?.value { await backend.close() }
         await opened?.close()
         opened = nil
         completionCache = CompletionCache()
