@@ -56,3 +56,15 @@ public struct StoredMessage: Sendable, Equatable {
         payload = ByteBuffer(bytes: m.data.flatMap { Data(base64Encoded: $0) } ?? Data())
     }
 }
+
+/// `$JS.API.STREAM.MSG.GET`'s reply: the stored message, headers and data in base64.
+struct MsgGetResponse: Decodable {
+    struct Message: Decodable {
+        var subject: String
+        var seq: UInt64
+        var hdrs: String?
+        var data: String?
+        var time: String
+    }
+    var message: Message
+}

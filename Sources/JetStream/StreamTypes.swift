@@ -1,12 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
-struct ErrorEnvelope: Decodable {
-    var error: APIError?
-}
+// Streams: the configuration kvsh creates buckets with, and what STREAM.INFO, STREAM.NAMES and STREAM.LIST answer.
 
 /// The part of a STREAM.INFO reply that opening a KV bucket needs (see `streamBrief`).
 public struct StreamBrief: Sendable, Decodable {
@@ -108,97 +100,6 @@ public struct StreamInfo: Sendable, Equatable, Codable {
     public var cluster: StreamClusterInfo?
 }
 
-/// `$JS.API.INFO`.
-public struct AccountInfo: Sendable, Equatable, Codable {
-    public struct Limits: Sendable, Equatable, Codable {
-        public var maxMemory: Int64 = -1
-        public var maxStorage: Int64 = -1
-        public var maxStreams: Int = -1
-        public var maxConsumers: Int = -1
-        enum CodingKeys: String, CodingKey {
-            case maxMemory = "max_memory", maxStorage = "max_storage", maxStreams = "max_streams"
-            case maxConsumers = "max_consumers"
-        }
-    }
-    public struct API: Sendable, Equatable, Codable {
-        public var level: Int?
-        public var total: UInt64 = 0
-        public var errors: UInt64 = 0
-    }
-    public var memory: UInt64 = 0
-    public var storage: UInt64 = 0
-    public var streams: Int = 0
-    public var consumers: Int = 0
-    public var limits: Limits = Limits()
-    public var api: API?
-    public var domain: String?
-}
-
-/// Reply to a JetStream publish.
-public struct PubAck: Sendable, Equatable, Codable {
-    public var stream: String
-    public var seq: UInt64
-    public var duplicate: Bool?
-    public var domain: String?
-}
-
-struct PubAckEnvelope: Decodable {
-    var stream: String?
-    var seq: UInt64?
-    var duplicate: Bool?
-    var domain: String?
-    var error: APIError?
-}
-
-public struct ConsumerConfig: Sendable, Equatable, Codable {
-    public var name: String?
-    public var deliverSubject: String?
-    public var deliverPolicy: String = "all"
-    public var optStartSeq: UInt64?
-    public var ackPolicy: String = "none"
-    public var ackWait: Int64?
-    public var maxDeliver: Int?
-    public var filterSubject: String?
-    public var filterSubjects: [String]?
-    public var replayPolicy: String = "instant"
-    public var flowControl: Bool?
-    public var idleHeartbeat: Int64?
-    public var headersOnly: Bool?
-    public var inactiveThreshold: Int64?
-    public var numReplicas: Int?
-    public var memStorage: Bool?
-
-    public init() {}
-
-    enum CodingKeys: String, CodingKey {
-        case name, deliverSubject = "deliver_subject", deliverPolicy = "deliver_policy"
-        case optStartSeq = "opt_start_seq", ackPolicy = "ack_policy", ackWait = "ack_wait"
-        case maxDeliver = "max_deliver", filterSubject = "filter_subject", filterSubjects = "filter_subjects"
-        case replayPolicy = "replay_policy", flowControl = "flow_control", idleHeartbeat = "idle_heartbeat"
-        case headersOnly = "headers_only", inactiveThreshold = "inactive_threshold"
-        case numReplicas = "num_replicas", memStorage = "mem_storage"
-    }
-}
-
-struct CreateConsumerRequest: Encodable {
-    var streamName: String
-    var config: ConsumerConfig
-    enum CodingKeys: String, CodingKey { case streamName = "stream_name", config }
-}
-
-public struct ConsumerInfo: Sendable, Equatable, Codable {
-    public struct SequenceInfo: Sendable, Equatable, Codable {
-        public var consumerSeq: UInt64
-        public var streamSeq: UInt64
-        enum CodingKeys: String, CodingKey { case consumerSeq = "consumer_seq", streamSeq = "stream_seq" }
-    }
-    public var name: String
-    public var delivered: SequenceInfo
-    public var numPending: UInt64
-
-    enum CodingKeys: String, CodingKey { case name, delivered, numPending = "num_pending" }
-}
-
 struct StreamNamesResponse: Decodable {
     var total: Int
     var offset: Int
@@ -211,24 +112,4 @@ struct StreamListResponse: Decodable {
     var offset: Int
     var limit: Int
     var streams: [StreamInfo]?
-}
-
-struct PurgeResponse: Decodable {
-    var success: Bool
-    var purged: UInt64?
-}
-
-struct SuccessResponse: Decodable {
-    var success: Bool
-}
-
-struct MsgGetResponse: Decodable {
-    struct Message: Decodable {
-        var subject: String
-        var seq: UInt64
-        var hdrs: String?
-        var data: String?
-        var time: String
-    }
-    var message: Message
 }
