@@ -11,6 +11,9 @@
 #                              for start-up relocations.
 #   --no-export-dynamic        the static runtime's link file asks for -export-dynamic; the
 #                              runtime's dladdr at start-up scanned all ~19,000 symbols.
+#   --disable-local-rpath      no RUNPATH $ORIGIN: with it the dynamic loader first looked for
+#                              libm, libgcc_s and libc in ~20 hardware-capability directories
+#                              beside the binary (about 40 failed openat/stat calls).
 #   -disable-concrete-type-metadata-mangled-name-accessors
 #                              concrete generic types (Dictionary<Int, …>, NIO's boxes) are
 #                              made by calling their metadata accessors with the witness
@@ -51,7 +54,8 @@ release_swift_build() {
     shift
     pc_dir="$(release_static_pkgconfig "$scratch")"
     [ -z "$pc_dir" ] || search="$pc_dir${search:+:$search}"
-    PKG_CONFIG_PATH="$search" swift build -c release --static-swift-stdlib -Xlinker -no-pie -Xlinker --no-export-dynamic \
+    PKG_CONFIG_PATH="$search" swift build -c release --static-swift-stdlib --disable-local-rpath \
+        -Xlinker -no-pie -Xlinker --no-export-dynamic \
         -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors \
         --scratch-path "$scratch" "$@"
 }
