@@ -14,16 +14,18 @@ public final class TaskSet: Sendable {
 
     public init() {}
 
-    /// Runs `body` as a task of the set. Returns its handle (to cancel it early), or nil once
-    /// the set is closed: then nothing runs.
+    /// Runs `body` as a task of the set, on `executor` when one is given (else the global
+    /// pool). Returns its handle (to cancel it early), or nil once the set is closed: then
+    /// nothing runs.
     @discardableResult
-    public func start(_ body: @escaping @Sendable () async -> Void) -> Task<Void, Never>? {
+    public func start(on executor: (any TaskExecutor)? = nil,
+                      _ body: @escaping @Sendable () async -> Void) -> Task<Void, Never>? {
         state.withLock { s -> Task<Void, Never>? in
             guard !s.closed else { return nil }
             let id = s.nextID
             s.nextID += 1
             // Made under the lock, so the task cannot leave the set before it is in it.
-            let task = Task {
+            let task = Task(executorPreference: executor) {
                 await body()
                 self.state.withLock { _ = $0.tasks.removeValue(forKey: id) }
             }

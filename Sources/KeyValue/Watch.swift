@@ -43,11 +43,13 @@ public struct KeyWatch: AsyncSequence, Sendable {
     /// A watch whose events `pump` sends to the queue it is given, on a task of `owner` (the
     /// store's, which cancels and awaits it when the store closes). The task is cancelled when
     /// the reader stops; either way a `send` under way returns false and the queue ends after
-    /// what it holds. Nil when `owner` is closed: nothing was started.
-    public static func pumped(by owner: TaskSet, capacity: Int = 256,
+    /// what it holds. Nil when `owner` is closed: nothing was started. The pump runs on
+    /// `executor` when one is given: a backend's connection, so that a delivery reaches the
+    /// pump without waking a thread of the pool.
+    public static func pumped(by owner: TaskSet, on executor: (any TaskExecutor)? = nil, capacity: Int = 256,
                               _ pump: @escaping @Sendable (BoundedQueue<WatchEvent>) async -> Void) -> KeyWatch? {
         let queue = BoundedQueue<WatchEvent>(capacity: capacity)
-        let task = owner.start {
+        let task = owner.start(on: executor) {
             await withTaskCancellationHandler { await pump(queue) } onCancel: { queue.finish() }
         }
         guard let task else { return nil }

@@ -32,7 +32,7 @@ extension NATSBucket {
         let updatesOnly = options.updatesOnly
         let ignoreDeletes = options.ignoreDeletes
         // The pump is the store's: its close cancels it and waits for the consumer's delete.
-        let watch = KeyWatch.pumped(by: watches) { queue in
+        let watch = KeyWatch.pumped(by: watches, on: js.connection.executor) { queue in
             var initialDone = false
             var received: UInt64 = 0
             var initialPending: UInt64 = 0

@@ -59,6 +59,8 @@ struct HookLimitTests {
             _ = try await bucket.put("stuck", [])
             _ = try await bucket.put("next", [])
             try await waitUntil(30, "the event after the timed-out one") { fileLines(done) == ["next"] }
+            // The run writes the file before it ends; the counts follow its end.
+            try await waitUntil(30, "the counts of both runs") { registry.list().first?.fired == 2 }
             #expect(registry.list().first?.fired == 2 && registry.list().first?.failed == 1)
             await registry.shutdown()
         }
