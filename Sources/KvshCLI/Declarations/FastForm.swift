@@ -167,17 +167,5 @@ enum FastInput: Sendable {
     case list([String])
 }
 
-/// A kvsh property wrapper, for the fast path's generic code (used as a constraint only: never
-/// cast to, see `FastForm`).
-protocol StatefulProperty: SendableMetatype {
-    associatedtype Value: Sendable
-    var state: PropertyState<Value> { get set }
-}
-
-extension Option: StatefulProperty {}
-extension Flag: StatefulProperty {}
-extension Argument: StatefulProperty {}
-extension OptionGroup: StatefulProperty {}
-
 /// The forms read so far, by type.
 private let fastForms = Mutex<[(type: ObjectIdentifier, form: any Sendable)]>([])

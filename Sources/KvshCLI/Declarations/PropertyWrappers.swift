@@ -10,7 +10,7 @@ import ArgumentParser
 // set it (ArgumentParser through `init(from:)`, the fast path through `wrappedValue`).
 
 @propertyWrapper
-struct Option<Value: Sendable>: Decodable, DeclaredProperty, Sendable {
+struct Option<Value: Sendable>: Decodable, DeclaredProperty, StatefulProperty, Sendable {
     var state: PropertyState<Value>
 
     var wrappedValue: Value {
@@ -21,9 +21,6 @@ struct Option<Value: Sendable>: Decodable, DeclaredProperty, Sendable {
     init(from decoder: any Decoder) throws {
         state = .parsed(try ArgumentParser.Option<Value>(from: decoder).wrappedValue)
     }
-
-    var declaration: ArgumentDeclaration? { state.declared?.declaration }
-    var mirrorValue: Any { state.declared.map { $0.argumentParserWrapper() } ?? state.value }
 }
 
 extension Option where Value: ExpressibleByArgument {
@@ -50,7 +47,7 @@ extension Option {
 }
 
 @propertyWrapper
-struct Flag<Value: Sendable>: Decodable, DeclaredProperty, Sendable {
+struct Flag<Value: Sendable>: Decodable, DeclaredProperty, StatefulProperty, Sendable {
     var state: PropertyState<Value>
 
     var wrappedValue: Value {
@@ -61,9 +58,6 @@ struct Flag<Value: Sendable>: Decodable, DeclaredProperty, Sendable {
     init(from decoder: any Decoder) throws {
         state = .parsed(try ArgumentParser.Flag<Value>(from: decoder).wrappedValue)
     }
-
-    var declaration: ArgumentDeclaration? { state.declared?.declaration }
-    var mirrorValue: Any { state.declared.map { $0.argumentParserWrapper() } ?? state.value }
 }
 
 extension Flag where Value == Bool {
@@ -85,7 +79,7 @@ extension Flag where Value == Bool {
 }
 
 @propertyWrapper
-struct Argument<Value: Sendable>: Decodable, DeclaredProperty, Sendable {
+struct Argument<Value: Sendable>: Decodable, DeclaredProperty, StatefulProperty, Sendable {
     var state: PropertyState<Value>
 
     var wrappedValue: Value {
@@ -96,9 +90,6 @@ struct Argument<Value: Sendable>: Decodable, DeclaredProperty, Sendable {
     init(from decoder: any Decoder) throws {
         state = .parsed(try ArgumentParser.Argument<Value>(from: decoder).wrappedValue)
     }
-
-    var declaration: ArgumentDeclaration? { state.declared?.declaration }
-    var mirrorValue: Any { state.declared.map { $0.argumentParserWrapper() } ?? state.value }
 }
 
 extension Argument where Value: ExpressibleByArgument {
@@ -133,7 +124,7 @@ extension Argument {
 }
 
 @propertyWrapper
-struct OptionGroup<Value: Sendable>: DeclaredProperty, Sendable {
+struct OptionGroup<Value: Sendable>: DeclaredProperty, StatefulProperty, Sendable {
     var state: PropertyState<Value>
 
     var wrappedValue: Value {
@@ -146,13 +137,23 @@ struct OptionGroup<Value: Sendable>: DeclaredProperty, Sendable {
         let declaration = ArgumentDeclaration(kind: .group, isOptional: true, group: Value.self)
         state = .declared(Declared(declaration: declaration, initial: nil) { ArgumentParser.OptionGroup<Value>() })
     }
-
-    var declaration: ArgumentDeclaration? { state.declared?.declaration }
-    var mirrorValue: Any { state.declared.map { $0.argumentParserWrapper() } ?? state.value }
 }
 
 extension OptionGroup: Decodable where Value: ParsableArguments {
     init(from decoder: any Decoder) throws {
         state = .parsed(try ArgumentParser.OptionGroup<Value>(from: decoder).wrappedValue)
     }
+}
+
+/// A kvsh property wrapper: its state, for the fast path's generic code (as a constraint, never
+/// cast to: see `FastForm`), and what the four wrappers share. `wrappedValue` stays in each:
+/// the compiler looks for it in the wrapper's own declaration.
+protocol StatefulProperty: SendableMetatype {
+    associatedtype Value: Sendable
+    var state: PropertyState<Value> { get set }
+}
+
+extension StatefulProperty {
+    var declaration: ArgumentDeclaration? { state.declared?.declaration }
+    var mirrorValue: Any { state.declared.map { $0.argumentParserWrapper() } ?? state.value }
 }
