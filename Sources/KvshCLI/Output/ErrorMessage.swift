@@ -52,7 +52,7 @@ enum ErrorMessage {
     static func text(for error: NATSError) -> String {
         switch error {
         case .cannotConnect, .invalidURL, .noResponders, .timeout, .payloadTooLarge, .connectionClosed,
-             .reconnectBufferFull, .server, .tls, .protocolError, .slowConsumer, .notConnected:
+             .reconnectBufferFull, .server, .tls, .protocolError, .slowConsumer, .notConnected, .cannotSign:
             nats(error.description)
         }
     }
