@@ -185,7 +185,7 @@ public struct CredentialsError: Error, Sendable, Equatable, CustomStringConverti
     public var description: String {
         switch problem {
         case .unreadable(let reason):
-            "cannot read \(file): \(reason)"
+            "cannot read the credentials file \(file): \(reason)"
         case .tooLarge(let limit):
             "\(file) is too large for a credentials file (more than \(limit / 1024) KiB)"
         case .noJWT:
