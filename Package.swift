@@ -116,7 +116,7 @@ let package = Package(
             "KeyValue", "KeyValueEmbedded", "KeyValueTestSupport", "TestSupport",
         ]),
         .testTarget(name: "KvshCLITests", dependencies: [
-            "KvshCLI", "KeyValue", "JetStream", "NATSClient", "NATSWire", "Shell", "TestSupport", "CSQLite",
+            "KvshCLI", "NATSAuth", "KeyValue", "JetStream", "NATSClient", "NATSWire", "Shell", "TestSupport", "CSQLite",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
