@@ -15,10 +15,15 @@ let package = Package(
         // Without its Foundation trait: kvsh links FoundationEssentials only.
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2", traits: []),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        // Ed25519 for nkeys (the server's nonce signed with a seed).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .target(name: "NATSWire", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .target(name: "NATSAuth", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "NATSClient", dependencies: [
             "NATSWire",
@@ -54,7 +59,7 @@ let package = Package(
         // Points closed descriptors 0-2 at /dev/null before main (see Terminal.swift).
         .target(name: "CStartup"),
         .target(name: "KvshCLI", dependencies: [
-            "CStartup", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "NATSWire", "Shell", "Hooks", "LineEditor",
+            "CStartup", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSAuth", "NATSClient", "NATSWire", "Shell", "Hooks", "LineEditor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -70,7 +75,7 @@ let package = Package(
         .executableTarget(name: "lineeditor-demo", dependencies: ["LineEditor"], path: "Tests/LineEditorDemo"),
         // Writes to an embedded store until killed, for the kill -9 test (not shipped).
         .executableTarget(name: "embedded-storm", dependencies: ["KeyValueEmbedded"], path: "Tests/EmbeddedStorm"),
-        .target(name: "TestSupport", dependencies: ["CSQLite"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CSQLite", "NATSAuth"], path: "Tests/TestSupport"),
         // Fuzzed entry points, shared by the libFuzzer driver and the seeded pass in
         // FuzzTests (not shipped; `@testable` imports, so debug builds only).
         .target(name: "FuzzTargets", dependencies: [
@@ -85,6 +90,9 @@ let package = Package(
             "NATSWire", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "KeyValueTests", dependencies: ["KeyValue"]),
+        .testTarget(name: "NATSAuthTests", dependencies: [
+            "NATSAuth", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "KeyValue", "TestSupport"]),
         .testTarget(name: "LineEditorTests", dependencies: ["LineEditor", "TestSupport"]),
         .testTarget(name: "JetStreamTests", dependencies: [
@@ -108,7 +116,7 @@ let package = Package(
             "KeyValue", "KeyValueEmbedded", "KeyValueTestSupport", "TestSupport",
         ]),
         .testTarget(name: "KvshCLITests", dependencies: [
-            "KvshCLI", "KeyValue", "JetStream", "NATSClient", "NATSWire", "Shell", "TestSupport", "CSQLite",
+            "KvshCLI", "NATSAuth", "KeyValue", "JetStream", "NATSClient", "NATSWire", "Shell", "TestSupport", "CSQLite",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),

@@ -42,8 +42,9 @@ struct StoreBackend: Sendable {
 
     /// Where the global options point.
     enum Target {
-        /// `logger` traces the connection and its JetStream calls (`--trace`, `KVSH_LOG`).
-        case server(ClientOptions, timeout: Duration, logger: Logger)
+        /// `logger` traces the connection and its JetStream calls (`--trace`, `KVSH_LOG`);
+        /// `credentials` is read when the store is opened.
+        case server(ClientOptions, credentials: CredentialFile?, timeout: Duration, logger: Logger)
         case embedded(path: String, isDefault: Bool)
     }
 
@@ -52,7 +53,9 @@ struct StoreBackend: Sendable {
     /// `close()` shuts down.
     static func open(_ options: GlobalOptions, group lent: (any EventLoopGroup)? = nil) async throws -> StoreBackend {
         switch try target(options) {
-        case .server(let client, let timeout, let logger):
+        case .server(var client, let credentials, let timeout, let logger):
+            // Read now, so a bad or expired file fails before anything connects.
+            client.nkeyAuthentication = try credentials?.authentication()
             // One event-loop thread is plenty for one connection, and a CLI process starts
             // faster spawning one thread than one per core.
             let owned = lent == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
@@ -82,13 +85,14 @@ struct StoreBackend: Sendable {
                 throw ArgumentError("--store and --server exclude each other: give one store")
             }
             guard !store.isEmpty else { throw ArgumentError("--store needs a file name") }
-            try rejectServerOptions(options)
+            try rejectServerOptions(options, environment: false)
             return .embedded(path: store, isDefault: false)
         }
         guard let urlText = options.server ?? environment("NATS_URL") else {
-            try rejectServerOptions(options)
+            try rejectServerOptions(options, environment: true)
             return .embedded(path: try defaultStorePath(), isDefault: true)
         }
+        let credentials = try CredentialFile.chosen(options)
         let timeout = Duration.nanoseconds(timeoutNanos)
         var client = ClientOptions(servers: try ServerURL.list(urlText))
         client.user = options.user
@@ -99,14 +103,16 @@ struct StoreBackend: Sendable {
         }
         client.connectTimeout = timeout
         client.requestTimeout = timeout
-        return .server(client, timeout: timeout, logger: logger)
+        return .server(client, credentials: credentials, timeout: timeout, logger: logger)
     }
 
     /// Credentials and TLS files mean a server: on the embedded store they would be ignored.
-    private static func rejectServerOptions(_ options: GlobalOptions) throws {
+    /// With `environment`, so does `NATS_CREDS` or `NATS_NKEY`: a user who set one and named
+    /// no store expects a server, not the local file (`--store` says otherwise).
+    private static func rejectServerOptions(_ options: GlobalOptions, environment: Bool) throws {
         let given = [("--user", options.user), ("--password", options.password), ("--token", options.token),
                      ("--tlsca", options.tlsca), ("--tlscert", options.tlscert), ("--tlskey", options.tlskey)]
-            .filter { $0.1 != nil }.map(\.0)
+            .filter { $0.1 != nil }.map(\.0) + (CredentialFile.source(options, environment: environment).map { [$0] } ?? [])
         if let first = given.first {
             throw ArgumentError("\(first) needs a server: give --server URL or set NATS_URL "
                                 + "(without one kvsh uses the embedded store)")

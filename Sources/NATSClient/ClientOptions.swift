@@ -14,12 +14,36 @@ public struct TLSOptions: Sendable, Equatable {
     }
 }
 
+/// Authentication by signature: CONNECT carries the signature of the server's nonce and who
+/// signed it, an nkey user's public key (`--nkey`) or a user JWT (`--creds`). The key stays
+/// inside `sign`; nothing here reads a file.
+public struct NKeyAuthentication: Sendable {
+    public enum Identity: Sendable, Equatable {
+        /// An nkey user, by its public key (`U…`): CONNECT's `nkey`.
+        case nkey(publicKey: String)
+        /// A user JWT (decentralized auth): CONNECT's `jwt`.
+        case jwt(String)
+    }
+
+    public var identity: Identity
+    /// The Ed25519 signature of the nonce's bytes (raw, 64 bytes). Called for every
+    /// handshake, reconnects included, each with that server's nonce.
+    public var sign: @Sendable (_ nonce: [UInt8]) throws -> [UInt8]
+
+    public init(identity: Identity, sign: @escaping @Sendable (_ nonce: [UInt8]) throws -> [UInt8]) {
+        self.identity = identity
+        self.sign = sign
+    }
+}
+
 /// How to reach and authenticate to NATS, and how hard to try.
 public struct ClientOptions: Sendable {
     public var servers: [ServerURL]
     public var user: String?
     public var password: String?
     public var token: String?
+    /// An nkey user or a user JWT, proven by signing the nonce; sent besides any of the above.
+    public var nkeyAuthentication: NKeyAuthentication?
     /// Set to force TLS; `tls://` URLs and servers with `tls_required` use it anyway.
     public var tls: TLSOptions?
     public var name: String = "kvsh"

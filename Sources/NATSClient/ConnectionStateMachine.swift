@@ -250,8 +250,15 @@ struct ConnectionStateMachine<Peers: ConnectionPeers>: Sendable {
             return .sendPong(link)
         case (.info(let info), .awaitingInfo):
             let tls = a.url.scheme == "tls" || options.tls != nil || info.tlsRequired
+            let connect: ConnectOptions
+            do {
+                connect = try connectOptions(for: a.url, tls: tls, nonce: info.nonce)
+            } catch {
+                _ = takeAttempt(id)
+                return .finishAttempt(a.waiter, .failure(error), close: link)
+            }
             _ = updateAttempt(id) { $0.phase = .awaitingPong(info, overTLS: tls); return true }
-            return .sendConnect(link, id, connectOptions(for: a.url, tls: tls), tlsHost: tls ? a.url.host : nil)
+            return .sendConnect(link, id, connect, tlsHost: tls ? a.url.host : nil)
         case (.pong, .awaitingPong(let info, let overTLS)):
             return goLive(a, link: link, info: info, overTLS: overTLS)
         case (.err(let text), _):
@@ -263,8 +270,11 @@ struct ConnectionStateMachine<Peers: ConnectionPeers>: Sendable {
     }
 
     /// The CONNECT for `url`: its credentials, else the options'. A URL with a user and no
-    /// password (`nats://secret@host`) carries a token, as in the other NATS clients.
-    func connectOptions(for url: ServerURL, tls: Bool) -> ConnectOptions {
+    /// password (`nats://secret@host`) carries a token, as in the other NATS clients. With
+    /// nkey authentication, `nonce` is signed; an INFO without one gets the signature of no
+    /// bytes, as nats.go sends (a server that asks for no signature ignores it).
+    /// - Throws: `NATSError.cannotSign` when the signer fails.
+    func connectOptions(for url: ServerURL, tls: Bool, nonce: String?) throws(NATSError) -> ConnectOptions {
         var connect = ConnectOptions()
         connect.name = options.name
         connect.tlsRequired = tls
@@ -274,6 +284,17 @@ struct ConnectionStateMachine<Peers: ConnectionPeers>: Sendable {
             connect.user = url.user ?? options.user
             connect.password = url.password ?? options.password
             connect.token = options.token
+        }
+        if let auth = options.nkeyAuthentication {
+            switch auth.identity {
+            case .nkey(let publicKey): connect.nkey = publicKey
+            case .jwt(let jwt): connect.jwt = jwt
+            }
+            do {
+                connect.sig = ConnectOptions.signatureText(try auth.sign(Array((nonce ?? "").utf8)))
+            } catch {
+                throw .cannotSign("\(error)")
+            }
         }
         return connect
     }

@@ -25,6 +25,8 @@ public enum NATSError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A request or flush gave up while the connection was down: it is reconnecting to
     /// `reconnectingTo` (a URL without credentials) and made `attempts` tries so far.
     case notConnected(reconnectingTo: String, attempts: Int)
+    /// The nkey authentication's signer could not sign the server's nonce.
+    case cannotSign(String)
 
     public var description: String {
         switch self {
@@ -53,6 +55,8 @@ public enum NATSError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "on \(subject); the subscription was stopped"
         case .notConnected(let url, let attempts):
             "not connected: reconnecting to \(url), \(attempts) \(attempts == 1 ? "try" : "tries") so far"
+        case .cannotSign(let reason):
+            "cannot sign the server's nonce: \(reason)"
         }
     }
 }

@@ -18,13 +18,15 @@ enum ProtocolTrace {
         ">>> SUB \(subject)\(queue.map { " " + $0 } ?? "") \(sid)"
     }
 
-    /// CONNECT's JSON as sent, with the user, password and token (when given) replaced by
-    /// `[REDACTED]`.
+    /// CONNECT's JSON as sent, with the user, password, token, user JWT and nonce signature
+    /// (when given) replaced by `[REDACTED]`. A public nkey is no secret and is shown.
     static func connect(_ options: ConnectOptions) -> String {
         var shown = options
         if shown.user != nil { shown.user = redacted }
         if shown.password != nil { shown.password = redacted }
         if shown.token != nil { shown.token = redacted }
+        if shown.jwt != nil { shown.jwt = redacted }
+        if shown.sig != nil { shown.sig = redacted }
         return shown.json()
     }
 

@@ -25,7 +25,8 @@ struct CLIHelpTests {
             let options = r.stdout.components(separatedBy: "Global options, before or after the command:")
             #expect(options.count == 2, "\(r)")
             for option in ["-s, --server <server>", "--store <store>", "--user <user>", "--password <password>",
-                           "--token <token>", "--tlsca <tlsca>", "--tlscert <tlscert>", "--tlskey <tlskey>",
+                           "--token <token>", "--creds <creds>", "--nkey <nkey>", "--tlsca <tlsca>",
+                           "--tlscert <tlscert>", "--tlskey <tlskey>",
                            "--timeout <timeout>", "--json"] {
                 #expect(options.last?.contains("\n  \(option) ") == true, "\(option)\n\(r)")
             }

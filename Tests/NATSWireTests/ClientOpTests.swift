@@ -284,6 +284,34 @@ struct ClientOpTests {
         #expect(json.contains("\"auth_token\":\"t0k\\u0001en\""))
     }
 
+    @Test func connectWithSignature() throws {
+        struct Signed: Decodable { var jwt: String?; var nkey: String?; var sig: String? }
+        func signed(_ options: ConnectOptions) throws -> Signed {
+            let line = Self.written { ClientOp.connect(options, into: &$0) }
+            let json = Array(line.utf8).dropFirst("CONNECT ".utf8.count).dropLast(2)
+            return try JSONDecoder().decode(Signed.self, from: Data(json))
+        }
+        var options = ConnectOptions()
+        options.jwt = "eyJhIn0.eyJiIn0.c2ln"
+        options.sig = ConnectOptions.signatureText([0xFB, 0xFF, 0x00])
+        let doc = try signed(options)
+        #expect(doc.jwt == "eyJhIn0.eyJiIn0.c2ln" && doc.sig == "-_8A" && doc.nkey == nil)
+        options.jwt = nil
+        options.nkey = "UABC"
+        #expect(try signed(options).nkey == "UABC")
+        // Without them the document is the one the exact-bytes test pins.
+        #expect(!ConnectOptions().json().contains("sig"))
+    }
+
+    @Test func signatureTextIsBase64URLWithoutPadding() {
+        #expect(ConnectOptions.signatureText([]) == "")
+        #expect(ConnectOptions.signatureText(Array("f".utf8)) == "Zg")
+        #expect(ConnectOptions.signatureText(Array("fo".utf8)) == "Zm8")
+        #expect(ConnectOptions.signatureText(Array("foo".utf8)) == "Zm9v")
+        #expect(ConnectOptions.signatureText([0xFF, 0xEF, 0xBE]) == "_---")
+        #expect(ConnectOptions.signatureText([UInt8](repeating: 0, count: 64)).count == 86, "an Ed25519 signature")
+    }
+
     @Test func quoteEscapes() {
         #expect(ConnectOptions.quote("") == "\"\"")
         #expect(ConnectOptions.quote("plain") == "\"plain\"")

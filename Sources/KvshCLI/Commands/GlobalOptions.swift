@@ -13,6 +13,10 @@ struct GlobalOptions: DeclaredArguments {
     @Option(help: "User name") var user: String?
     @Option(help: "Password") var password: String?
     @Option(help: "Authentication token") var token: String?
+    @Option(help: "User credentials file (default: $NATS_CREDS)", completion: .file(extensions: []))
+    var creds: String?
+    @Option(help: "User NKEY seed file (default: $NATS_NKEY)", completion: .file(extensions: []))
+    var nkey: String?
     @Option(help: "CA certificate (PEM) to verify the server", completion: .file(extensions: [])) var tlsca: String?
     @Option(help: "Client certificate (PEM)", completion: .file(extensions: [])) var tlscert: String?
     @Option(help: "Client private key (PEM)", completion: .file(extensions: [])) var tlskey: String?

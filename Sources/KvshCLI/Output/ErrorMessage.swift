@@ -1,5 +1,6 @@
 import JetStream
 import KeyValue
+import NATSAuth
 import NATSClient
 import NATSWire
 import Shell
@@ -26,6 +27,8 @@ enum ErrorMessage {
         case let e as NATSError: text(for: e)
         case let e as ServerError: nats("server error: \(e.text)")
         case let e as ArgumentError: e.message
+        // Names the file and what is wrong with it; never quotes its content.
+        case let e as CredentialsError: e.description
         case let e as CommandError: e.message
         default: "\(error)"
         }
@@ -52,7 +55,7 @@ enum ErrorMessage {
     static func text(for error: NATSError) -> String {
         switch error {
         case .cannotConnect, .invalidURL, .noResponders, .timeout, .payloadTooLarge, .connectionClosed,
-             .reconnectBufferFull, .server, .tls, .protocolError, .slowConsumer, .notConnected:
+             .reconnectBufferFull, .server, .tls, .protocolError, .slowConsumer, .notConnected, .cannotSign:
             nats(error.description)
         }
     }
