@@ -71,8 +71,12 @@ func bulkRow(_ row: String, bucket: any KeyValueBucket, count: Int, value: [UInt
 /// publisher task makes with putAll on a second handle from `openPublisher`, so publishing and
 /// receiving do not share a connection or store handle. Updates/s from the first arrival to the
 /// last. A watchdog stops the watch after 120 s; the loop is bounded as well.
+/// The publisher runs on the executor `publisherExecutor` names for its store (a connection's
+/// event loop, as a one-shot `kvsh kv put` and the bulk row run), else on the pool.
 func watchRow(_ row: String, bucket: any KeyValueBucket, name: String, count: Int, value: [UInt8],
-              openPublisher: @escaping @Sendable () async throws -> any KeyValueStore) async throws {
+              openPublisher: @escaping @Sendable () async throws -> any KeyValueStore,
+              publisherExecutor: @escaping @Sendable (any KeyValueStore) -> (any TaskExecutor)? = { _ in nil })
+    async throws {
     let watch = try await bucket.watch(filters: [], options: WatchOptions())
     var events = watch.makeAsyncIterator()
     guard try await events.next() == .initialValuesDone else {
@@ -80,7 +84,9 @@ func watchRow(_ row: String, bucket: any KeyValueBucket, name: String, count: In
     }
     let publisher = Task {
         let store = try await openPublisher()
-        let revisions = try await store.bucket(name).putAll((0..<count).map { (key: "w.\($0)", value: value) })
+        let revisions = try await withTaskExecutorPreference(publisherExecutor(store)) {
+            try await store.bucket(name).putAll((0..<count).map { (key: "w.\($0)", value: value) })
+        }
         await store.close()
         return revisions.count
     }

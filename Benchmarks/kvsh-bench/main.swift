@@ -7,8 +7,8 @@
 //       prints "ROW <row> <metric> <value>" lines on stdout. The put, get, bulk and watch
 //       rows are the ones the embedded table runs too (Rows.swift). The put, get and bulk
 //       rows run on the connection's event loop (`withTaskExecutorPreference(connection.
-//       executor)`), the way the one-shot CLI runs; the watch on the cooperative pool, as
-//       `kvsh kv watch` does.
+//       executor)`), the way the one-shot CLI runs; the watch's reader on the cooperative
+//       pool, as `kvsh kv watch` does, and its publisher on its own connection's loop.
 //
 //   kvsh-bench embedded …
 //       the embedded store beside the loopback server (EmbeddedRows.swift).
@@ -106,12 +106,13 @@ func runBench(_ s: Settings) async throws {
         if rows.contains("get") { try await getRow("get", bucket: bucket, keys: keys, value: value) }
         if rows.contains("bulk") { try await natsBulkRow(s, bucket: bucket, value: value) }
     }
-    // The watch stays on the cooperative pool, as `kvsh kv watch` does.
+    // The watch's reader stays on the cooperative pool, as `kvsh kv watch` does.
     if rows.contains("watch") {
-        // The publisher gets its own connection.
+        // The publisher gets its own connection, and publishes on its loop as the bulk row does.
         let url = s.url
         try await watchRow("watch", bucket: try await createBucket(store, watchName), name: watchName,
-                           count: s.watch, value: value) { try await connect(url) }
+                           count: s.watch, value: value, openPublisher: { try await connect(url) },
+                           publisherExecutor: { ($0 as? NATSKeyValueStore)?.js.connection.executor })
     }
     if rows.contains("watch-replay") {
         try await watchReplayRow(s, store: store, name: watchName, value: value)
