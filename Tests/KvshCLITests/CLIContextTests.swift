@@ -285,4 +285,31 @@ struct CLIContextTests {
         try home.context("badinbox", ["url": server.url, "inbox_prefix": "a.*"])
         expectCleanFailure(try home.run(["kv", "ls", "--context", "badinbox"]), contains: "inbox_prefix \"a.*\" is not a subject prefix")
     }
+
+    @Test("a context's cert, key and ca (with ~ and $VAR) reach a server that verifies client certificates")
+    func tlsFiles() throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        let server = try NATSServerProcess(config: """
+            tls {
+              cert_file: "\(pki.serverCert)"
+              key_file: "\(pki.serverKey)"
+              ca_file: "\(pki.caCert)"
+              verify: true
+              timeout: 2
+            }
+            """)
+        defer { server.stop() }
+        let home = try Home()
+        try home.context("tls", ["url": "tls://127.0.0.1:\(server.port)", "cert": "$PKI/client.pem",
+                                 "key": "~/client.key", "ca": "file://" + pki.caCert])
+        let env = ["PKI": pki.dir, "HOME": pki.dir]
+        try home.ok("kv", "add", "tlsb", "--context", "tls", env: env)
+        try home.ok("kv", "put", "tlsb", "k", "over-tls", "--context", "tls", env: env)
+        #expect(try home.ok("kv", "get", "tlsb", "k", "--context", "tls", env: env).shownValue == "over-tls")
+        // Without the context's CA the server's certificate is not trusted.
+        try home.context("noca", ["url": "tls://127.0.0.1:\(server.port)", "cert": pki.clientCert, "key": pki.clientKey])
+        let untrusted = try home.run(["kv", "ls", "--context", "noca", "--timeout", "2s"])
+        expectCleanFailure(untrusted, contains: "TLS")
+    }
 }
