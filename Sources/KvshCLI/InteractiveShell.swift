@@ -65,6 +65,8 @@ func runInteractiveShell(options: GlobalOptions, skipStartupFile: Bool) async ->
     }
     // Hooks print above the prompt too, never into the line being typed.
     host.hooks.setOutput(AbovePromptOutput(editor: editor))
+    // Which natscli context the shell connects with, once, before anything else prints.
+    if let banner = Prompt.contextBanner(options) { Terminal.err(banner + "\n") }
     if !skipStartupFile, let rc = ShellPaths.rcFile, access(rc, R_OK) == 0 {
         _ = await session.runFile(atPath: rc, arguments: [])
     }
@@ -165,8 +167,23 @@ enum Prompt {
     /// for the default store.
     static func place(_ options: GlobalOptions) -> String {
         if let store = options.store { return store }
-        guard let servers = options.server ?? StoreBackend.environment("NATS_URL") else { return "embedded" }
-        return ServerURL.redacting(servers)
+        if let servers = options.server ?? StoreBackend.environment("NATS_URL") { return ServerURL.redacting(servers) }
+        guard let settings = contextSettings(options) else { return "embedded" }
+        return settings.shownServers
+    }
+
+    /// `kvsh: context NAME, server URL` (credentials masked) when a natscli context is in use.
+    static func contextBanner(_ options: GlobalOptions) -> String? {
+        guard let settings = contextSettings(options), let context = settings.context else { return nil }
+        return "kvsh: context \(ValueText.escapingControls(context.name)), server \(settings.shownServers)"
+    }
+
+    /// The settings when a context is in use (the shell checked at start-up that they load).
+    private static func contextSettings(_ options: GlobalOptions) -> ConnectionSettings? {
+        guard options.store == nil, let settings = try? ConnectionSettings.resolve(
+            options, environment: StoreBackend.environment,
+            directory: ContextDirectory(environment: StoreBackend.environment)), settings.context != nil else { return nil }
+        return settings
     }
 
     /// What follows output that did not end its line, before the prompt: zsh's mark.

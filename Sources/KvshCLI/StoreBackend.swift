@@ -12,8 +12,8 @@ import NATSClient
 import NIOCore
 import NIOPosix
 
-/// The store the global options chose, open: a NATS server when one is given (`--server` or
-/// `NATS_URL`), else the embedded store file. (A `ShellSession`, in Shell, is a run of the
+/// The store the global options chose, open: a NATS server when one is given (`--server`,
+/// `NATS_URL` or a natscli context), else the embedded store file. (A `ShellSession`, in Shell, is a run of the
 /// language; this is what its store commands reach.)
 struct StoreBackend: Sendable {
     /// Which store is open; what else a backend offers follows from it.
@@ -27,6 +27,8 @@ struct StoreBackend: Sendable {
     /// nil on the embedded store, or when the caller lent a group (a one-shot command, whose
     /// task runs on that loop).
     private let ownedGroup: MultiThreadedEventLoopGroup?
+    /// The natscli context the server connection was made with; nil for none.
+    var context: NATSContext? = nil
 
     var store: any KeyValueStore {
         switch kind {
@@ -52,7 +54,8 @@ struct StoreBackend: Sendable {
     /// lent (the lender shuts it down after `close()`), else on a thread of its own that
     /// `close()` shuts down.
     static func open(_ options: GlobalOptions, group lent: (any EventLoopGroup)? = nil) async throws -> StoreBackend {
-        switch try target(options) {
+        let (target, context) = try resolved(options)
+        switch target {
         case .server(var client, let credentials, let timeout, let logger):
             // Read now, so a bad or expired file fails before anything connects.
             client.nkeyAuthentication = try credentials?.authentication()
@@ -67,16 +70,22 @@ struct StoreBackend: Sendable {
                 throw error
             }
             let js = JetStreamContext(connection: connection, timeout: timeout, logger: logger)
-            return StoreBackend(kind: .server(NATSKeyValueStore(js: js)), ownedGroup: owned)
+            return StoreBackend(kind: .server(NATSKeyValueStore(js: js)), ownedGroup: owned, context: context)
         case .embedded(let path, let isDefault):
             if isDefault { try makeDataDirectory(for: path) }
             return StoreBackend(kind: .embedded(try await EmbeddedKeyValueStore.open(path: path)), ownedGroup: nil)
         }
     }
 
-    /// Resolves the global options without touching the network or the disk; throws for a
-    /// bad `--timeout`, server URL or combination of options.
-    static func target(_ options: GlobalOptions) throws -> Target {
+    /// Resolves the global options without touching the network (it reads the natscli
+    /// context they choose, if any); throws for a bad `--timeout`, server URL, context or
+    /// combination of options.
+    static func target(_ options: GlobalOptions) throws -> Target { try resolved(options).target }
+
+    /// The target and the natscli context it uses (nil for none). `--store` beats the
+    /// environment and the selected context; otherwise a flag beats its variable, which beats
+    /// the context (`ConnectionSettings`), and a context always means a server.
+    static func resolved(_ options: GlobalOptions) throws -> (target: Target, context: NATSContext?) {
         let timeoutNanos = try parseDuration(options.timeout)
         guard timeoutNanos > 0 else { throw ArgumentError("--timeout must be positive") }
         let logger = try KvshLogging.logger(options)
@@ -84,26 +93,26 @@ struct StoreBackend: Sendable {
             if options.server != nil {
                 throw ArgumentError("--store and --server exclude each other: give one store")
             }
+            if options.context != nil {
+                throw ArgumentError("--store and --context exclude each other: give one store")
+            }
             guard !store.isEmpty else { throw ArgumentError("--store needs a file name") }
             try rejectServerOptions(options, environment: false)
-            return .embedded(path: store, isDefault: false)
+            return (.embedded(path: store, isDefault: false), nil)
         }
-        guard let urlText = options.server ?? environment("NATS_URL") else {
+        let settings = try ConnectionSettings.resolve(options, environment: environment,
+                                                      directory: ContextDirectory(environment: environment))
+        guard settings.servers != nil else {
             try rejectServerOptions(options, environment: true)
-            return .embedded(path: try defaultStorePath(), isDefault: true)
+            try ConnectionSettings.rejectServerVariables(environment)
+            return (.embedded(path: try defaultStorePath(), isDefault: true), nil)
         }
-        let credentials = try CredentialFile.chosen(options)
+        let credentials = try CredentialFile.chosen(options) ?? settings.contextCredentialFile(options, environment: environment)
         let timeout = Duration.nanoseconds(timeoutNanos)
-        var client = ClientOptions(servers: try ServerURL.list(urlText))
-        client.user = options.user
-        client.password = options.password
-        client.token = options.token
-        if options.tlsca != nil || options.tlscert != nil || options.tlskey != nil {
-            client.tls = TLSOptions(caFile: options.tlsca, certFile: options.tlscert, keyFile: options.tlskey)
-        }
+        var client = try settings.clientOptions()
         client.connectTimeout = timeout
         client.requestTimeout = timeout
-        return .server(client, credentials: credentials, timeout: timeout, logger: logger)
+        return (.server(client, credentials: credentials, timeout: timeout, logger: logger), settings.context)
     }
 
     /// Credentials and TLS files mean a server: on the embedded store they would be ignored.

@@ -1,11 +1,13 @@
-/// A parsed JSON document, for the one JSON the client protocol itself carries: INFO.
+/// A parsed JSON document, for the one JSON the client protocol itself carries (INFO), and
+/// for small files a cold command reads (a natscli context).
 ///
 /// Why not `JSONDecoder`: its first use in a process instantiates generic metadata whose
 /// conformance checks scan every conformance record of the binary, about 0.6 M instructions
 /// of a cold one-shot `kvsh kv get` that decodes nothing else. This parser is strict JSON
 /// (RFC 8259: no trailing commas, no comments, no leading zeros, escapes checked), keeps
 /// numbers as their text, and refuses nesting deeper than `maximumDepth`.
-enum JSONTree: Equatable, Sendable {
+public enum JSONTree: Equatable, Sendable {
+    /// An object's members by name (a repeated name keeps its last value).
     case object([String: JSONTree])
     case array([JSONTree])
     case string(String)
@@ -14,10 +16,12 @@ enum JSONTree: Equatable, Sendable {
     case bool(Bool)
     case null
 
-    static let maximumDepth = 64
+    /// The deepest nesting `parse` accepts.
+    public static let maximumDepth = 64
 
-    /// Parses a whole document (surrounding whitespace allowed).
-    static func parse(_ bytes: some Collection<UInt8>) throws(WireError) -> JSONTree {
+    /// Parses a whole document (surrounding whitespace allowed). Throws a `WireError` that
+    /// names the byte offset of the first fault (`invalid JSON at byte 12: …`).
+    public static func parse(_ bytes: some Collection<UInt8>) throws(WireError) -> JSONTree {
         var parser = Parser(Array(bytes))
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)

@@ -55,7 +55,7 @@ struct CompletionScriptTests {
             ("\(k) kv ge", ["get"]),
             ("\(k) nats kv w", ["watch"]),
             ("\(k) kv get --r", ["--raw", "--revision"]),
-            ("\(k) kv watch b --no", ["--no-deletes"]),
+            ("\(k) kv watch b --no", ["--no-deletes", "--no-context"]),  // the command's flag and the global one
             ("\(k) kv add b --storage ", ["file", "memory"]),
             ("\(k) -s nats://127.0.0.1:1 kv g", ["get"]),
             ("\(k) --server=nats://127.0.0.1:1 kv rm b --f", ["--force"]),

@@ -128,7 +128,10 @@ final class DemoSession {
 
     private static func environment(home: URL, extra: [String: String]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
-        for name in ["COLUMNS", "LINES", "LC_ALL", "LC_CTYPE", "LANG", "EDITRC", "LINEEDITOR_DEMO_HISTORY"] {
+        // XDG_CONFIG_HOME and NATS_CONTEXT too: kvsh then reads the temp HOME's config, never
+        // the developer's kvshrc or natscli context.
+        for name in ["COLUMNS", "LINES", "LC_ALL", "LC_CTYPE", "LANG", "EDITRC", "LINEEDITOR_DEMO_HISTORY",
+                     "XDG_CONFIG_HOME", "NATS_CONTEXT"] {
             environment.removeValue(forKey: name)
         }
         environment["TERM"] = "xterm"

@@ -22,7 +22,8 @@ struct AccountInfoCommand: KvshCommand {
     /// no JetStream, and then the command fails after printing the connection part).
     func execute(_ ctx: CommandExecution) async throws -> Value {
         let nats: NATSKeyValueStore
-        switch try await ctx.backend().kind {
+        let backend = try await ctx.backend()
+        switch backend.kind {
         case .embedded(let embedded): return try await describe(embedded, ctx)
         case .server(let store): nats = store
         }
@@ -38,13 +39,18 @@ struct AccountInfoCommand: KvshCommand {
         } catch let e as JetStreamError {
             jsError = e
         }
-        let json = accountJSON(info, url: url, rtt: rtt, account: account)
+        var json = accountJSON(info, url: url, rtt: rtt, account: account)
+        if let context = backend.context, case .object(let members) = json {
+            json = .object([.init("context", .string(context.name))] + members)
+        }
         if ctx.json {
             ctx.write(json.serialized + "\n")
             if account == nil, let jsError { throw jsError }
             return Value(json)
         }
-        let connectionSection = AlignedSection(title: "Connection Information", rows: [
+        // The natscli context the connection came from, when one is in use.
+        let contextRow: [(label: String, value: String)] = backend.context.map { [("Context", $0.name)] } ?? []
+        let connectionSection = AlignedSection(title: "Connection Information", rows: contextRow + [
             ("Client ID", info.clientID.map { String($0) } ?? ""),
             ("Client IP", info.clientIP ?? ""),
             ("RTT", formatRTT(rtt)),

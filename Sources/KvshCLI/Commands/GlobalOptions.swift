@@ -28,6 +28,13 @@ struct GlobalOptions: DeclaredArguments {
 
     @Flag(help: "Trace the protocol traffic and JetStream API calls on stderr") var trace = false
 
+    @Option(help: ArgumentHelp("natscli context to connect with: a name, or a .json file (default: $NATS_CONTEXT, "
+                               + "else the selected one)", valueName: "name"))
+    var context: String?
+
+    @Flag(help: "Use no natscli context (neither --context, $NATS_CONTEXT nor the selected one)")
+    var noContext = false
+
     static let defaultTimeout = "5s"
 
     /// The one option declared here that a shell line may give: each command picks its own

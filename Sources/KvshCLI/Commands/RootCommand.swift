@@ -18,16 +18,19 @@ struct KvshRoot: AsyncParsableCommand, DeclaredArguments {
     /// The groups of store commands, which the shell runs too.
     static let storeGroups: [any ParsableCommand.Type] = [KVCommand.self, AccountCommand.self]
     /// Commands of the command line only: the shell refuses them.
-    static let commandLineForms: [any ParsableCommand.Type] = [Serve.self, CompletionCommand.self]
+    static let commandLineForms: [any ParsableCommand.Type] = [Serve.self, CompletionCommand.self, ContextCommand.self]
 
     /// The root's command that `word` names.
     static func subcommandNamed(_ word: String) -> (any ParsableCommand.Type)? {
         (storeGroups + commandLineForms).first { $0.isNamed(word) }
     }
 
-    /// `type` when it is one of `commandLineForms`.
+    /// The one of `commandLineForms` that `type` is, or is a command of.
     static func commandLineForm(_ type: any ParsableCommand.Type) -> (any ParsableCommand.Type)? {
-        commandLineForms.first { ObjectIdentifier($0) == ObjectIdentifier(type) }
+        let id = ObjectIdentifier(type)
+        return commandLineForms.first { form in
+            ObjectIdentifier(form) == id || form.configuration.subcommands.contains { ObjectIdentifier($0) == id }
+        }
     }
 
     /// The ways to run kvsh, one a line (ArgumentParser indents the lines under `USAGE: `).

@@ -12,7 +12,8 @@ import Synchronization
 extension KvshCommandLine {
     /// Runs one command line as the `kvsh` process and exits with its status (see `run`).
     ///
-    /// A one-shot command on a server (`kv …` or `account …` with `--server` or `NATS_URL`)
+    /// A one-shot command on a server (`kv …` or `account …` with `--server`, `NATS_URL` or
+    /// a natscli context)
     /// turns the main thread into its connection's event loop before anything is parsed,
     /// and runs on it from its first job: the process has that one thread (no cooperative
     /// pool, no loop thread to start and hand work to). Once its output is written and its
@@ -20,7 +21,8 @@ extension KvshCommandLine {
     /// socket; nothing is left to send). Anything else runs on the cooperative pool.
     public static func runProcess(_ arguments: [String]) -> Never {
         OneShotProcess.exitsWhenDone.store(true, ordering: .relaxed)
-        if OneShotProcess.namesServerCommand(arguments, natsURL: StoreBackend.environment("NATS_URL")) {
+        if OneShotProcess.namesServerCommand(arguments, natsURL: StoreBackend.environment("NATS_URL"),
+                                             contextSelected: OneShotProcess.contextSelected) {
             MultiThreadedEventLoopGroup.withCurrentThreadAsEventLoop { loop in
                 OneShotProcess.lend(loop)
                 Task(executorPreference: EventLoopTaskExecutor(loop)) {
@@ -65,11 +67,13 @@ enum OneShotProcess {
         }
     }
 
-    /// True for `[global options] [nats] kv|account …` with a server named by `-s`/`--server`
-    /// or `natsURL`, and no `--store`. A guess from the words alone, made before parsing: a
+    /// True for `[global options] [nats] kv|account …` with a server named by `-s`/`--server`,
+    /// `natsURL` or a natscli context (`--context`, or `contextSelected`, asked last: it reads
+    /// a file), and no `--store`. A guess from the words alone, made before parsing: a
     /// wrong one only moves where the command runs (`runOneShot` decides with the parsed
     /// options whether the loop serves a connection).
-    static func namesServerCommand(_ arguments: [String], natsURL: String?) -> Bool {
+    static func namesServerCommand(_ arguments: [String], natsURL: String?,
+                                   contextSelected: () -> Bool = { false }) -> Bool {
         var rest = arguments[...]
         var leading: [String] = []
         KvshCommandLine.takeGlobalOptions(from: &rest, into: &leading)
@@ -79,10 +83,20 @@ enum OneShotProcess {
         }
         guard rest.first == "kv" || rest.first == "account" else { return false }
         var server = natsURL != nil
+        var context: Bool?
         for word in arguments {
             if word == "--store" || word.hasPrefix("--store=") { return false }
             if word == "-s" || word == "--server" || word.hasPrefix("--server=") { server = true }
+            if word == "--no-context" { context = false }
+            if context == nil, word == "--context" || word.hasPrefix("--context=") { context = true }
         }
-        return server
+        return server || (context ?? contextSelected())
+    }
+
+    /// `NATS_CONTEXT` is set, or `context.txt` selects a context.
+    static func contextSelected() -> Bool {
+        if StoreBackend.environment("NATS_CONTEXT") != nil { return true }
+        guard let directory = ContextDirectory(environment: StoreBackend.environment) else { return false }
+        return (try? directory.selection()).flatMap { $0 } != nil
     }
 }
