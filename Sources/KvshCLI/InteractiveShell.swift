@@ -163,13 +163,14 @@ private func readLineOffPool(_ editor: LineEditor, prompt: String,
 }
 
 enum Prompt {
-    /// Where commands go: the servers (without credentials), the `--store` file, or `embedded`
-    /// for the default store.
+    /// Where commands go: the servers (without credentials, from the options, `NATS_URL` or the
+    /// context in use), the `--store` file, or `embedded` for the default store.
     static func place(_ options: GlobalOptions) -> String {
         if let store = options.store { return store }
-        if let servers = options.server ?? StoreBackend.environment("NATS_URL") { return ServerURL.redacting(servers) }
-        guard let settings = contextSettings(options) else { return "embedded" }
-        return settings.shownServers
+        if let servers = options.server ?? StoreBackend.environment("NATS_URL") {
+            return ServerURL.redacting(servers)
+        }
+        return contextSettings(options)?.shownServers ?? "embedded"
     }
 
     /// `kvsh: context NAME, server URL` (credentials masked) when a natscli context is in use.
@@ -180,10 +181,10 @@ enum Prompt {
 
     /// The settings when a context is in use (the shell checked at start-up that they load).
     private static func contextSettings(_ options: GlobalOptions) -> ConnectionSettings? {
-        guard options.store == nil, let settings = try? ConnectionSettings.resolve(
-            options, environment: StoreBackend.environment,
-            directory: ContextDirectory(environment: StoreBackend.environment)), settings.context != nil else { return nil }
-        return settings
+        guard options.store == nil else { return nil }
+        let directory = ContextDirectory(environment: StoreBackend.environment)
+        let settings = try? ConnectionSettings.resolve(options, environment: StoreBackend.environment, directory: directory)
+        return settings?.context == nil ? nil : settings
     }
 
     /// What follows output that did not end its line, before the prompt: zsh's mark.

@@ -13,8 +13,8 @@ import NIOCore
 import NIOPosix
 
 /// The store the global options chose, open: a NATS server when one is given (`--server`,
-/// `NATS_URL` or a natscli context), else the embedded store file. (A `ShellSession`, in Shell, is a run of the
-/// language; this is what its store commands reach.)
+/// `NATS_URL` or a natscli context), else the embedded store file. (A `ShellSession`, in
+/// Shell, is a run of the language; this is what its store commands reach.)
 struct StoreBackend: Sendable {
     /// Which store is open; what else a backend offers follows from it.
     enum Kind: Sendable {

@@ -16,8 +16,8 @@ struct ContextCommand: AsyncParsableCommand {
         discussion: """
             The contexts natscli keeps in $XDG_CONFIG_HOME/nats/context (default ~/.config): kvsh \
             connects with the selected one, or with --context NAME or $NATS_CONTEXT, unless \
-            --server, --store or --no-context is given. Passwords, tokens, seeds and URL \
-            credentials are masked.
+            --store or --no-context is given; connection flags and NATS_* variables override \
+            its fields. Passwords, tokens, seeds and URL credentials are masked.
             """,
         subcommands: [ContextList.self, ContextShow.self, ContextSelect.self, ContextUnselect.self])
 
