@@ -66,6 +66,6 @@ enum CredentialFile: Sendable, Equatable {
         }
         for warning in credentials.warnings { Terminal.err("kvsh: warning: \(warning)\n") }
         let seed = credentials.seed
-        return NKeyAuthentication(identity: identity) { nonce in try seed.sign(nonce) }
+        return NKeyAuthentication(identity: identity) { nonce in try seed.signatureText(ofNonce: nonce) }
     }
 }

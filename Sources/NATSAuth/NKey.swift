@@ -199,4 +199,10 @@ public struct NKeySeed: Sendable, CustomStringConvertible {
     public func sign(nonce: String) throws -> [UInt8] {
         try sign(Array(nonce.utf8))
     }
+
+    /// The signature of a nonce's bytes as CONNECT's `sig` carries it: base64url without
+    /// padding (nats.go's encoding).
+    public func signatureText(ofNonce nonce: [UInt8]) throws -> String {
+        Base64URL.encode(try sign(nonce))
+    }
 }

@@ -26,11 +26,12 @@ public struct NKeyAuthentication: Sendable {
     }
 
     public var identity: Identity
-    /// The Ed25519 signature of the nonce's bytes (raw, 64 bytes). Called for every
-    /// handshake, reconnects included, each with that server's nonce.
-    public var sign: @Sendable (_ nonce: [UInt8]) throws -> [UInt8]
+    /// The Ed25519 signature of the nonce's bytes as CONNECT's `sig` carries it (base64url
+    /// without padding). Called for every handshake, reconnects included, each with that
+    /// server's nonce.
+    public var sign: @Sendable (_ nonce: [UInt8]) throws -> String
 
-    public init(identity: Identity, sign: @escaping @Sendable (_ nonce: [UInt8]) throws -> [UInt8]) {
+    public init(identity: Identity, sign: @escaping @Sendable (_ nonce: [UInt8]) throws -> String) {
         self.identity = identity
         self.sign = sign
     }

@@ -291,7 +291,7 @@ struct ConnectionStateMachine<Peers: ConnectionPeers>: Sendable {
             case .jwt(let jwt): connect.jwt = jwt
             }
             do {
-                connect.sig = ConnectOptions.signatureText(try auth.sign(Array((nonce ?? "").utf8)))
+                connect.sig = try auth.sign(Array((nonce ?? "").utf8))
             } catch {
                 throw .cannotSign("\(error)")
             }

@@ -108,7 +108,8 @@ public struct ConnectOptions: Sendable, Equatable {
     public var jwt: String?
     /// The user's public nkey (an nkey user); sent with `sig`.
     public var nkey: String?
-    /// The signature of INFO's nonce, as `signatureText` writes it.
+    /// The signature of INFO's nonce, base64url without padding (nats.go's encoding; the
+    /// signer makes the text).
     public var sig: String?
     public var echo = true
 
@@ -129,26 +130,6 @@ public struct ConnectOptions: Sendable, Equatable {
         if let nkey { out += ",\"nkey\":" + Self.quote(nkey) }
         if let sig { out += ",\"sig\":" + Self.quote(sig) }
         return out + "}"
-    }
-
-    /// A nonce's signature as `sig` carries it: base64url without padding (nats.go's
-    /// encoding; the server also takes standard base64).
-    public static func signatureText(_ signature: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity((signature.count + 2) / 3 * 4)
-        var buffer: UInt32 = 0
-        var bits = 0
-        for byte in signature {
-            buffer = (buffer << 8) | UInt32(byte)
-            bits += 8
-            while bits >= 6 {
-                bits -= 6
-                out.append(alphabet[Int((buffer >> UInt32(bits)) & 63)])
-            }
-        }
-        if bits > 0 { out.append(alphabet[Int((buffer << UInt32(6 - bits)) & 63)]) }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// A JSON string literal.

@@ -197,4 +197,15 @@ struct CLIAuthTests {
                 + "that other users can read; chmod 600 \(file)\n", "\(r)")
         expectNoSecrets([r], [user.jwt, user.seed.text])
     }
+
+    @Test("a client certificate without its key (or the reverse) is refused before anything connects")
+    func certificateWithoutKey() throws {
+        let kvsh = Kvsh(url: nil)
+        // Port 1: nothing listens; the refusal must come first.
+        let cert = try kvsh.run(["-s", "nats://127.0.0.1:1", "--tlscert", "/nowhere/c.pem", "kv", "ls"])
+        expectCleanFailure(cert, contains: "--tlscert needs --tlskey")
+        let key = try kvsh.run(["-s", "nats://127.0.0.1:1", "--tlskey", "/nowhere/k.pem", "kv", "ls"])
+        expectCleanFailure(key, contains: "--tlskey needs --tlscert")
+        #expect(!cert.stderr.contains("connect") && !key.stderr.contains("connect"), "\(cert) \(key)")
+    }
 }

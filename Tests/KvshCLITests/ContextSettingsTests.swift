@@ -63,6 +63,21 @@ struct ContextSettingsTests {
         #expect((mixed.user, mixed.password, mixed.token) == ("flag-user", "env-pass", "ctx-token"))
     }
 
+    @Test("a client certificate and its key come together, from any source; one alone is an error")
+    func certificateNeedsKey() throws {
+        let cert = ConnectionSettings(options: try Self.options("-s", "nats://h:1", "--tlscert", "/f/c.pem"),
+                                      environment: Self.env([:]), context: nil)
+        #expect(throws: ArgumentError("--tlscert needs --tlskey: give the client certificate and its key together "
+                                      + "(NATS_CERT and NATS_KEY, or a context's cert and key)")) { try cert.clientOptions() }
+        let key = ConnectionSettings(options: try Self.options("-s", "nats://h:1"),
+                                     environment: Self.env(["NATS_KEY": "/env/k.pem"]), context: nil)
+        #expect(throws: ArgumentError("--tlskey needs --tlscert: give the client certificate and its key together "
+                                      + "(NATS_CERT and NATS_KEY, or a context's cert and key)")) { try key.clientOptions() }
+        let both = ConnectionSettings(options: try Self.options("-s", "nats://h:1", "--tlscert", "/f/c.pem"),
+                                      environment: Self.env(["NATS_KEY": "/env/k.pem"]), context: nil)
+        #expect(try both.clientOptions().tls == TLSOptions(caFile: nil, certFile: "/f/c.pem", keyFile: "/env/k.pem"))
+    }
+
     @Test("a context without a url means natscli's default server; no context and no server means none")
     func defaults() throws {
         var bare = NATSContext(name: "bare", path: "/c/bare.json")

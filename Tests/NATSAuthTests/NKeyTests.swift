@@ -58,6 +58,8 @@ struct NKeyTests {
         let expected = "ZaAiVDgB5CeYoXoQ7cBCmq+ZllzUnGUoDVb8C7PilWvCs8XKfUchAUhz2P4BYAF++Dg3w05CqyQFRDiGL6LrDw=="
         let urlForm = String(expected.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 })
         #expect(Base64URL.decode(urlForm) == signature)
+        // CONNECT's `sig`: the same signature, base64url without padding.
+        #expect(try seed.signatureText(ofNonce: Array("PXoWU7zWAMt75FY".utf8)) == String(urlForm.dropLast(2)))
     }
 
     @Test("a signature verifies with Crypto's Ed25519 public key, and not for another message")

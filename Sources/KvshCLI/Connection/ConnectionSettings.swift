@@ -136,6 +136,15 @@ struct ConnectionSettings: Sendable, Equatable {
         client.user = user
         client.password = password
         client.token = token
+        // One without the other used to be dropped without a word (the handshake then went
+        // on with no client certificate).
+        if (tlscert == nil) != (tlskey == nil) {
+            throw ArgumentError(tlscert == nil
+                ? "--tlskey needs --tlscert: give the client certificate and its key together "
+                    + "(NATS_CERT and NATS_KEY, or a context's cert and key)"
+                : "--tlscert needs --tlskey: give the client certificate and its key together "
+                    + "(NATS_CERT and NATS_KEY, or a context's cert and key)")
+        }
         if tlsca != nil || tlscert != nil || tlskey != nil {
             client.tls = TLSOptions(caFile: tlsca, certFile: tlscert, keyFile: tlskey)
         }
