@@ -165,6 +165,8 @@ struct HookBehaviourTests {
         _ = try await bucket.putAll((1...n).map { (key: "k\($0)", value: Array("\($0)".utf8)) })
         try await waitUntil(120, "the fast hook to handle all \(n)") { fileLines(dir + "/fast").count == n }
         #expect(fileLines(dir + "/fast") == (1...n).map(String.init))
+        // A run writes the file before it ends; its count follows its end.
+        try await waitUntil(30, "the fast hook's count of all \(n)") { registry.list().first { $0.id == fast }?.fired == n }
         let infos = registry.list()
         let slowInfo = try #require(infos.first { $0.id == slow })
         #expect(slowInfo.fired == 0, "the slow hook is still on its first event")
