@@ -120,7 +120,8 @@ struct StoreBackend: Sendable {
     /// no store expects a server, not the local file (`--store` says otherwise).
     private static func rejectServerOptions(_ options: GlobalOptions, environment: Bool) throws {
         let given = [("--user", options.user), ("--password", options.password), ("--token", options.token),
-                     ("--tlsca", options.tlsca), ("--tlscert", options.tlscert), ("--tlskey", options.tlskey)]
+                     ("--tlsca", options.tlsca), ("--tlscert", options.tlscert), ("--tlskey", options.tlskey),
+                     ("--tlsfirst", options.tlsFirst ? "" : nil)]
             .filter { $0.1 != nil }.map(\.0) + (CredentialFile.source(options, environment: environment).map { [$0] } ?? [])
         if let first = given.first {
             throw ArgumentError("\(first) needs a server: give --server URL or set NATS_URL "

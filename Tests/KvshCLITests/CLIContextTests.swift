@@ -162,8 +162,6 @@ struct CLIContextTests {
         let noFile = try home.run(["kv", "ls", "--context", "/nonexistent-kvsh/ctx.json"])
         expectCleanFailure(noFile, contains: "cannot read /nonexistent-kvsh/ctx.json")
 
-        try home.context("tf", ["url": "nats://127.0.0.1:1", "tls_first": true])
-        expectCleanFailure(try home.run(["kv", "ls", "--context", "tf"]), contains: "context \"tf\": tls_first is not supported yet")
         try home.context("op", ["url": "nats://127.0.0.1:1", "creds": "op://vault/nats/creds"])
         expectCleanFailure(try home.run(["kv", "ls", "--context", "op"]),
                            contains: "context \"op\": creds: op:// references are not supported")

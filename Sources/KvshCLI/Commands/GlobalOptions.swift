@@ -20,6 +20,9 @@ struct GlobalOptions: DeclaredArguments {
     @Option(help: "CA certificate (PEM) to verify the server", completion: .file(extensions: [])) var tlsca: String?
     @Option(help: "Client certificate (PEM)", completion: .file(extensions: [])) var tlscert: String?
     @Option(help: "Client private key (PEM)", completion: .file(extensions: [])) var tlskey: String?
+    @Flag(name: [.customLong("tlsfirst"), .long],
+          help: "TLS handshake before the server's INFO, for servers with handshake_first (implies TLS)")
+    var tlsFirst = false
 
     @Option(help: "Time to wait for the server and for each request, e.g. 5s, 500ms")
     var timeout: String = defaultTimeout

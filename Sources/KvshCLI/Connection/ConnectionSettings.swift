@@ -17,6 +17,8 @@ struct ConnectionSettings: Sendable, Equatable {
     var tlsca: String?
     var tlscert: String?
     var tlskey: String?
+    /// `--tlsfirst` or a context's `tls_first` (natscli has no variable for it).
+    var tlsFirst = false
     /// Only a context sets it for now (natscli's `--inbox-prefix` is not declared yet).
     var inboxPrefix: String?
     /// The context's creds and nkey seed files; `--creds`/`--nkey` and their variables are
@@ -59,6 +61,7 @@ struct ConnectionSettings: Sendable, Equatable {
         tlsca = pick(options.tlsca, "NATS_CA", context?.ca)
         tlscert = pick(options.tlscert, "NATS_CERT", context?.cert)
         tlskey = pick(options.tlskey, "NATS_KEY", context?.key)
+        tlsFirst = options.tlsFirst || context?.tlsFirst == true
         inboxPrefix = context.flatMap { $0.inboxPrefix.isEmpty ? nil : $0.inboxPrefix }
         creds = context.flatMap { $0.creds.isEmpty ? nil : $0.creds }
         nkey = context.flatMap { $0.nkey.isEmpty ? nil : $0.nkey }
@@ -145,8 +148,8 @@ struct ConnectionSettings: Sendable, Equatable {
                 : "--tlscert needs --tlskey: give the client certificate and its key together "
                     + "(NATS_CERT and NATS_KEY, or a context's cert and key)")
         }
-        if tlsca != nil || tlscert != nil || tlskey != nil {
-            client.tls = TLSOptions(caFile: tlsca, certFile: tlscert, keyFile: tlskey)
+        if tlsca != nil || tlscert != nil || tlskey != nil || tlsFirst {
+            client.tls = TLSOptions(caFile: tlsca, certFile: tlscert, keyFile: tlskey, handshakeFirst: tlsFirst)
         }
         if let inboxPrefix, let context {
             guard Self.isValidInboxPrefix(inboxPrefix) else {
