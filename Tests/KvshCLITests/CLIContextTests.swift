@@ -218,7 +218,7 @@ struct CLIContextTests {
         #expect(rows["Username"] == "alice" && rows["Password"] == "***" && rows["Token"] == "***", "\(show)")
         #expect(rows["User Seed"] == "***" && rows["User JWT"] == "***", "\(show)")
         #expect(rows["CA"] == "/etc/ca.pem (ERROR: cannot read it)", "\(show)")
-        #expect(show.stderr.contains("kvsh: cannot connect with this context: context \"full\": user_jwt is not supported yet"),
+        #expect(show.stderr.contains("kvsh: cannot connect with this context: context \"full\": user and user_jwt exclude each other: keep one way to authenticate"),
                 "\(show)")
         let showJSON = try home.run(["context", "show", "full", "--json"])
         let record = try #require(showJSON.json as? [String: Any], "\(showJSON)")
