@@ -117,7 +117,7 @@ struct ConnectionStateMachine<Peers: ConnectionPeers>: Sendable {
     }
 
     var isLive: Bool { liveID != 0 }
-    /// Every attempt, reconnects included, starts TLS before the server's INFO.
+    /// True when every attempt, reconnects included, starts TLS before the server's INFO.
     var handshakeFirst: Bool { options.tls?.handshakeFirst == true }
     var isClosed: Bool { if case .closed = state { true } else { false } }
 

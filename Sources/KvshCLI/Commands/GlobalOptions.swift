@@ -30,7 +30,7 @@ struct GlobalOptions: DeclaredArguments {
     @Option(help: "Prefix of the reply subjects (default: _INBOX), for permissions that allow other replies")
     var inboxPrefix: String?
 
-    /// nil when not given, so `NATS_TIMEOUT` can stand in (`StoreBackend.timeout`).
+    /// nil when not given, so `NATS_TIMEOUT` can stand in (`StoreBackend.resolved`).
     @Option(help: "Time to wait for the server and for each request, e.g. 5s, 500ms (default: $NATS_TIMEOUT, else 5s)")
     var timeout: String?
 

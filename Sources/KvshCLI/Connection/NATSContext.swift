@@ -7,8 +7,8 @@ import NATSWire
 ///
 /// An empty string means "not set", as in the file natscli writes (every key present, unset
 /// ones empty). Who uses what: `ConnectionSettings` takes `url`, `user`, `password`, `token`,
-/// `cert`, `key`, `ca`, `tlsFirst`, `inboxPrefix`, and `userJWT` with `userSeed`; `description` is only shown (`kvsh context`). The
-/// fields in `refusedFields` are carried so that connecting with a context that sets one
+/// `cert`, `key`, `ca`, `tlsFirst`, `inboxPrefix`, `creds`, `nkey`, and `userJWT` with
+/// `userSeed`; `description` is only shown (`kvsh context`). The fields in `refusedFields` are carried so that connecting with a context that sets one
 /// fails with one message instead of going on without it: kvsh cannot honour them yet.
 struct NATSContext: Sendable, Equatable {
     /// The file's base name without `.json`.
