@@ -46,7 +46,7 @@ struct StoreBackend: Sendable {
     enum Target {
         /// `logger` traces the connection and its JetStream calls (`--trace`, `KVSH_LOG`);
         /// `credentials` is read when the store is opened.
-        case server(ClientOptions, credentials: CredentialFile?, timeout: Duration, logger: Logger)
+        case server(ClientOptions, credentials: SigningCredentials?, timeout: Duration, logger: Logger)
         case embedded(path: String, isDefault: Bool)
     }
 
@@ -86,8 +86,8 @@ struct StoreBackend: Sendable {
     /// environment and the selected context; otherwise a flag beats its variable, which beats
     /// the context (`ConnectionSettings`), and a context always means a server.
     static func resolved(_ options: GlobalOptions) throws -> (target: Target, context: NATSContext?) {
-        let timeoutNanos = try parseDuration(options.timeout)
-        guard timeoutNanos > 0 else { throw ArgumentError("--timeout must be positive") }
+        // A bad flag is an error whatever the store; the variable is read only for a server.
+        let flagTimeout = try options.timeout.map { text throws in try parsedTimeout(text, from: "--timeout") }
         let logger = try KvshLogging.logger(options)
         if let store = options.store {
             if options.server != nil {
@@ -107,12 +107,28 @@ struct StoreBackend: Sendable {
             try ConnectionSettings.rejectServerVariables(environment)
             return (.embedded(path: try defaultStorePath(), isDefault: true), nil)
         }
-        let credentials = try CredentialFile.chosen(options) ?? settings.contextCredentialFile(options, environment: environment)
-        let timeout = Duration.nanoseconds(timeoutNanos)
+        let credentials = try SigningCredentials.chosen(options)
+            ?? settings.contextSigningCredentials(options, environment: environment)
+        let timeout = try flagTimeout ?? environment("NATS_TIMEOUT").map { text throws in
+            try Self.parsedTimeout(text, from: "NATS_TIMEOUT")
+        } ?? GlobalOptions.defaultTimeout
         var client = try settings.clientOptions()
         client.connectTimeout = timeout
         client.requestTimeout = timeout
         return (.server(client, credentials: credentials, timeout: timeout, logger: logger), settings.context)
+    }
+
+    /// `text` as a positive timeout; `name` (the flag or the variable) is named in the errors.
+    static func parsedTimeout(_ text: String, from name: String) throws -> Duration {
+        let nanos: Int64
+        do {
+            nanos = try parseDuration(text)
+        } catch {
+            // The flag's message stays as it was; the variable's says which it is.
+            throw name.hasPrefix("-") ? error : ArgumentError("\(name): \(error.message)")
+        }
+        guard nanos > 0 else { throw ArgumentError("\(name) must be positive") }
+        return .nanoseconds(nanos)
     }
 
     /// Credentials and TLS files mean a server: on the embedded store they would be ignored.
@@ -120,8 +136,9 @@ struct StoreBackend: Sendable {
     /// no store expects a server, not the local file (`--store` says otherwise).
     private static func rejectServerOptions(_ options: GlobalOptions, environment: Bool) throws {
         let given = [("--user", options.user), ("--password", options.password), ("--token", options.token),
-                     ("--tlsca", options.tlsca), ("--tlscert", options.tlscert), ("--tlskey", options.tlskey)]
-            .filter { $0.1 != nil }.map(\.0) + (CredentialFile.source(options, environment: environment).map { [$0] } ?? [])
+                     ("--tlsca", options.tlsca), ("--tlscert", options.tlscert), ("--tlskey", options.tlskey),
+                     ("--tlsfirst", options.tlsFirst ? "" : nil), ("--inbox-prefix", options.inboxPrefix)]
+            .filter { $0.1 != nil }.map(\.0) + (SigningCredentials.source(options, environment: environment).map { [$0] } ?? [])
         if let first = given.first {
             throw ArgumentError("\(first) needs a server: give --server URL or set NATS_URL "
                                 + "(without one kvsh uses the embedded store)")

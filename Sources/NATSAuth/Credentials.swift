@@ -112,6 +112,13 @@ public struct Credentials: Sendable {
         }
     }
 
+    /// The text of a file holding a secret (a seed, a JWT: natscli's `file://` values), and a
+    /// warning when group or others may read it.
+    /// - Throws: `CredentialsError` naming the file: missing, not a regular file, too large.
+    public static func readSecretFile(_ path: String) throws(CredentialsError) -> (text: String, warning: String?) {
+        try readFile(path)
+    }
+
     /// The file's text, and a warning when group or others may access it (as ssh warns for a
     /// private key). Checked on the open descriptor, so it is the file that was read.
     static func readFile(_ path: String) throws(CredentialsError) -> (String, String?) {

@@ -1,16 +1,20 @@
 import NATSWire
 
-/// TLS material for `tls://` servers or servers that require TLS.
+/// TLS material for `tls://` servers or servers that require TLS, and when to start it.
 public struct TLSOptions: Sendable, Equatable {
     /// PEM file of the CA that signed the server certificate; system roots when nil.
     public var caFile: String?
     /// PEM client certificate and key, for servers that verify clients.
     public var certFile: String?
     public var keyFile: String?
-    public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil) {
+    /// The TLS handshake right after the TCP connect, before the server's INFO, which then
+    /// comes inside TLS (ADR-40; nats-server's `handshake_first`), reconnects included.
+    public var handshakeFirst: Bool
+    public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, handshakeFirst: Bool = false) {
         self.caFile = caFile
         self.certFile = certFile
         self.keyFile = keyFile
+        self.handshakeFirst = handshakeFirst
     }
 }
 

@@ -6,7 +6,7 @@ import NIOCore
 /// connection uses `ChannelPeers`; the machine's tests use plain values.
 protocol ConnectionPeers {
     associatedtype Link: Sendable
-    /// Waits for one connection attempt (TCP, INFO, TLS, CONNECT/PONG).
+    /// Waits for one connection attempt (TCP, TLS and INFO in either order, CONNECT/PONG).
     associatedtype Handshake: Sendable
     /// Waits for the reply to a request.
     associatedtype Reply: Sendable
@@ -62,6 +62,8 @@ extension ConnectionStateMachine {
         case sendPong(Peers.Link)
         /// Close a link nobody follows any more, or whose keep-alive went unanswered.
         case closeLink(Peers.Link)
+        /// TLS first: the link is up, add TLS (to `host`) before anything is read.
+        case startTLS(Peers.Link, LinkID, host: String)
         /// The INFO arrived: add TLS (to `tlsHost`) when given, then write CONNECT and PING.
         case sendConnect(Peers.Link, LinkID, ConnectOptions, tlsHost: String?)
         /// The attempt ended: close `link` when given, resume `waiter` with `result`.

@@ -39,9 +39,22 @@ struct ConnectionStateMachine<Peers: ConnectionPeers>: Sendable {
 
     enum Phase {
         case opening
+        /// TLS first (`TLSOptions.handshakeFirst`): TLS was put on the link before anything
+        /// was read. The INFO can only come through it, so it also says the handshake is done.
+        case tlsHandshake
         case awaitingInfo
-        /// CONNECT and PING went out; `info` was read before any TLS handshake.
-        case awaitingPong(ServerInfo, overTLS: Bool)
+        /// CONNECT and PING went out after `info`.
+        case awaitingPong(ServerInfo, tls: LinkTLS)
+    }
+
+    /// Whether an attempt's link is TLS, and whether its handshake came before the INFO (so
+    /// the INFO is authenticated) or after it.
+    enum LinkTLS: Equatable {
+        case none
+        case afterInfo
+        case first
+
+        var isOn: Bool { self != .none }
     }
 
     struct Live {
@@ -104,6 +117,8 @@ struct ConnectionStateMachine<Peers: ConnectionPeers>: Sendable {
     }
 
     var isLive: Bool { liveID != 0 }
+    /// True when every attempt, reconnects included, starts TLS before the server's INFO.
+    var handshakeFirst: Bool { options.tls?.handshakeFirst == true }
     var isClosed: Bool { if case .closed = state { true } else { false } }
 
     /// Some write has not been handed to a link yet: queued for the live link's next flush,
@@ -142,16 +157,20 @@ struct ConnectionStateMachine<Peers: ConnectionPeers>: Sendable {
         return .open(attempt.id)
     }
 
-    /// The TCP connection of attempt `id` is up.
+    /// The TCP connection of attempt `id` is up: with TLS first, its handshake starts now.
     mutating func channelActive(_ id: LinkID, link: Peers.Link) -> Action {
+        let first = handshakeFirst
+        var host = ""
         let adopted = updateAttempt(id) { a in
             guard case .opening = a.phase else { return false }
             a.link = link
-            a.phase = .awaitingInfo
+            a.phase = first ? .tlsHandshake : .awaitingInfo
+            host = a.url.host
             return true
         }
         // Too late (timed out, closed): nobody wants this link.
-        return adopted == true ? .none : .closeLink(link)
+        guard adopted == true else { return .closeLink(link) }
+        return first ? .startTLS(link, id, host: host) : .none
     }
 
     /// The TCP connection of attempt `id` could not be made.
@@ -163,7 +182,12 @@ struct ConnectionStateMachine<Peers: ConnectionPeers>: Sendable {
     /// The connect timeout of attempt `id` passed.
     mutating func handshakeTimedOut(_ id: LinkID) -> Action {
         guard let a = takeAttempt(id) else { return .none }
-        let what = if case .awaitingPong = a.phase { "the server's handshake" } else { "the server's INFO" }
+        if let error = noInfoBeforeTLS(a) { return .finishAttempt(a.waiter, .failure(error), close: a.link) }
+        let what = switch a.phase {
+        case .awaitingPong: "the server's handshake"
+        case .tlsHandshake: "the TLS handshake and the server's INFO"
+        case .opening, .awaitingInfo: "the server's INFO"
+        }
         return .finishAttempt(a.waiter, .failure(NATSError.timeout(what: what)), close: a.link)
     }
 
@@ -175,10 +199,18 @@ struct ConnectionStateMachine<Peers: ConnectionPeers>: Sendable {
         return .none
     }
 
+    /// A client that wants TLS, and whose link ended or timed out before any INFO, may be
+    /// talking to a server that waits for the TLS handshake first (and closes the link after
+    /// its own TLS timeout): the error says so.
+    private func noInfoBeforeTLS(_ a: Attempt) -> NATSError? {
+        guard case .awaitingInfo = a.phase, a.url.scheme == "tls" || options.tls != nil else { return nil }
+        return .tls("the server sent no INFO; one with handshake_first waits for the TLS handshake first")
+    }
+
     /// Link `id` closed.
     mutating func channelInactive(_ id: LinkID) -> Action {
         if let a = takeAttempt(id) {
-            return .finishAttempt(a.waiter, .failure(NATSError.connectionClosed), close: nil)
+            return .finishAttempt(a.waiter, .failure(noInfoBeforeTLS(a) ?? NATSError.connectionClosed), close: nil)
         }
         guard case .live(let live) = state, live.id == id else { return .none }
         liveID = 0
@@ -248,19 +280,25 @@ struct ConnectionStateMachine<Peers: ConnectionPeers>: Sendable {
         switch (op, a.phase) {
         case (.ping, _):
             return .sendPong(link)
-        case (.info(let info), .awaitingInfo):
-            let tls = a.url.scheme == "tls" || options.tls != nil || info.tlsRequired
+        case (.info(let info), .awaitingInfo), (.info(let info), .tlsHandshake):
+            let tls: LinkTLS = if case .tlsHandshake = a.phase {
+                .first
+            } else if a.url.scheme == "tls" || options.tls != nil || info.tlsRequired {
+                .afterInfo
+            } else {
+                .none
+            }
             let connect: ConnectOptions
             do {
-                connect = try connectOptions(for: a.url, tls: tls, nonce: info.nonce)
+                connect = try connectOptions(for: a.url, tls: tls.isOn, nonce: info.nonce)
             } catch {
                 _ = takeAttempt(id)
                 return .finishAttempt(a.waiter, .failure(error), close: link)
             }
-            _ = updateAttempt(id) { $0.phase = .awaitingPong(info, overTLS: tls); return true }
-            return .sendConnect(link, id, connect, tlsHost: tls ? a.url.host : nil)
-        case (.pong, .awaitingPong(let info, let overTLS)):
-            return goLive(a, link: link, info: info, overTLS: overTLS)
+            _ = updateAttempt(id) { $0.phase = .awaitingPong(info, tls: tls); return true }
+            return .sendConnect(link, id, connect, tlsHost: tls == .afterInfo ? a.url.host : nil)
+        case (.pong, .awaitingPong(let info, let tls)):
+            return goLive(a, link: link, info: info, tls: tls)
         case (.err(let text), _):
             _ = takeAttempt(id)
             return .finishAttempt(a.waiter, .failure(NATSError.server(text)), close: link)
@@ -300,14 +338,15 @@ struct ConnectionStateMachine<Peers: ConnectionPeers>: Sendable {
     }
 
     /// Adopts the link, then replays the inbox, the subscriptions and the buffered writes.
-    /// `info` is the INFO read before any TLS handshake: on a TLS link it is unauthenticated,
-    /// so it may not announce new hosts (see `ServerPool.add`).
-    private mutating func goLive(_ a: Attempt, link: Peers.Link, info: ServerInfo, overTLS: Bool) -> Action {
+    /// `info` is the handshake's INFO: read before a TLS handshake it is unauthenticated, so
+    /// it may not announce new hosts (see `ServerPool.add`); with TLS first it came over TLS.
+    private mutating func goLive(_ a: Attempt, link: Peers.Link, info: ServerInfo, tls: LinkTLS) -> Action {
+        let overTLS = tls.isOn
         let reconnected = if case .reconnecting = state { true } else { false }
         self.info = info
         lastURL = a.url
         if options.useDiscoveredServers {
-            pool.add(discovered: info.connectURLs, overTLS: overTLS, authenticated: !overTLS)
+            pool.add(discovered: info.connectURLs, overTLS: overTLS, authenticated: tls != .afterInfo)
         }
         var replay = allocator.buffer(capacity: 1024 + outbound.readableBytes)
         ClientOp.subscribe(subject: inboxPrefix + ".*", sid: Self.inboxSid, into: &replay)

@@ -75,6 +75,9 @@ extension NATSConnection {
             link.writeAndFlush(buffer, promise: nil)
         case .closeLink(let link):
             link.close(promise: nil)
+        case .startTLS(let link, let id, let host):
+            logger.debug("TLS handshake before the server's INFO")
+            startTLS(on: link, id: id, host: host)
         case .sendConnect(let link, let id, let connect, let tlsHost):
             sendConnect(on: link, id: id, connect, tlsHost: tlsHost)
         case .finishAttempt(let waiter, let result, let link):

@@ -3,7 +3,8 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 
-/// Connection attempts (TCP, INFO, optional TLS, CONNECT + PING, PONG) and the reconnect loop.
+/// Connection attempts (TCP, INFO, optional TLS — or TLS, then INFO —, CONNECT + PING, PONG)
+/// and the reconnect loop.
 extension NATSConnection {
     /// One attempt on `url`, bounded by `connectTimeout`; returns once the link is live.
     /// - Throws: why it failed (an `IOError`, a TLS error, `NATSError.server` for a `-ERR`,
@@ -50,14 +51,7 @@ extension NATSConnection {
     /// Carries out `sendConnect`, on the link's loop: TLS first when asked for, then CONNECT
     /// and PING in one write.
     func sendConnect(on link: any Channel, id: Machine.LinkID, _ connect: ConnectOptions, tlsHost: String?) {
-        if let host = tlsHost {
-            do {
-                try link.pipeline.syncOperations.addHandler(try makeTLSHandler(host: host), position: .first)
-            } catch {
-                perform(state.withLockedValue { $0.linkFailed(id, error: error) })
-                return
-            }
-        }
+        if let host = tlsHost, !startTLS(on: link, id: id, host: host) { return }
         if tracing {
             trace(">>> CONNECT \(ProtocolTrace.connect(connect))")
             trace(">>> PING")
@@ -66,6 +60,19 @@ extension NATSConnection {
         ClientOp.connect(connect, into: &hello)
         ClientOp.ping(into: &hello)
         link.writeAndFlush(hello, promise: nil)
+    }
+
+    /// Puts TLS in front of the link, on its loop: the handshake starts at once (the link is
+    /// up). False when it could not (the attempt was failed).
+    @discardableResult
+    func startTLS(on link: any Channel, id: Machine.LinkID, host: String) -> Bool {
+        do {
+            try link.pipeline.syncOperations.addHandler(try makeTLSHandler(host: host), position: .first)
+            return true
+        } catch {
+            perform(state.withLockedValue { $0.linkFailed(id, error: error) })
+            return false
+        }
     }
 
     private func makeTLSHandler(host: String) throws -> NIOSSLClientHandler {

@@ -162,8 +162,6 @@ struct CLIContextTests {
         let noFile = try home.run(["kv", "ls", "--context", "/nonexistent-kvsh/ctx.json"])
         expectCleanFailure(noFile, contains: "cannot read /nonexistent-kvsh/ctx.json")
 
-        try home.context("tf", ["url": "nats://127.0.0.1:1", "tls_first": true])
-        expectCleanFailure(try home.run(["kv", "ls", "--context", "tf"]), contains: "context \"tf\": tls_first is not supported yet")
         try home.context("op", ["url": "nats://127.0.0.1:1", "creds": "op://vault/nats/creds"])
         expectCleanFailure(try home.run(["kv", "ls", "--context", "op"]),
                            contains: "context \"op\": creds: op:// references are not supported")
@@ -220,7 +218,7 @@ struct CLIContextTests {
         #expect(rows["Username"] == "alice" && rows["Password"] == "***" && rows["Token"] == "***", "\(show)")
         #expect(rows["User Seed"] == "***" && rows["User JWT"] == "***", "\(show)")
         #expect(rows["CA"] == "/etc/ca.pem (ERROR: cannot read it)", "\(show)")
-        #expect(show.stderr.contains("kvsh: cannot connect with this context: context \"full\": user_jwt is not supported yet"),
+        #expect(show.stderr.contains("kvsh: cannot connect with this context: context \"full\": user and user_jwt exclude each other: keep one way to authenticate"),
                 "\(show)")
         let showJSON = try home.run(["context", "show", "full", "--json"])
         let record = try #require(showJSON.json as? [String: Any], "\(showJSON)")

@@ -50,6 +50,7 @@ extension Machine.Action {
         case .none: "none"
         case .sendPong: "sendPong"
         case .closeLink: "closeLink"
+        case .startTLS: "startTLS"
         case .sendConnect: "sendConnect"
         case .finishAttempt: "finishAttempt"
         case .goLive: "goLive"

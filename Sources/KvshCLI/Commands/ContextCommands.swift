@@ -149,7 +149,8 @@ enum ContextView {
             Terminal.err("kvsh: cannot connect with this context: \(ErrorMessage.line(for: error))\n")
         }
         let overrides = ["NATS_URL", "NATS_USER", "NATS_PASSWORD", "NATS_TOKEN", "NATS_CREDS", "NATS_NKEY",
-                         "NATS_CERT", "NATS_KEY", "NATS_CA"].filter { StoreBackend.environment($0) != nil }
+                         "NATS_CERT", "NATS_KEY", "NATS_CA",
+                         "NATS_JWT", "NATS_SEED", "NATS_TIMEOUT"].filter { StoreBackend.environment($0) != nil }
         if !overrides.isEmpty {
             Terminal.err("kvsh: shell environment overrides in place using \(overrides.joined(separator: ", "))\n")
         }

@@ -17,12 +17,22 @@ struct GlobalOptions: DeclaredArguments {
     var creds: String?
     @Option(help: "User NKEY seed file (default: $NATS_NKEY)", completion: .file(extensions: []))
     var nkey: String?
+    @Option(help: "User JWT, with --seed: the JWT itself or file://PATH (default: $NATS_JWT)")
+    var jwt: String?
+    @Option(help: "The user's seed for --jwt: the seed itself or file://PATH (default: $NATS_SEED)")
+    var seed: String?
     @Option(help: "CA certificate (PEM) to verify the server", completion: .file(extensions: [])) var tlsca: String?
     @Option(help: "Client certificate (PEM)", completion: .file(extensions: [])) var tlscert: String?
     @Option(help: "Client private key (PEM)", completion: .file(extensions: [])) var tlskey: String?
+    @Flag(name: [.customLong("tlsfirst"), .long],
+          help: "TLS handshake before the server's INFO, for servers with handshake_first (implies TLS)")
+    var tlsFirst = false
+    @Option(help: "Prefix of the reply subjects (default: _INBOX), for permissions that allow other replies")
+    var inboxPrefix: String?
 
-    @Option(help: "Time to wait for the server and for each request, e.g. 5s, 500ms")
-    var timeout: String = defaultTimeout
+    /// nil when not given, so `NATS_TIMEOUT` can stand in (`StoreBackend.resolved`).
+    @Option(help: "Time to wait for the server and for each request, e.g. 5s, 500ms (default: $NATS_TIMEOUT, else 5s)")
+    var timeout: String?
 
     @Flag(help: "Print machine-readable JSON") var json = false
 
@@ -35,7 +45,8 @@ struct GlobalOptions: DeclaredArguments {
     @Flag(help: "Use no natscli context (neither --context, $NATS_CONTEXT nor the selected one)")
     var noContext = false
 
-    static let defaultTimeout = "5s"
+    /// When neither `--timeout` nor `NATS_TIMEOUT` is given, as natscli.
+    static let defaultTimeout: Duration = .seconds(5)
 
     /// The one option declared here that a shell line may give: each command picks its own
     /// output format. Every other one sets up the shell's one connection, made at start-up.

@@ -17,26 +17,39 @@ struct ConnectionSettings: Sendable, Equatable {
     var tlsca: String?
     var tlscert: String?
     var tlskey: String?
-    /// Only a context sets it for now (natscli's `--inbox-prefix` is not declared yet).
+    /// `--tlsfirst` or a context's `tls_first` (natscli has no variable for it).
+    var tlsFirst = false
+    /// `--inbox-prefix`, else the context's `inbox_prefix` (natscli has no variable for it).
     var inboxPrefix: String?
-    /// The context's creds and nkey seed files; `--creds`/`--nkey` and their variables are
-    /// chosen by `CredentialFile.chosen`, and these only when nothing above the context chose
-    /// a way to authenticate (`contextCredentialFile`).
+    /// How `inboxPrefix` is named in a message: the flag, or the context's field.
+    var inboxPrefixOrigin = ""
+    /// The context's creds and nkey seed files, and its user JWT and seed; `--creds`, `--nkey`,
+    /// `--jwt`/`--seed` and their variables are chosen by `SigningCredentials.chosen`, and these
+    /// only when nothing above the context chose a way to authenticate
+    /// (`contextSigningCredentials`).
     var creds: String?
     var nkey: String?
+    var userJWT: String?
+    var userSeed: String?
     /// The context in use, checked (`NATSContext.checkedForConnection`); nil for none.
     var context: NATSContext?
 
-    /// The context's creds or nkey file, when no flag or variable chose a way to authenticate
-    /// (`CredentialFile.chosen` found none, and no user, password or token is given above the
-    /// context). A way given above the context replaces the context's whole way, rather than
-    /// mixing with it field by field as natscli does (where a context's `user` beat `--creds`).
-    func contextCredentialFile(_ options: GlobalOptions, environment: (String) -> String?) -> CredentialFile? {
+    /// The context's creds or nkey file, or its user JWT and seed, when no flag or variable
+    /// chose a way to authenticate (`SigningCredentials.chosen` found none, and no user,
+    /// password or token is given above the context). A way given above the context replaces
+    /// the context's whole way, rather than mixing with it field by field as natscli does
+    /// (where a context's `user` beat `--creds`).
+    func contextSigningCredentials(_ options: GlobalOptions, environment: (String) -> String?) -> SigningCredentials? {
         let above = [options.user, options.password, options.token,
                      environment("NATS_USER"), environment("NATS_PASSWORD"), environment("NATS_TOKEN")]
         guard !above.contains(where: { $0 != nil }) else { return nil }
         if let creds { return .creds(creds) }
         if let nkey { return .nkey(nkey) }
+        if let userJWT, let userSeed, let context {
+            let field = "context \(ArgumentError.quoted(context.name)): "
+            return .jwtAndSeed(UserJWTAndSeed(jwtName: field + "user_jwt", seedName: field + "user_seed",
+                                              jwt: SecretText(userJWT), seed: SecretText(userSeed)))
+        }
         return nil
     }
 
@@ -59,9 +72,18 @@ struct ConnectionSettings: Sendable, Equatable {
         tlsca = pick(options.tlsca, "NATS_CA", context?.ca)
         tlscert = pick(options.tlscert, "NATS_CERT", context?.cert)
         tlskey = pick(options.tlskey, "NATS_KEY", context?.key)
-        inboxPrefix = context.flatMap { $0.inboxPrefix.isEmpty ? nil : $0.inboxPrefix }
+        tlsFirst = options.tlsFirst || context?.tlsFirst == true
+        if let flag = options.inboxPrefix {
+            inboxPrefix = flag
+            inboxPrefixOrigin = "--inbox-prefix"
+        } else if let context, !context.inboxPrefix.isEmpty {
+            inboxPrefix = context.inboxPrefix
+            inboxPrefixOrigin = "context \(ArgumentError.quoted(context.name)): inbox_prefix"
+        }
         creds = context.flatMap { $0.creds.isEmpty ? nil : $0.creds }
         nkey = context.flatMap { $0.nkey.isEmpty ? nil : $0.nkey }
+        userJWT = context.flatMap { $0.userJWT.isEmpty ? nil : $0.userJWT }
+        userSeed = context.flatMap { $0.userSeed.isEmpty ? nil : $0.userSeed }
         self.context = context
     }
 
@@ -122,8 +144,8 @@ struct ConnectionSettings: Sendable, Equatable {
     }
 
     /// The client options for `servers` (which must be set). Throws `NATSError.invalidURL`
-    /// for a bad URL given as an option or variable, and `ArgumentError` naming the context
-    /// for a bad `url` or `inbox_prefix` in it.
+    /// for a bad URL given as an option or variable, `ArgumentError` naming the context for a
+    /// bad `url` in it, and naming the flag or the context for a bad inbox prefix.
     func clientOptions() throws -> ClientOptions {
         let list: [ServerURL]
         do {
@@ -145,14 +167,13 @@ struct ConnectionSettings: Sendable, Equatable {
                 : "--tlscert needs --tlskey: give the client certificate and its key together "
                     + "(NATS_CERT and NATS_KEY, or a context's cert and key)")
         }
-        if tlsca != nil || tlscert != nil || tlskey != nil {
-            client.tls = TLSOptions(caFile: tlsca, certFile: tlscert, keyFile: tlskey)
+        if tlsca != nil || tlscert != nil || tlskey != nil || tlsFirst {
+            client.tls = TLSOptions(caFile: tlsca, certFile: tlscert, keyFile: tlskey, handshakeFirst: tlsFirst)
         }
-        if let inboxPrefix, let context {
+        if let inboxPrefix {
             guard Self.isValidInboxPrefix(inboxPrefix) else {
-                throw ArgumentError("context \(ArgumentError.quoted(context.name)): inbox_prefix "
-                                    + "\(ArgumentError.quoted(inboxPrefix)) is not a subject prefix (dot-separated "
-                                    + "tokens without wildcards or blanks)")
+                throw ArgumentError("\(inboxPrefixOrigin) \(ArgumentError.quoted(inboxPrefix)) is not a subject prefix "
+                                    + "(dot-separated tokens without wildcards or blanks)")
             }
             client.inboxPrefix = inboxPrefix
         }

@@ -16,8 +16,11 @@ enum ContextError: Error, Sendable, Equatable, CustomStringConvertible {
     case unsupportedReference(name: String, field: String, scheme: String)
     /// A field kvsh cannot honour yet (`NATSContext.refusedFields`).
     case unsupported(name: String, field: String)
-    /// More than one way to authenticate (`user`, `creds`, `nkey`), as jsm's validation refuses.
+    /// More than one way to authenticate (`user`, `creds`, `nkey`, `user_jwt`), as jsm's
+    /// validation refuses.
     case conflictingCredentials(name: String, fields: [String])
+    /// `user_jwt` without `user_seed`, or the reverse.
+    case missingPartner(name: String, field: String, partner: String)
     /// `kvsh context show` with no name, no context chosen and none selected.
     case noneSelected
     /// Neither `XDG_CONFIG_HOME` nor `HOME` is set.
@@ -42,10 +45,13 @@ enum ContextError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupportedReference(let name, let field, let scheme):
             "context \(quoted(name)): \(field): \(scheme == "data" ? "data:" : scheme + "://") references are "
                 + "not supported; give \(Self.pathFields.contains(field) ? "a file path" : "the value itself")"
+                + (Self.valueOrFileFields.contains(field) ? ", or file://PATH" : "")
         case .unsupported(let name, let field):
             "context \(quoted(name)): \(field) is not supported yet"
         case .conflictingCredentials(let name, let fields):
             "context \(quoted(name)): \(fields.joined(separator: " and ")) exclude each other: keep one way to authenticate"
+        case .missingPartner(let name, let field, let partner):
+            "context \(quoted(name)): \(field) needs \(partner): keep the user JWT and its seed together"
         case .noneSelected:
             "no context selected: give a name, --context NAME or NATS_CONTEXT, or run 'kvsh context select NAME'"
         case .noConfigDirectory:
@@ -57,6 +63,8 @@ enum ContextError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The fields that hold a file (a path or `file://PATH`).
     static let pathFields: Set<String> = ["creds", "nkey", "cert", "key", "ca"]
+    /// The fields that hold a value, or `file://PATH` for a file holding it.
+    static let valueOrFileFields: Set<String> = ["user_jwt", "user_seed"]
 
     private func quoted(_ text: String) -> String { ArgumentError.quoted(text) }
 }

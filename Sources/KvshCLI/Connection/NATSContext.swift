@@ -7,8 +7,8 @@ import NATSWire
 ///
 /// An empty string means "not set", as in the file natscli writes (every key present, unset
 /// ones empty). Who uses what: `ConnectionSettings` takes `url`, `user`, `password`, `token`,
-/// `cert`, `key`, `ca` and `inboxPrefix`; `description` is only shown (`kvsh context`). The
-/// fields in `refusedFields` are carried so that connecting with a context that sets one
+/// `cert`, `key`, `ca`, `tlsFirst`, `inboxPrefix`, `creds`, `nkey`, and `userJWT` with
+/// `userSeed`; `description` is only shown (`kvsh context`). The fields in `refusedFields` are carried so that connecting with a context that sets one
 /// fails with one message instead of going on without it: kvsh cannot honour them yet.
 struct NATSContext: Sendable, Equatable {
     /// The file's base name without `.json`.
@@ -46,12 +46,11 @@ struct NATSContext: Sendable, Equatable {
     }
 
     /// The fields a context may set that kvsh does not honour yet, by their JSON keys, with
-    /// whether this context sets them. `creds` and `nkey` leave this list when kvsh connects
-    /// with them; `tls_first`, the JetStream domain and API prefix when those are wired.
+    /// whether this context sets them. A field leaves this list when kvsh honours it (the
+    /// JetStream domain and API prefix when those are wired).
     var refusedFields: [(key: String, isSet: Bool)] {
-        [("tls_first", tlsFirst),
-         ("jetstream_domain", !jetStreamDomain.isEmpty), ("jetstream_api_prefix", !jetStreamAPIPrefix.isEmpty),
-         ("user_jwt", !userJWT.isEmpty), ("user_seed", !userSeed.isEmpty), ("socks_proxy", !socksProxy.isEmpty),
+        [("jetstream_domain", !jetStreamDomain.isEmpty), ("jetstream_api_prefix", !jetStreamAPIPrefix.isEmpty),
+         ("socks_proxy", !socksProxy.isEmpty),
          ("windows_cert_store", !windowsCertStore.isEmpty)]
     }
 
@@ -120,7 +119,8 @@ struct NATSContext: Sendable, Equatable {
         for (key, text) in [("password", password), ("token", token), ("user_jwt", userJWT), ("user_seed", userSeed)] {
             // natscli takes these as written unless they start with one of its resolvers'
             // schemes (jsm `resolveLiteral`), so `ab:cd` stays a password.
-            if let scheme = ContextReference.scheme(of: text), ContextReference.resolverSchemes.contains(scheme) {
+            if let scheme = ContextReference.scheme(of: text), ContextReference.resolverSchemes.contains(scheme),
+               !(scheme == "file" && ContextError.valueOrFileFields.contains(key)) {
                 throw .unsupportedReference(name: name, field: key, scheme: scheme)
             }
         }
@@ -131,8 +131,14 @@ struct NATSContext: Sendable, Equatable {
         checked.ca = try filePath("ca", ca)
         if let refused = refusedFields.first(where: { $0.isSet }) { throw .unsupported(name: name, field: refused.key) }
         // jsm's `Validate`: one way to authenticate (a token may sit beside it).
-        let methods = [("user", !user.isEmpty), ("creds", !creds.isEmpty), ("nkey", !nkey.isEmpty)].filter(\.1).map(\.0)
+        let methods = [("user", !user.isEmpty), ("creds", !creds.isEmpty), ("nkey", !nkey.isEmpty),
+                       ("user_jwt", !userJWT.isEmpty)].filter(\.1).map(\.0)
         if methods.count > 1 { throw .conflictingCredentials(name: name, fields: methods) }
+        // natscli would send a JWT alone as a bearer token and ignore a seed alone: kvsh wants both.
+        if userJWT.isEmpty != userSeed.isEmpty {
+            throw userJWT.isEmpty ? .missingPartner(name: name, field: "user_seed", partner: "user_jwt")
+                                  : .missingPartner(name: name, field: "user_jwt", partner: "user_seed")
+        }
         return checked
     }
 

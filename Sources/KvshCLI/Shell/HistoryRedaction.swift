@@ -1,11 +1,11 @@
 import NATSClient
 
 /// What the prompt writes to its history file for a line: the line with the values of secret
-/// options (`--password`, `--token`, `--creds`, `--nkey`, as `--opt VALUE` or `--opt=VALUE`)
-/// and the credentials of server URLs replaced by `***`. The line runs as typed; only the copy
+/// options (`--password`, `--token`, `--creds`, `--nkey`, `--jwt`, `--seed`, as `--opt VALUE`
+/// or `--opt=VALUE`) and the credentials of server URLs replaced by `***`. The line runs as typed; only the copy
 /// kept on disk is masked.
 enum HistoryRedaction {
-    static let secretOptions: Set<String> = ["--password", "--token", "--creds", "--nkey"]
+    static let secretOptions: Set<String> = ["--password", "--token", "--creds", "--nkey", "--jwt", "--seed"]
 
     static func masked(_ line: String) -> String {
         let scalars = Array(line.unicodeScalars)
