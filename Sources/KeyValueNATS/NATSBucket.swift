@@ -10,15 +10,19 @@ import NATSWire
 import NIOCore
 import Synchronization
 
-/// One bucket on JetStream. Writes are publishes to `$KV.<bucket>.<key>` with the KV
-/// headers; reads are direct gets; lists and watches are ordered consumers.
+/// One bucket on JetStream. Writes are publishes to `$KV.<bucket>.<key>` (through a domain:
+/// `$JS.<domain>.API.$KV.<bucket>.<key>`) with the KV headers; reads are direct gets; lists and watches are ordered consumers.
 /// Writes need nothing from STREAM.INFO: a publish reaches the bucket's stream or gets a
 /// 503, so only reads bind the handle (`bind()`), once.
 final class NATSBucket: KeyValueBucket {
     let js: JetStreamContext
     let name: String
     let stream: String
+    /// `$KV.<bucket>.`: the keys' subjects as stored, in filters and in delivered messages.
     let prefix: String
+    /// Where writes are published: `prefix`, or `<apiPrefix>$KV.<bucket>.` through a domain or
+    /// an API prefix (nats.go's `putPre`). Made once per bucket, so a put adds nothing.
+    let writePrefix: String
     /// The store's watch pumps (see `NATSKeyValueStore.close`).
     let watches: TaskSet
     /// The stream's `allow_direct`, once `bind()` or `status()` has seen the stream.
@@ -30,6 +34,7 @@ final class NATSBucket: KeyValueBucket {
         self.watches = watches
         self.stream = StreamLayout.streamName(name)
         self.prefix = StreamLayout.subjectPrefix(name)
+        self.writePrefix = js.usesPrefixedAPI ? js.apiPrefix + prefix : prefix
     }
 
     /// Asks STREAM.INFO that the bucket exists and is a KV bucket; returns (and keeps) its
@@ -136,7 +141,7 @@ final class NATSBucket: KeyValueBucket {
     func putAll(_ items: [(key: String, value: [UInt8])]) async throws -> [UInt64] {
         for item in items { try KeyNames.validateKey(item.key) }
         let messages = items.map {
-            JetStreamContext.Outgoing(subject: prefix + $0.key, payload: ByteBuffer(bytes: $0.value))
+            JetStreamContext.Outgoing(subject: writePrefix + $0.key, payload: ByteBuffer(bytes: $0.value))
         }
         // Only the error messages need the largest size.
         func largest() -> Int { items.lazy.map(\.value.count).max() ?? 0 }
@@ -160,7 +165,7 @@ final class NATSBucket: KeyValueBucket {
                        expected: UInt64? = nil) async throws -> UInt64 {
         let ack: PubAck
         do {
-            ack = try await js.publish(prefix + key, headers: headers, payload: ByteBuffer(bytes: value))
+            ack = try await js.publish(writePrefix + key, headers: headers, payload: ByteBuffer(bytes: value))
         } catch let error as JetStreamError {
             throw await mapWriteError(error, key: key, expected: expected, size: value.count)
         } catch NATSError.payloadTooLarge(_, let max) {

@@ -45,8 +45,9 @@ struct StoreBackend: Sendable {
     /// Where the global options point.
     enum Target {
         /// `logger` traces the connection and its JetStream calls (`--trace`, `KVSH_LOG`);
-        /// `credentials` is read when the store is opened.
-        case server(ClientOptions, credentials: CredentialFile?, timeout: Duration, logger: Logger)
+        /// `credentials` is read when the store is opened; `jetStreamAPIPrefix` is nil for `$JS.API.`.
+        case server(ClientOptions, credentials: CredentialFile?, timeout: Duration, logger: Logger,
+                    jetStreamAPIPrefix: String?)
         case embedded(path: String, isDefault: Bool)
     }
 
@@ -56,7 +57,7 @@ struct StoreBackend: Sendable {
     static func open(_ options: GlobalOptions, group lent: (any EventLoopGroup)? = nil) async throws -> StoreBackend {
         let (target, context) = try resolved(options)
         switch target {
-        case .server(var client, let credentials, let timeout, let logger):
+        case .server(var client, let credentials, let timeout, let logger, let apiPrefix):
             // Read now, so a bad or expired file fails before anything connects.
             client.nkeyAuthentication = try credentials?.authentication()
             // One event-loop thread is plenty for one connection, and a CLI process starts
@@ -69,7 +70,7 @@ struct StoreBackend: Sendable {
                 try? await owned?.shutdownGracefully()
                 throw error
             }
-            let js = JetStreamContext(connection: connection, timeout: timeout, logger: logger)
+            let js = JetStreamContext(connection: connection, apiPrefix: apiPrefix, timeout: timeout, logger: logger)
             return StoreBackend(kind: .server(NATSKeyValueStore(js: js)), ownedGroup: owned, context: context)
         case .embedded(let path, let isDefault):
             if isDefault { try makeDataDirectory(for: path) }
@@ -112,7 +113,9 @@ struct StoreBackend: Sendable {
         var client = try settings.clientOptions()
         client.connectTimeout = timeout
         client.requestTimeout = timeout
-        return (.server(client, credentials: credentials, timeout: timeout, logger: logger), settings.context)
+        let apiPrefix = try settings.jetStreamAPIPrefix()
+        return (.server(client, credentials: credentials, timeout: timeout, logger: logger,
+                        jetStreamAPIPrefix: apiPrefix), settings.context)
     }
 
     /// Credentials and TLS files mean a server: on the embedded store they would be ignored.
@@ -122,7 +125,8 @@ struct StoreBackend: Sendable {
         let given = [("--user", options.user), ("--password", options.password), ("--token", options.token),
                      ("--tlsca", options.tlsca), ("--tlscert", options.tlscert), ("--tlskey", options.tlskey)]
             .filter { $0.1 != nil }.map(\.0) + (CredentialFile.source(options, environment: environment).map { [$0] } ?? [])
-        if let first = given.first {
+        let jetStream: [(String, String?)] = [("--js-domain", options.jsDomain), ("--js-api-prefix", options.jsAPIPrefix)]
+        if let first = given.first ?? jetStream.first(where: { $0.1 != nil })?.0 {
             throw ArgumentError("\(first) needs a server: give --server URL or set NATS_URL "
                                 + "(without one kvsh uses the embedded store)")
         }

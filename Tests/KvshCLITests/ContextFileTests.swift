@@ -133,7 +133,6 @@ struct ContextFileTests {
     @Test("fields kvsh cannot honour yet fail at connect with one message each; description does not")
     func refused() throws {
         for (field, value) in [("tls_first", true as Any),
-                               ("jetstream_domain", "hub"), ("jetstream_api_prefix", "$JS.hub.API"),
                                ("user_jwt", "eyJ0eXAi"), ("user_seed", "SUAB"), ("socks_proxy", "socks5://p:1080"),
                                ("windows_cert_store", "user")] {
             let c = try Self.parse(Self.natscliFile([field: value]))

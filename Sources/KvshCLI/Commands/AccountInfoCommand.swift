@@ -137,7 +137,7 @@ struct AccountInfoCommand: KvshCommand {
                 .init("max_memory", .int(a.limits.maxMemory)), .init("max_storage", .int(a.limits.maxStorage)),
                 .init("max_streams", .int(Int64(a.limits.maxStreams))),
                 .init("max_consumers", .int(Int64(a.limits.maxConsumers))),
-            ])))
+            ] + (a.domain.map { [.init("domain", .string($0))] } ?? []))))
         } else {
             members.append(.init("jetstream", .null))
         }

@@ -7,7 +7,7 @@ import NATSWire
 ///
 /// An empty string means "not set", as in the file natscli writes (every key present, unset
 /// ones empty). Who uses what: `ConnectionSettings` takes `url`, `user`, `password`, `token`,
-/// `cert`, `key`, `ca` and `inboxPrefix`; `description` is only shown (`kvsh context`). The
+/// `cert`, `key`, `ca` and `inboxPrefix`, and `jetStreamDomain`/`jetStreamAPIPrefix`; `description` is only shown (`kvsh context`). The
 /// fields in `refusedFields` are carried so that connecting with a context that sets one
 /// fails with one message instead of going on without it: kvsh cannot honour them yet.
 struct NATSContext: Sendable, Equatable {
@@ -47,10 +47,9 @@ struct NATSContext: Sendable, Equatable {
 
     /// The fields a context may set that kvsh does not honour yet, by their JSON keys, with
     /// whether this context sets them. `creds` and `nkey` leave this list when kvsh connects
-    /// with them; `tls_first`, the JetStream domain and API prefix when those are wired.
+    /// with them; `tls_first` when it is wired.
     var refusedFields: [(key: String, isSet: Bool)] {
         [("tls_first", tlsFirst),
-         ("jetstream_domain", !jetStreamDomain.isEmpty), ("jetstream_api_prefix", !jetStreamAPIPrefix.isEmpty),
          ("user_jwt", !userJWT.isEmpty), ("user_seed", !userSeed.isEmpty), ("socks_proxy", !socksProxy.isEmpty),
          ("windows_cert_store", !windowsCertStore.isEmpty)]
     }
