@@ -104,6 +104,10 @@ extension NATSConnection {
             emit(event)
             // After the event, so observers hear `.disconnected` before any attempt's outcome.
             startReconnectLoop()
+        case .refuse(let refusal):
+            logger.debug("\(refusal.error): failing \(refusal.requests.count) requests, \(refusal.subscribers.count) subscriptions")
+            for request in refusal.requests { request.resume(throwing: refusal.error) }
+            for subscriber in refusal.subscribers { subscriber.queue.finish(throwing: refusal.error) }
         }
     }
 

@@ -70,6 +70,11 @@ struct ErrorMessageTests {
         (.protocolError("unknown protocol operation 'X'"), "nats: protocol error: unknown protocol operation 'X'"),
         (.slowConsumer(subject: "a.b", limits: PendingLimits(messages: 5, bytes: 50)),
          "nats: slow consumer: more than 5 messages or 50 bytes waited to be read on a.b; the subscription was stopped"),
+        (.permissionDenied(.publish, subject: "$KV.b.k"), "nats: permission denied: publish to \"$KV.b.k\""),
+        (.permissionDenied(.subscribe, subject: "_INBOX.x"), "nats: permission denied: subscription to \"_INBOX.x\""),
+        (.permissionDenied(.publishReply, subject: "_INBOX.x.1"),
+         "nats: permission denied: publish with reply subject \"_INBOX.x.1\""),
+        (.permissionDenied(.publish, subject: "a\u{1B}b"), "nats: permission denied: publish to \"a\\x1bb\""),
     ])
     func connection(_ error: NATSError, _ line: String) {
         #expect(ErrorMessage.line(for: error) == line)

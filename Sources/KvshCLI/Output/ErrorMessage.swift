@@ -57,6 +57,8 @@ enum ErrorMessage {
         case .cannotConnect, .invalidURL, .noResponders, .timeout, .payloadTooLarge, .connectionClosed,
              .reconnectBufferFull, .server, .tls, .protocolError, .slowConsumer, .notConnected, .cannotSign:
             nats(error.description)
+        case .permissionDenied:
+            nats(error.description)
         }
     }
 
