@@ -7,12 +7,13 @@ import TestSupport
 @Suite("kvsh binary: permission violations", .offCooperativePool)
 struct CLIPermissionTests {
     /// `writer` may not publish to bucket `locked`; `reader` may not subscribe to a two-token
-    /// inbox (a watch's delivery subject).
+    /// inbox (a watch's delivery subject); `deaf` to no inbox at all (the requests' either).
     static func server() throws -> NATSServerProcess {
         try NATSServerProcess(config: """
             authorization { users = [
               { user: writer, password: pw, permissions: { publish: { deny: ["$KV.locked.>"] } } }
               { user: reader, password: pw, permissions: { subscribe: { deny: ["_INBOX.*"] } } }
+              { user: deaf, password: pw, permissions: { subscribe: { deny: ["_INBOX.>"] } } }
             ] }
             """)
     }
@@ -72,5 +73,17 @@ struct CLIPermissionTests {
         #expect(watch.elapsed < Self.timeout, "\(watch)")
         // Requests use a three-token inbox, which is allowed.
         #expect(try kvsh.run(as_ + ["kv", "put", "watched", "k", "v"]).status == 0)
+    }
+
+    @Test("a user who may not subscribe to the request inbox: each request fails at once, naming it")
+    func deniedInbox() throws {
+        let server = try Self.server()
+        defer { server.stop() }
+        let (kvsh, as_) = Self.kvsh(server, "deaf")
+        for args in [["kv", "add", "b"], ["kv", "put", "b", "k", "v"], ["account", "info"]] {
+            let r = try kvsh.run(as_ + args)
+            expectCleanFailure(r, contains: #"nats: error: nats: permission denied: subscription to "_INBOX."#)
+            #expect(r.stderr.hasSuffix(".*\"\n") && r.elapsed < Self.timeout, "\(r)")
+        }
     }
 }
