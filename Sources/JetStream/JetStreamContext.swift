@@ -69,7 +69,7 @@ public struct JetStreamContext: Sendable {
             reply = try await connection.request(apiPrefix + api, payload: payload, timeout: timeout)
         } catch NATSError.noResponders {
             logger.debug("JetStream API \(apiPrefix + api): no responders")
-            throw JetStreamError.notEnabled
+            throw usesPrefixedAPI ? JetStreamError.noAPI(apiPrefix: apiPrefix) : JetStreamError.notEnabled
         } catch {
             logger.debug("JetStream API \(apiPrefix + api): \(error)")
             throw error

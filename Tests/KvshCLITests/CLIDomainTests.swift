@@ -68,6 +68,19 @@ struct CLIDomainTests {
         #expect(try pair.leaf.bucketNames().isEmpty)
         let leafAccount = try #require(try pair.leaf.ok("account", "info", "--json").json as? [String: Any])
         #expect((leafAccount["jetstream"] as? [String: Any])?["domain"] as? String == "leaf", "\(leafAccount)")
+
+        // Through a domain a missing bucket is silence, not a 503: it is asked about first, so
+        // the answer comes at once, not after --timeout. A domain nobody serves is said so.
+        for args in [["kv", "put", "nob", "k", "v"], ["kv", "get", "nob", "k"]] {
+            let r = try pair.leaf.run(["--js-domain", "hub", "--timeout", "20s"] + args)
+            expectCleanFailure(r, contains: "nats: bucket not found: nob")
+            #expect(r.elapsed < 20, "\(r)")
+        }
+        expectCleanFailure(try pair.leaf.run(["--js-domain", "nosuch", "kv", "get", "dom", "k"]),
+                           contains: "nats: no JetStream answers on $JS.nosuch.API.> (is the JetStream domain or API "
+                               + "prefix right?)")
+        let info = try pair.leaf.run(["--js-domain", "nosuch", "account", "info"])
+        #expect(info.status == 1 && info.stdout.hasSuffix("\nNo JetStream answers on $JS.nosuch.API.>\n"), "\(info)")
     }
 
     @Test("a context's jetstream_domain, and --js-api-prefix '$JS.hub.API', reach the hub the same way")

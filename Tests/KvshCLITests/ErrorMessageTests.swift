@@ -42,6 +42,8 @@ struct ErrorMessageTests {
          "nats: API error: code=400 err_code=10999 description=something new"),
         (.notEnabled,
          "nats: JetStream is not supported in this account (is the server started with JetStream on? run nats-server -js)"),
+        (.noAPI(apiPrefix: "$JS.hub.API."),
+         "nats: no JetStream answers on $JS.hub.API.> (is the JetStream domain or API prefix right?)"),
         (.noStreamResponse(subject: "$KV.b.k"), "nats: no response from stream for $KV.b.k"),
         (.invalidResponse("STREAM.INFO.KV_b: bad"), "nats: invalid JetStream response: STREAM.INFO.KV_b: bad"),
         (.slowConsumer(stream: "KV_b", limits: PendingLimits(messages: 10, bytes: 100)),

@@ -73,6 +73,10 @@ struct AccountInfoCommand: KvshCommand {
         }
         ctx.write(renderAlignedSections(heading: "Account Information for \(url)", sections))
         if account == nil {
+            if case .noAPI(let prefix)? = jsError {
+                ctx.write("\nNo JetStream answers on \(prefix)>\n")
+                throw JetStreamError.noAPI(apiPrefix: prefix)
+            }
             ctx.write("\nJetStream is not supported in this account\n")
             throw jsError ?? JetStreamError.notEnabled
         }

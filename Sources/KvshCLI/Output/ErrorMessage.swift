@@ -49,6 +49,8 @@ enum ErrorMessage {
         switch error {
         case .api, .notEnabled, .noStreamResponse, .invalidResponse, .slowConsumer:
             nats(error.description)
+        case .noAPI:
+            nats(error.description)
         }
     }
 
