@@ -69,9 +69,10 @@ final class NATSBucket: KeyValueBucket {
     /// Through a domain or an API prefix, binds an unbound handle before its first write or
     /// read, as nats.go always does: there a missing stream is silence (the leaf node sees the
     /// domain's mapping as interest, so no 503 comes back) and the optimistic publish or direct
-    /// get would wait for the whole timeout. Nothing on the default API.
+    /// get would wait for the whole timeout. Callers test `js.usesPrefixedAPI` first, so the
+    /// default API pays one `Bool` test, not a call.
     private func bindIfPrefixed() async throws {
-        guard js.usesPrefixedAPI, knownAllowDirect.withLock({ $0 }) == nil else { return }
+        guard knownAllowDirect.withLock({ $0 }) == nil else { return }
         try await bind()
     }
 
@@ -154,7 +155,7 @@ final class NATSBucket: KeyValueBucket {
         }
         // Only the error messages need the largest size.
         func largest() -> Int { items.lazy.map(\.value.count).max() ?? 0 }
-        try await bindIfPrefixed()
+        if js.usesPrefixedAPI { try await bindIfPrefixed() }
         let acks: [PubAck]
         do {
             acks = try await js.publishPipelined(messages)
@@ -173,7 +174,7 @@ final class NATSBucket: KeyValueBucket {
     /// Publishes one entry; `expected` is the revision its headers require as the key's latest.
     private func write(_ key: String, _ value: [UInt8], headers: NATSHeaders?,
                        expected: UInt64? = nil) async throws -> UInt64 {
-        try await bindIfPrefixed()
+        if js.usesPrefixedAPI { try await bindIfPrefixed() }
         let ack: PubAck
         do {
             ack = try await js.publish(writePrefix + key, headers: headers, payload: ByteBuffer(bytes: value))
@@ -259,7 +260,7 @@ final class NATSBucket: KeyValueBucket {
     private func readMessage(direct: () async throws -> StoredMessage?,
                              byAPI: () async throws -> StoredMessage?) async throws -> StoredMessage? {
         do {
-            try await bindIfPrefixed()
+            if js.usesPrefixedAPI { try await bindIfPrefixed() }
             switch knownAllowDirect.withLock({ $0 }) {
             case true?:
                 return try await direct()
