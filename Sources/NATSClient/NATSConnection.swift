@@ -233,7 +233,9 @@ public final class NATSConnection: Sendable {
     // MARK: Subscriptions
 
     /// Subscribes to `subject` (wildcards allowed). Messages buffer until read, up to
-    /// `pendingLimits`; past them the subscription ends with `NATSError.slowConsumer`.
+    /// `pendingLimits`; past them the subscription ends with `NATSError.slowConsumer`. When the
+    /// server refuses the SUB (a permissions violation), the reader gets
+    /// `NATSError.permissionDenied` and the subscription is not made again after a reconnect.
     /// - Throws: `connectionClosed`, `reconnectBufferFull`.
     public func subscribe(_ subject: String, queue: String? = nil,
                           pendingLimits: PendingLimits = .standard) throws(NATSError) -> Subscription {
