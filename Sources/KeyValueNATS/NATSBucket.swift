@@ -11,9 +11,10 @@ import NIOCore
 import Synchronization
 
 /// One bucket on JetStream. Writes are publishes to `$KV.<bucket>.<key>` (through a domain:
-/// `$JS.<domain>.API.$KV.<bucket>.<key>`) with the KV headers; reads are direct gets; lists and watches are ordered consumers.
-/// Writes need nothing from STREAM.INFO: a publish reaches the bucket's stream or gets a
-/// 503, so only reads bind the handle (`bind()`), once.
+/// `$JS.<domain>.API.$KV.<bucket>.<key>`) with the KV headers; reads are direct gets; lists
+/// and watches are ordered consumers. On the default API writes need nothing from STREAM.INFO:
+/// a publish reaches the bucket's stream or gets a 503, so only reads bind the handle
+/// (`bind()`), once; through a domain the first write binds too (`bindIfPrefixed`).
 final class NATSBucket: KeyValueBucket {
     let js: JetStreamContext
     let name: String

@@ -105,7 +105,8 @@ extension NATSConnection {
             // After the event, so observers hear `.disconnected` before any attempt's outcome.
             startReconnectLoop()
         case .refuse(let refusal):
-            logger.debug("\(refusal.error): failing \(refusal.requests.count) requests, \(refusal.subscribers.count) subscriptions")
+            let (requests, subscriptions) = (refusal.requests.count, refusal.subscribers.count)
+            logger.debug("\(refusal.error): failing \(requests) requests, \(subscriptions) subscriptions")
             for request in refusal.requests { request.resume(throwing: refusal.error) }
             for subscriber in refusal.subscribers { subscriber.queue.finish(throwing: refusal.error) }
         }

@@ -61,7 +61,9 @@ struct PermissionDeniedTests {
         #expect(took.allSatisfy { $0 < Self.timeout }, "\(took)")
         #expect(connection.isConnected)
         // Nothing was written; the same connection reads and writes elsewhere.
-        await #expect(throws: KeyValueError.keyNotFound(bucket: "locked", key: "k")) { _ = try await locked.get("k", revision: nil) }
+        await #expect(throws: KeyValueError.keyNotFound(bucket: "locked", key: "k")) {
+            _ = try await locked.get("k", revision: nil)
+        }
         #expect(try await open.put("k", b("fine")) == 1)
         #expect(try await open.putAll([("a", b("1")), ("b", b("2"))]) == [2, 3])
         #expect(try await open.get("k", revision: nil).value == b("fine"))

@@ -24,10 +24,12 @@ struct PermissionViolationTests {
         let clock = ContinuousClock()
         let start = clock.now
         let requestError = await capture { _ = try await conn.request("denied.x", payload: ByteBuffer(string: "q")) }
-        #expect(requestError as? NATSError == .permissionDenied(.publish, subject: "denied.x"), "\(String(describing: requestError))")
+        #expect(requestError as? NATSError == .permissionDenied(.publish, subject: "denied.x"),
+                "\(String(describing: requestError))")
         let sub = try conn.subscribe("secret.data")
         let subError = await capture { for try await _ in sub {} }
-        #expect(subError as? NATSError == .permissionDenied(.subscribe, subject: "secret.data"), "\(String(describing: subError))")
+        #expect(subError as? NATSError == .permissionDenied(.subscribe, subject: "secret.data"),
+                "\(String(describing: subError))")
         #expect(clock.now - start < .seconds(20))
         #expect(conn.isConnected)
         // An allowed service on the same connection still answers.
