@@ -12,19 +12,42 @@ import NIOCore
 /// with acknowledgement, direct get and consumers.
 public struct JetStreamContext: Sendable {
     public let connection: NATSConnection
-    /// `$JS.API.` or `$JS.<domain>.API.`.
+    /// Where the API listens, ending in `.`: `$JS.API.`, `$JS.<domain>.API.` or a prefix an
+    /// account import chose.
     public let apiPrefix: String
+    /// True when `apiPrefix` is not `$JS.API.`: KV writes then go through it too (nats.go's
+    /// `useJSPfx`), as `<apiPrefix>$KV.<bucket>.<key>`, which the domain's server maps back.
+    public let usesPrefixedAPI: Bool
     public var timeout: Duration
     /// Logs each API call at debug level: its subject, and the error code of a reply that
     /// carries one.
     public var logger: Logger
 
-    /// `logger` defaults to the connection's (itself silent unless the caller gave one).
-    public init(connection: NATSConnection, domain: String? = nil, timeout: Duration? = nil, logger: Logger? = nil) {
+    /// The API of the connection's own account and domain.
+    public static let defaultAPIPrefix = "$JS.API."
+
+    /// `apiPrefix` defaults to `$JS.API.`; `domainAPIPrefix(_:)` makes a domain's. A missing
+    /// trailing `.` is added. `logger` defaults to the connection's (itself silent unless the
+    /// caller gave one).
+    public init(connection: NATSConnection, apiPrefix: String? = nil, timeout: Duration? = nil,
+                logger: Logger? = nil) {
         self.connection = connection
-        self.apiPrefix = domain.map { "$JS.\($0).API." } ?? "$JS.API."
+        let prefix = apiPrefix.map { $0.hasSuffix(".") ? $0 : $0 + "." } ?? Self.defaultAPIPrefix
+        self.apiPrefix = prefix
+        self.usesPrefixedAPI = prefix != Self.defaultAPIPrefix
         self.timeout = timeout ?? connection.options.requestTimeout
         self.logger = logger ?? connection.logger
+    }
+
+    /// The API prefix of JetStream domain `domain`: `$JS.<domain>.API.` (the caller checks the
+    /// name: `isValidDomain`).
+    public static func domainAPIPrefix(_ domain: String) -> String { "$JS.\(domain).API." }
+
+    /// A domain name the server accepts in a subject: not empty, no `.`, `*`, `>` or blanks.
+    public static func isValidDomain(_ domain: String) -> Bool {
+        !domain.isEmpty && domain.unicodeScalars.allSatisfy {
+            $0.value > 0x20 && $0.value != 0x7F && $0 != "." && $0 != "*" && $0 != ">" && !$0.properties.isWhitespace
+        }
     }
 
     // MARK: JSON requests
@@ -46,7 +69,7 @@ public struct JetStreamContext: Sendable {
             reply = try await connection.request(apiPrefix + api, payload: payload, timeout: timeout)
         } catch NATSError.noResponders {
             logger.debug("JetStream API \(apiPrefix + api): no responders")
-            throw JetStreamError.notEnabled
+            throw usesPrefixedAPI ? JetStreamError.noAPI(apiPrefix: apiPrefix) : JetStreamError.notEnabled
         } catch {
             logger.debug("JetStream API \(apiPrefix + api): \(error)")
             throw error

@@ -7,6 +7,9 @@ public enum JetStreamError: Error, Sendable, Equatable, CustomStringConvertible 
     case api(APIError)
     /// Nobody answered the API subject: JetStream is off for this account or server.
     case notEnabled
+    /// Nobody answered the API under `apiPrefix`, not `$JS.API.`: a domain or API prefix that
+    /// no JetStream serves here (or JetStream off there).
+    case noAPI(apiPrefix: String)
     /// A publish reached no stream.
     case noStreamResponse(subject: String)
     case invalidResponse(String)
@@ -18,6 +21,8 @@ public enum JetStreamError: Error, Sendable, Equatable, CustomStringConvertible 
         case .api(let e): e.description
         case .notEnabled:
             "JetStream is not supported in this account (is the server started with JetStream on? run nats-server -js)"
+        case .noAPI(let prefix):
+            "no JetStream answers on \(prefix)> (is the JetStream domain or API prefix right?)"
         case .noStreamResponse(let subject): "no response from stream for \(subject)"
         case .invalidResponse(let text): "invalid JetStream response: \(text)"
         case .slowConsumer(let stream, let limits):

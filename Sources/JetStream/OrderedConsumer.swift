@@ -200,6 +200,7 @@ public struct OrderedConsumer: Sendable {
             }
         case let e as JetStreamError:
             if e == .notEnabled { return true }
+            if case .noAPI = e { return true }
             return e.errCode == .clusterNotAvailable || e.errCode == .insufficientResources
         default:
             return false

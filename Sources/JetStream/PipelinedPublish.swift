@@ -11,11 +11,16 @@ extension JetStreamContext {
     /// the server works on a full pipe while memory stays bounded. Messages leave in
     /// input order (one writer, one reply inbox), so the stream stores them in that order.
     /// - Returns: the acknowledgements in input order.
-    /// - Throws: the first failure; messages already acknowledged stay stored.
+    /// - Throws: the first failure (`NATSError.permissionDenied` at once when the server
+    ///   refuses a publish of the batch); messages already acknowledged stay stored.
     public func publishPipelined(_ messages: [Outgoing], window: Int = 4000) async throws -> [PubAck] {
         guard !messages.isEmpty else { return [] }
         let inbox = connection.newInbox()
-        let sub = try connection.subscribe(inbox + ".*")
+        // A publish the server refuses ends the replies with `permissionDenied` at once; the
+        // subjects are looked through only then.
+        let sub = try connection.subscribe(repliesTo: inbox + ".*") { subject in
+            messages.contains { $0.subject == subject }
+        }
         defer { sub.unsubscribe() }
         // Ends the reply stream when no acknowledgement arrived for `timeout`: a child task,
         // cancelled and awaited when the publishing ends.

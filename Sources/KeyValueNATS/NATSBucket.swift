@@ -10,15 +10,20 @@ import NATSWire
 import NIOCore
 import Synchronization
 
-/// One bucket on JetStream. Writes are publishes to `$KV.<bucket>.<key>` with the KV
-/// headers; reads are direct gets; lists and watches are ordered consumers.
-/// Writes need nothing from STREAM.INFO: a publish reaches the bucket's stream or gets a
-/// 503, so only reads bind the handle (`bind()`), once.
+/// One bucket on JetStream. Writes are publishes to `$KV.<bucket>.<key>` (through a domain:
+/// `$JS.<domain>.API.$KV.<bucket>.<key>`) with the KV headers; reads are direct gets; lists
+/// and watches are ordered consumers. On the default API writes need nothing from STREAM.INFO:
+/// a publish reaches the bucket's stream or gets a 503, so only reads bind the handle
+/// (`bind()`), once; through a domain the first write binds too (`bindIfPrefixed`).
 final class NATSBucket: KeyValueBucket {
     let js: JetStreamContext
     let name: String
     let stream: String
+    /// `$KV.<bucket>.`: the keys' subjects as stored, in filters and in delivered messages.
     let prefix: String
+    /// Where writes are published: `prefix`, or `<apiPrefix>$KV.<bucket>.` through a domain or
+    /// an API prefix (nats.go's `putPre`). Made once per bucket, so a put adds nothing.
+    let writePrefix: String
     /// The store's watch pumps (see `NATSKeyValueStore.close`).
     let watches: TaskSet
     /// The stream's `allow_direct`, once `bind()` or `status()` has seen the stream.
@@ -30,6 +35,7 @@ final class NATSBucket: KeyValueBucket {
         self.watches = watches
         self.stream = StreamLayout.streamName(name)
         self.prefix = StreamLayout.subjectPrefix(name)
+        self.writePrefix = js.usesPrefixedAPI ? js.apiPrefix + prefix : prefix
     }
 
     /// Asks STREAM.INFO that the bucket exists and is a KV bucket; returns (and keeps) its
@@ -59,6 +65,16 @@ final class NATSBucket: KeyValueBucket {
     private func allowDirect() async throws -> Bool {
         if let known = knownAllowDirect.withLock({ $0 }) { return known }
         return try await bind()
+    }
+
+    /// Through a domain or an API prefix, binds an unbound handle before its first write or
+    /// read, as nats.go always does: there a missing stream is silence (the leaf node sees the
+    /// domain's mapping as interest, so no 503 comes back) and the optimistic publish or direct
+    /// get would wait for the whole timeout. Callers test `js.usesPrefixedAPI` first, so the
+    /// default API pays one `Bool` test, not a call.
+    private func bindIfPrefixed() async throws {
+        guard knownAllowDirect.withLock({ $0 }) == nil else { return }
+        try await bind()
     }
 
     func status() async throws -> BucketStatus {
@@ -136,10 +152,11 @@ final class NATSBucket: KeyValueBucket {
     func putAll(_ items: [(key: String, value: [UInt8])]) async throws -> [UInt64] {
         for item in items { try KeyNames.validateKey(item.key) }
         let messages = items.map {
-            JetStreamContext.Outgoing(subject: prefix + $0.key, payload: ByteBuffer(bytes: $0.value))
+            JetStreamContext.Outgoing(subject: writePrefix + $0.key, payload: ByteBuffer(bytes: $0.value))
         }
         // Only the error messages need the largest size.
         func largest() -> Int { items.lazy.map(\.value.count).max() ?? 0 }
+        if js.usesPrefixedAPI { try await bindIfPrefixed() }
         let acks: [PubAck]
         do {
             acks = try await js.publishPipelined(messages)
@@ -158,9 +175,10 @@ final class NATSBucket: KeyValueBucket {
     /// Publishes one entry; `expected` is the revision its headers require as the key's latest.
     private func write(_ key: String, _ value: [UInt8], headers: NATSHeaders?,
                        expected: UInt64? = nil) async throws -> UInt64 {
+        if js.usesPrefixedAPI { try await bindIfPrefixed() }
         let ack: PubAck
         do {
-            ack = try await js.publish(prefix + key, headers: headers, payload: ByteBuffer(bytes: value))
+            ack = try await js.publish(writePrefix + key, headers: headers, payload: ByteBuffer(bytes: value))
         } catch let error as JetStreamError {
             throw await mapWriteError(error, key: key, expected: expected, size: value.count)
         } catch NATSError.payloadTooLarge(_, let max) {
@@ -243,6 +261,7 @@ final class NATSBucket: KeyValueBucket {
     private func readMessage(direct: () async throws -> StoredMessage?,
                              byAPI: () async throws -> StoredMessage?) async throws -> StoredMessage? {
         do {
+            if js.usesPrefixedAPI { try await bindIfPrefixed() }
             switch knownAllowDirect.withLock({ $0 }) {
             case true?:
                 return try await direct()

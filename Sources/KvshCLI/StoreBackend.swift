@@ -45,8 +45,9 @@ struct StoreBackend: Sendable {
     /// Where the global options point.
     enum Target {
         /// `logger` traces the connection and its JetStream calls (`--trace`, `KVSH_LOG`);
-        /// `credentials` is read when the store is opened.
-        case server(ClientOptions, credentials: SigningCredentials?, timeout: Duration, logger: Logger)
+        /// `credentials` is read when the store is opened; `jetStreamAPIPrefix` is nil for `$JS.API.`.
+        case server(ClientOptions, credentials: SigningCredentials?, timeout: Duration, logger: Logger,
+                    jetStreamAPIPrefix: String?)
         case embedded(path: String, isDefault: Bool)
     }
 
@@ -56,7 +57,7 @@ struct StoreBackend: Sendable {
     static func open(_ options: GlobalOptions, group lent: (any EventLoopGroup)? = nil) async throws -> StoreBackend {
         let (target, context) = try resolved(options)
         switch target {
-        case .server(var client, let credentials, let timeout, let logger):
+        case .server(var client, let credentials, let timeout, let logger, let apiPrefix):
             // Read now, so a bad or expired file fails before anything connects.
             client.nkeyAuthentication = try credentials?.authentication()
             // One event-loop thread is plenty for one connection, and a CLI process starts
@@ -69,7 +70,7 @@ struct StoreBackend: Sendable {
                 try? await owned?.shutdownGracefully()
                 throw error
             }
-            let js = JetStreamContext(connection: connection, timeout: timeout, logger: logger)
+            let js = JetStreamContext(connection: connection, apiPrefix: apiPrefix, timeout: timeout, logger: logger)
             return StoreBackend(kind: .server(NATSKeyValueStore(js: js)), ownedGroup: owned, context: context)
         case .embedded(let path, let isDefault):
             if isDefault { try makeDataDirectory(for: path) }
@@ -115,7 +116,9 @@ struct StoreBackend: Sendable {
         var client = try settings.clientOptions()
         client.connectTimeout = timeout
         client.requestTimeout = timeout
-        return (.server(client, credentials: credentials, timeout: timeout, logger: logger), settings.context)
+        let apiPrefix = try settings.jetStreamAPIPrefix()
+        return (.server(client, credentials: credentials, timeout: timeout, logger: logger,
+                        jetStreamAPIPrefix: apiPrefix), settings.context)
     }
 
     /// `text` as a positive timeout; `name` (the flag or the variable) is named in the errors.
@@ -139,7 +142,8 @@ struct StoreBackend: Sendable {
                      ("--tlsca", options.tlsca), ("--tlscert", options.tlscert), ("--tlskey", options.tlskey),
                      ("--tlsfirst", options.tlsFirst ? "" : nil), ("--inbox-prefix", options.inboxPrefix)]
             .filter { $0.1 != nil }.map(\.0) + (SigningCredentials.source(options, environment: environment).map { [$0] } ?? [])
-        if let first = given.first {
+        let jetStream: [(String, String?)] = [("--js-domain", options.jsDomain), ("--js-api-prefix", options.jsAPIPrefix)]
+        if let first = given.first ?? jetStream.first(where: { $0.1 != nil })?.0 {
             throw ArgumentError("\(first) needs a server: give --server URL or set NATS_URL "
                                 + "(without one kvsh uses the embedded store)")
         }

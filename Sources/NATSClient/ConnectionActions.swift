@@ -78,6 +78,19 @@ extension ConnectionStateMachine {
         /// The live link is gone: fail `lostPongs` (their PINGs went out on it), emit `event`,
         /// and run the reconnect loop (`nextReconnectStep`).
         case startReconnecting(lostPongs: [Peers.Pong], event: ConnectionEvent)
+        /// A permissions violation refused what these requests and subscriptions needed: fail
+        /// each with `Refusal.error` (the connection stays open).
+        indirect case refuse(Refusal)
+    }
+
+    /// The work a `Permissions Violation` `-ERR` refused.
+    struct Refusal {
+        var requests: [Peers.Reply] = []
+        /// Their readers get what was buffered, then `error`; those whose SUB was refused are
+        /// already forgotten (the server never made them), the others end when their owner
+        /// unsubscribes.
+        var subscribers: [Peers.Subscriber] = []
+        var error: NATSError
     }
 
     /// The handshake's PONG came: the link is live.
@@ -149,6 +162,9 @@ extension ConnectionStateMachine {
         var queue: String?
         var subscriber: Peers.Subscriber
         var lastActivity: NIODeadline
+        /// For a subscription that takes the replies of publishes: whether a publish subject
+        /// is one of them, asked only when the server refuses a publish.
+        var publishes: (@Sendable (String) -> Bool)? = nil
     }
 
     struct RequestRecord {

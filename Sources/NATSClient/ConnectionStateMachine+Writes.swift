@@ -68,6 +68,7 @@ extension ConnectionStateMachine {
     mutating func requestStarted(_ token: String, subject: String, deadline: NIODeadline,
                                  waiter: Peers.Reply) -> NATSError? {
         if isClosed { return .connectionClosed }
+        if let inboxRefusal { return inboxRefusal }
         requests[token] = RequestRecord(waiter: waiter, deadline: deadline, subject: subject)
         return nil
     }
@@ -119,14 +120,18 @@ extension ConnectionStateMachine {
 
     /// Registers a subscription (`make` builds its subscriber for the new sid) and queues its
     /// SUB; it is replayed on every reconnect until `unsubscribed`.
+    /// `publishes`, for a subscription that takes the replies of publishes, says whether a
+    /// subject is one of them: a publish the server refuses on it ends the subscription.
     mutating func subscribe(_ subject: String, queue: String?, now: NIODeadline,
+                            publishes: (@Sendable (String) -> Bool)? = nil,
                             make: (UInt64) -> Peers.Subscriber) -> Result<(Peers.Subscriber, WriteAction), NATSError> {
         if isClosed { return .failure(.connectionClosed) }
         if !isLive && outbound.readableBytes > options.reconnectBufferSize { return .failure(.reconnectBufferFull) }
         nextSid += 1
         let sid = nextSid
         let subscriber = make(sid)
-        subscriptions[sid] = SubscriptionRecord(subject: subject, queue: queue, subscriber: subscriber, lastActivity: now)
+        subscriptions[sid] = SubscriptionRecord(subject: subject, queue: queue, subscriber: subscriber, lastActivity: now,
+                                                publishes: publishes)
         let action = write(checkingLimit: false) { ClientOp.subscribe(subject: subject, queue: queue, sid: sid, into: &$0) }
         return .success((subscriber, action))
     }

@@ -103,6 +103,9 @@ struct ConnectionStateMachine<Peers: ConnectionPeers>: Sendable {
     var subscriptions: [UInt64: SubscriptionRecord] = [:]
     var nextSid: UInt64
     var requests: [String: RequestRecord] = [:]
+    /// Set when the server refused the SUB of the request inbox: every request fails with it
+    /// at once, until a new link subscribes the inbox again.
+    var inboxRefusal: NATSError?
     var nextToken: UInt64 = 0
     /// When the request sweeper will next run, if armed.
     var sweepAt: NIODeadline?
@@ -268,8 +271,8 @@ struct ConnectionStateMachine<Peers: ConnectionPeers>: Sendable {
             // A live link's INFO came over the link itself, TLS included.
             if options.useDiscoveredServers { pool.add(discovered: info.connectURLs, overTLS: live.overTLS) }
             return info.lameDuckMode ? .emit(.lameDuck(info.serverName)) : .none
-        case .err(let text):
-            return .emit(.serverError(text))
+        case .err(let error):
+            return serverErrorReceived(error)
         case .ok:
             return .none
         }
@@ -355,6 +358,7 @@ struct ConnectionStateMachine<Peers: ConnectionPeers>: Sendable {
         }
         replay.writeBuffer(&outbound)
         outbound.clear()
+        inboxRefusal = nil
         sentPings = queuedPings
         queuedPings = []
         pingsOutstanding = 0

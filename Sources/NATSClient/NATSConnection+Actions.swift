@@ -107,6 +107,11 @@ extension NATSConnection {
             emit(event)
             // After the event, so observers hear `.disconnected` before any attempt's outcome.
             startReconnectLoop()
+        case .refuse(let refusal):
+            let (requests, subscriptions) = (refusal.requests.count, refusal.subscribers.count)
+            logger.debug("\(refusal.error): failing \(requests) requests, \(subscriptions) subscriptions")
+            for request in refusal.requests { request.resume(throwing: refusal.error) }
+            for subscriber in refusal.subscribers { subscriber.queue.finish(throwing: refusal.error) }
         }
     }
 

@@ -163,8 +163,9 @@ public final class NATSConnection: Sendable {
     }
 
     /// Sends a request and waits for the first reply.
-    /// - Throws: `noResponders` at once when nobody listens, `timeout` past `timeout`,
-    ///   `notConnected` past it while the connection is down.
+    /// - Throws: `noResponders` at once when nobody listens, `permissionDenied` at once when the
+    ///   server refuses the publish, its reply subject or the inbox's subscription, `timeout`
+    ///   past `timeout`, `notConnected` past it while the connection is down.
     public func request(_ subject: String, headers: NATSHeaders? = nil, payload: ByteBuffer,
                         timeout: Duration? = nil) async throws -> InboundMessage {
         try checkPayload(headers: headers, payload: payload)
@@ -232,13 +233,30 @@ public final class NATSConnection: Sendable {
     // MARK: Subscriptions
 
     /// Subscribes to `subject` (wildcards allowed). Messages buffer until read, up to
-    /// `pendingLimits`; past them the subscription ends with `NATSError.slowConsumer`.
+    /// `pendingLimits`; past them the subscription ends with `NATSError.slowConsumer`. When the
+    /// server refuses the SUB (a permissions violation), the reader gets
+    /// `NATSError.permissionDenied` and the subscription is not made again after a reconnect.
     /// - Throws: `connectionClosed`, `reconnectBufferFull`.
     public func subscribe(_ subject: String, queue: String? = nil,
                           pendingLimits: PendingLimits = .standard) throws(NATSError) -> Subscription {
+        try subscribe(subject, queue: queue, pendingLimits: pendingLimits, publishes: nil)
+    }
+
+    /// Subscribes to `subject` for the replies of publishes (e.g. the acknowledgements of a
+    /// pipelined JetStream publish). When the server refuses a publish on a subject that
+    /// `publishes` accepts (asked only then), the subscription's reader gets
+    /// `NATSError.permissionDenied` after the messages buffered before it.
+    /// - Throws: `connectionClosed`, `reconnectBufferFull`.
+    public func subscribe(repliesTo subject: String,
+                          publishes: @escaping @Sendable (String) -> Bool) throws(NATSError) -> Subscription {
+        try subscribe(subject, queue: nil, pendingLimits: .standard, publishes: publishes)
+    }
+
+    private func subscribe(_ subject: String, queue: String?, pendingLimits: PendingLimits,
+                           publishes: (@Sendable (String) -> Bool)?) throws(NATSError) -> Subscription {
         let now = NIODeadline.now()
         let (sub, action) = try state.withLockedValue { m in
-            m.subscribe(subject, queue: queue, now: now) { sid in
+            m.subscribe(subject, queue: queue, now: now, publishes: publishes) { sid in
                 Subscription(sid: sid, subject: subject, limits: pendingLimits, connection: self)
             }
         }.get()

@@ -27,6 +27,10 @@ public enum NATSError: Error, Sendable, Equatable, CustomStringConvertible {
     case notConnected(reconnectingTo: String, attempts: Int)
     /// The nkey authentication's signer could not sign the server's nonce.
     case cannotSign(String)
+    /// The server refused what this operation needed (its `Permissions Violation for …`):
+    /// a publish to `subject`, a subscription to it, or `subject` as a reply subject. The
+    /// connection stays open; only the work that needed it fails.
+    case permissionDenied(ServerError.PermissionsOperation, subject: String)
 
     public var description: String {
         switch self {
@@ -57,6 +61,19 @@ public enum NATSError: Error, Sendable, Equatable, CustomStringConvertible {
             "not connected: reconnecting to \(url), \(attempts) \(attempts == 1 ? "try" : "tries") so far"
         case .cannotSign(let reason):
             "cannot sign the server's nonce: \(reason)"
+        case .permissionDenied(let operation, let subject):
+            "permission denied: " + Self.refused(operation) + " \"\(subject)\""
+        }
+    }
+}
+
+extension NATSError {
+    /// What the server refused, in the words of its `Permissions Violation for …`.
+    static func refused(_ operation: ServerError.PermissionsOperation) -> String {
+        switch operation {
+        case .publish: "publish to"
+        case .subscribe: "subscription to"
+        case .publishReply: "publish with reply subject"
         }
     }
 }

@@ -132,8 +132,7 @@ struct ContextFileTests {
 
     @Test("fields kvsh cannot honour yet fail at connect with one message each; description does not")
     func refused() throws {
-        for (field, value) in [("jetstream_domain", "hub" as Any), ("jetstream_api_prefix", "$JS.hub.API"),
-                               ("socks_proxy", "socks5://p:1080"),
+        for (field, value) in [("socks_proxy", "socks5://p:1080" as Any),
                                ("windows_cert_store", "user")] {
             let c = try Self.parse(Self.natscliFile([field: value]))
             #expect(throws: ContextError.unsupported(name: "dev", field: field)) { _ = try c.checkedForConnection() }

@@ -42,6 +42,8 @@ struct ErrorMessageTests {
          "nats: API error: code=400 err_code=10999 description=something new"),
         (.notEnabled,
          "nats: JetStream is not supported in this account (is the server started with JetStream on? run nats-server -js)"),
+        (.noAPI(apiPrefix: "$JS.hub.API."),
+         "nats: no JetStream answers on $JS.hub.API.> (is the JetStream domain or API prefix right?)"),
         (.noStreamResponse(subject: "$KV.b.k"), "nats: no response from stream for $KV.b.k"),
         (.invalidResponse("STREAM.INFO.KV_b: bad"), "nats: invalid JetStream response: STREAM.INFO.KV_b: bad"),
         (.slowConsumer(stream: "KV_b", limits: PendingLimits(messages: 10, bytes: 100)),
@@ -70,6 +72,11 @@ struct ErrorMessageTests {
         (.protocolError("unknown protocol operation 'X'"), "nats: protocol error: unknown protocol operation 'X'"),
         (.slowConsumer(subject: "a.b", limits: PendingLimits(messages: 5, bytes: 50)),
          "nats: slow consumer: more than 5 messages or 50 bytes waited to be read on a.b; the subscription was stopped"),
+        (.permissionDenied(.publish, subject: "$KV.b.k"), "nats: permission denied: publish to \"$KV.b.k\""),
+        (.permissionDenied(.subscribe, subject: "_INBOX.x"), "nats: permission denied: subscription to \"_INBOX.x\""),
+        (.permissionDenied(.publishReply, subject: "_INBOX.x.1"),
+         "nats: permission denied: publish with reply subject \"_INBOX.x.1\""),
+        (.permissionDenied(.publish, subject: "a\u{1B}b"), "nats: permission denied: publish to \"a\\x1bb\""),
     ])
     func connection(_ error: NATSError, _ line: String) {
         #expect(ErrorMessage.line(for: error) == line)

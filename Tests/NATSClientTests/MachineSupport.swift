@@ -59,8 +59,11 @@ extension Machine.Action {
         case .succeedPong: "succeedPong"
         case .emit: "emit"
         case .startReconnecting: "startReconnecting"
+        case .refuse: "refuse"
         }
     }
+
+    var refusal: Machine.Refusal? { if case .refuse(let r) = self { r } else { nil } }
 
     var goLive: Machine.GoLive? { if case .goLive(let g) = self { g } else { nil } }
 

@@ -73,6 +73,10 @@ struct AccountInfoCommand: KvshCommand {
         }
         ctx.write(renderAlignedSections(heading: "Account Information for \(url)", sections))
         if account == nil {
+            if case .noAPI(let prefix)? = jsError {
+                ctx.write("\nNo JetStream answers on \(prefix)>\n")
+                throw JetStreamError.noAPI(apiPrefix: prefix)
+            }
             ctx.write("\nJetStream is not supported in this account\n")
             throw jsError ?? JetStreamError.notEnabled
         }
@@ -137,7 +141,7 @@ struct AccountInfoCommand: KvshCommand {
                 .init("max_memory", .int(a.limits.maxMemory)), .init("max_storage", .int(a.limits.maxStorage)),
                 .init("max_streams", .int(Int64(a.limits.maxStreams))),
                 .init("max_consumers", .int(Int64(a.limits.maxConsumers))),
-            ])))
+            ] + (a.domain.map { [.init("domain", .string($0))] } ?? []))))
         } else {
             members.append(.init("jetstream", .null))
         }

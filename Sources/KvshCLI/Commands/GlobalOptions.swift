@@ -30,6 +30,15 @@ struct GlobalOptions: DeclaredArguments {
     @Option(help: "Prefix of the reply subjects (default: _INBOX), for permissions that allow other replies")
     var inboxPrefix: String?
 
+    // JetStream in another domain or behind an account's API prefix (natscli's flags; no
+    // variables, as in natscli). `--domain` is natscli's hidden alias, shown here.
+    @Option(name: [.customLong("js-domain"), .customLong("domain")],
+            help: ArgumentHelp("JetStream domain to use (its API is $JS.<domain>.API.)", valueName: "domain"))
+    var jsDomain: String?
+    @Option(name: .customLong("js-api-prefix"),
+            help: ArgumentHelp("JetStream API prefix to use, e.g. one an account imports", valueName: "prefix"))
+    var jsAPIPrefix: String?
+
     /// nil when not given, so `NATS_TIMEOUT` can stand in (`StoreBackend.resolved`).
     @Option(help: "Time to wait for the server and for each request, e.g. 5s, 500ms (default: $NATS_TIMEOUT, else 5s)")
     var timeout: String?

@@ -1,3 +1,4 @@
+import JetStream
 import NATSClient
 
 /// Where and how to connect, taken field by field from the global options, the environment and
@@ -33,6 +34,18 @@ struct ConnectionSettings: Sendable, Equatable {
     var userSeed: String?
     /// The context in use, checked (`NATSContext.checkedForConnection`); nil for none.
     var context: NATSContext?
+    /// Where JetStream's API is, as given: from the flags when either is given, else from the
+    /// context (`jetStreamAPIPrefix()` checks it).
+    var jetStream = JetStreamLocation()
+
+    /// `--js-domain` and `--js-api-prefix`, or a context's `jetstream_domain` and
+    /// `jetstream_api_prefix`: one setting, so a flag replaces both of the context's fields.
+    struct JetStreamLocation: Sendable, Equatable {
+        var domain: String?
+        var apiPrefix: String?
+        /// Where they came from, for the messages: nil for the flags, else the context's name.
+        var context: String?
+    }
 
     /// The context's creds or nkey file, or its user JWT and seed, when no flag or variable
     /// chose a way to authenticate (`SigningCredentials.chosen` found none, and no user,
@@ -85,6 +98,13 @@ struct ConnectionSettings: Sendable, Equatable {
         userJWT = context.flatMap { $0.userJWT.isEmpty ? nil : $0.userJWT }
         userSeed = context.flatMap { $0.userSeed.isEmpty ? nil : $0.userSeed }
         self.context = context
+        if options.jsDomain != nil || options.jsAPIPrefix != nil {
+            jetStream = JetStreamLocation(domain: options.jsDomain, apiPrefix: options.jsAPIPrefix)
+        } else if let context, !context.jetStreamDomain.isEmpty || !context.jetStreamAPIPrefix.isEmpty {
+            jetStream = JetStreamLocation(domain: context.jetStreamDomain.isEmpty ? nil : context.jetStreamDomain,
+                                          apiPrefix: context.jetStreamAPIPrefix.isEmpty ? nil : context.jetStreamAPIPrefix,
+                                          context: context.name)
+        }
     }
 
     /// Which context the options and the environment choose, in natscli's order: none with
@@ -178,6 +198,36 @@ struct ConnectionSettings: Sendable, Equatable {
             client.inboxPrefix = inboxPrefix
         }
         return client
+    }
+
+    /// The JetStream API prefix to use, ending in `.`: `$JS.<domain>.API.` for a domain, the
+    /// prefix given (a `.` added), or nil for the default `$JS.API.`. Both given is an error
+    /// (natscli lets the domain win without a word), and so is a domain with `.`, `*`, `>` or
+    /// blanks, or a prefix that is not a subject prefix, naming the flag or the context's field.
+    func jetStreamAPIPrefix() throws -> String? {
+        let (domainName, prefixName) = jetStream.context == nil
+            ? ("--js-domain", "--js-api-prefix") : ("jetstream_domain", "jetstream_api_prefix")
+        let source = jetStream.context.map { "context \(ArgumentError.quoted($0)): " } ?? ""
+        switch (jetStream.domain, jetStream.apiPrefix) {
+        case (nil, nil):
+            return nil
+        case (_?, _?):
+            throw ArgumentError(source + "\(domainName) and \(prefixName) exclude each other: a domain means the "
+                                + "API prefix $JS.<domain>.API., so give one of them")
+        case (let domain?, nil):
+            guard JetStreamContext.isValidDomain(domain) else {
+                throw ArgumentError(source + "\(domainName) \(ArgumentError.quoted(domain)) is not a JetStream "
+                                    + "domain name (one token: no \".\", \"*\", \">\" or blanks)")
+            }
+            return JetStreamContext.domainAPIPrefix(domain)
+        case (nil, let prefix?):
+            let bare = prefix.hasSuffix(".") ? String(prefix.dropLast()) : prefix
+            guard Self.isValidInboxPrefix(bare) else {
+                throw ArgumentError(source + "\(prefixName) \(ArgumentError.quoted(prefix)) is not a subject prefix "
+                                    + "(dot-separated tokens without wildcards or blanks)")
+            }
+            return bare + "."
+        }
     }
 
     /// nats.go refuses a prefix that is empty, holds a wildcard or ends with a dot; kvsh also

@@ -7,8 +7,10 @@ import NATSWire
 ///
 /// An empty string means "not set", as in the file natscli writes (every key present, unset
 /// ones empty). Who uses what: `ConnectionSettings` takes `url`, `user`, `password`, `token`,
-/// `cert`, `key`, `ca`, `tlsFirst`, `inboxPrefix`, `creds`, `nkey`, and `userJWT` with
-/// `userSeed`; `description` is only shown (`kvsh context`). The fields in `refusedFields` are carried so that connecting with a context that sets one
+/// `cert`, `key`, `ca`, `tlsFirst`, `inboxPrefix`, `creds`, `nkey`, `userJWT` with
+/// `userSeed`, and `jetStreamDomain`/`jetStreamAPIPrefix`; `description` is only shown
+/// (`kvsh context`). The fields in `refusedFields` are carried so that connecting with a
+/// context that sets one
 /// fails with one message instead of going on without it: kvsh cannot honour them yet.
 struct NATSContext: Sendable, Equatable {
     /// The file's base name without `.json`.
@@ -46,11 +48,9 @@ struct NATSContext: Sendable, Equatable {
     }
 
     /// The fields a context may set that kvsh does not honour yet, by their JSON keys, with
-    /// whether this context sets them. A field leaves this list when kvsh honours it (the
-    /// JetStream domain and API prefix when those are wired).
+    /// whether this context sets them. A field leaves this list when kvsh honours it.
     var refusedFields: [(key: String, isSet: Bool)] {
-        [("jetstream_domain", !jetStreamDomain.isEmpty), ("jetstream_api_prefix", !jetStreamAPIPrefix.isEmpty),
-         ("socks_proxy", !socksProxy.isEmpty),
+        [("socks_proxy", !socksProxy.isEmpty),
          ("windows_cert_store", !windowsCertStore.isEmpty)]
     }
 

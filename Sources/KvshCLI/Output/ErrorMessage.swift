@@ -49,6 +49,8 @@ enum ErrorMessage {
         switch error {
         case .api, .notEnabled, .noStreamResponse, .invalidResponse, .slowConsumer:
             nats(error.description)
+        case .noAPI:
+            nats(error.description)
         }
     }
 
@@ -56,6 +58,8 @@ enum ErrorMessage {
         switch error {
         case .cannotConnect, .invalidURL, .noResponders, .timeout, .payloadTooLarge, .connectionClosed,
              .reconnectBufferFull, .server, .tls, .protocolError, .slowConsumer, .notConnected, .cannotSign:
+            nats(error.description)
+        case .permissionDenied:
             nats(error.description)
         }
     }
