@@ -11,7 +11,7 @@ import Darwin
 #endif
 
 /// Opens a blocking TCP connection to 127.0.0.1:`port`. Returns the socket fd, or nil.
-private func connectLoopback(port: Int) -> Int32? {
+func connectLoopback(port: Int) -> Int32? {
     guard port > 0, port <= Int(UInt16.max) else { return nil }
     #if canImport(Glibc)
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
