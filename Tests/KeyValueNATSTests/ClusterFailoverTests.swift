@@ -248,6 +248,15 @@ struct ClusterFailoverTests {
             replicas = try await survivorBucket.status().cluster?.replicas ?? []
             return replicas.contains { $0.name == leader && ($0.offline || !$0.current) }
         }, "replicas: \(replicas)")
+        // And as `kv status` prints it.
+        let shown = try runProcess(KvshBinary.path(), ["kv", "status", name], env: inheritedEnvironment([
+            "NATS_URL": urls(first: newLeader, without: leader).joined(separator: ","), "TZ": "UTC",
+        ]), timeout: 20)
+        let text = String(decoding: shown.stdout, as: UTF8.self)
+        #expect(shown.status == 0 && text.contains("Leader: \(newLeader)\n"), "\(text)")
+        #expect(text.split(separator: "\n").contains {
+            $0.contains("Replica: \(leader), outdated") || $0.contains("Replica: \(leader), current, OFFLINE")
+        }, "\(text)")
 
         await onLeader.close()
         await onFollower.close()
