@@ -221,10 +221,11 @@ struct ClusterFailoverTests {
         let last = try await survivorBucket.status()
         #expect(last.values == UInt64(stored.count), "every stored message is one of the writes")
 
-        // Each watch sees every stored revision once, in order (it may see them only after the
-        // ordered consumer's reset).
+        // Each watch sees every stored revision once, in order. A watch whose consumer was on
+        // the killed node resets on the reconnect, or after two missed heartbeats (10 s, as
+        // nats.go) when its own link stayed up, then catches up.
         for (label, watch) in [("on the killed node", leaderWatch), ("on a follower", followerWatch)] {
-            let events = try await watch.wait("every stored revision (\(label))", timeout: .seconds(15)) { events in
+            let events = try await watch.wait("every stored revision (\(label))", timeout: .seconds(20)) { events in
                 events.contains { if case .entry(let e) = $0 { e.revision >= (stored.last ?? 0) } else { false } }
             }
             let seen = events.compactMap { if case .entry(let e) = $0 { e.revision } else { nil } }
@@ -257,6 +258,13 @@ struct ClusterFailoverTests {
         #expect(text.split(separator: "\n").contains {
             $0.contains("Replica: \(leader), outdated") || $0.contains("Replica: \(leader), current, OFFLINE")
         }, "\(text)")
+
+        // Back on its ports and store, the node catches up and is a current replica again.
+        try await blocking { try cluster.restart(leader) }
+        #expect(try await eventually(timeout: .seconds(15)) {
+            replicas = try await survivorBucket.status().cluster?.replicas ?? []
+            return replicas.contains { $0.name == leader && $0.current && !$0.offline }
+        }, "replicas after the restart: \(replicas)")
 
         await onLeader.close()
         await onFollower.close()
