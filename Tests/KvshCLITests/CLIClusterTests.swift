@@ -29,6 +29,10 @@ struct CLIClusterTests {
         let sent = try Self.placement(cluster, "KV_on_az2")
         #expect(sent?["tags"] as? [String] == ["az:2"], "\(String(describing: sent))")
 
+        // The same again changes nothing; another placement is another bucket's settings.
+        try kvsh.ok("kv", "add", "on_az2", "--tags", "az:2")
+        expectCleanFailure(try kvsh.run(["kv", "add", "on_az2", "--tags", "az:1"]), contains: "bucket name already in use")
+
         // Two tags, comma-separated and repeated: only n1 has both.
         try kvsh.ok("kv", "add", "comma", "--tags", "ssd,az:1")
         #expect(try cluster.streamLeader("KV_comma") == "n1")
