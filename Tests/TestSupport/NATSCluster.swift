@@ -27,6 +27,30 @@ public final class NATSCluster: Sendable {
     ///   with the nodes' log tails; the nodes started are stopped first.
     public init(size: Int = 3, name: String = "c1", tags: [[String]] = [], readyTimeout: Double = 20) throws {
         precondition(size >= 1)
+        // The ports are free when chosen, not when a node binds them: another process may take
+        // one meanwhile, and that node exits at start. A few fresh choices make that harmless.
+        var attempt = 1
+        while true {
+            do {
+                (nodes, monitoringPorts) = try Self.start(size: size, name: name, tags: tags)
+                break
+            } catch {
+                if attempt == 3 { throw error }
+                attempt += 1
+            }
+        }
+        self.name = name
+        do {
+            try waitForMetaLeader(timeout: readyTimeout)
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    /// Starts the nodes on fresh ports; on a failure the nodes started are stopped.
+    private static func start(size: Int, name: String, tags: [[String]]) throws
+        -> (nodes: [NATSServerProcess], monitoring: [Int]) {
         let routePorts = try (0..<size).map { _ in try freeLoopbackPort() }
         let monitoring = try (0..<size).map { _ in try freeLoopbackPort() }
         let routes = routePorts.map { "nats-route://127.0.0.1:\($0)" }.joined(separator: ", ")
@@ -48,15 +72,7 @@ public final class NATSCluster: Sendable {
             for node in started { node.stop() }
             throw error
         }
-        self.name = name
-        nodes = started
-        monitoringPorts = monitoring
-        do {
-            try waitForMetaLeader(timeout: readyTimeout)
-        } catch {
-            stop()
-            throw error
-        }
+        return (started, monitoring)
     }
 
     deinit { stop() }
