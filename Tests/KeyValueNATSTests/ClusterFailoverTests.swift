@@ -79,6 +79,38 @@ struct ClusterFailoverTests {
         return records
     }
 
+    /// The one-shot `kvsh kv put … --timeout` of keys `c.0`, `c.1`, … until `after` were
+    /// acknowledged after the kill, or 20 s passed (blocking: run it on a thread of its own).
+    private static func commandLineWriteLoop(bucket: String, environment: [String: String], timeout: Int,
+                                             kill: KillSwitch, after: Int = 3) -> [WriteRecord] {
+        var records: [WriteRecord] = []
+        let deadline = Date().addingTimeInterval(20)
+        var index = 0
+        while Date() < deadline, records.filter({ $0.afterKill && $0.revision != nil }).count < after {
+            let key = "c.\(index)"
+            index += 1
+            var record = WriteRecord(key: key, seconds: 0, afterKill: kill.killed.load(ordering: .acquiring))
+            let start = Date()
+            do {
+                let result = try runProcess(KvshBinary.path(), ["kv", "put", bucket, key, key, "--json",
+                                                                "--timeout", "\(timeout)s"],
+                                            env: environment, timeout: Double(timeout) * 4)
+                let reply = try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
+                if result.status == 0, let revision = reply?["revision"] as? Int {
+                    record.revision = UInt64(revision)
+                } else {
+                    record.error = "exit \(result.status): " + String(decoding: result.stderr, as: UTF8.self)
+                }
+            } catch {
+                record.error = String(describing: error)
+            }
+            record.seconds = Date().timeIntervalSince(start)
+            records.append(record)
+            usleep(record.revision == nil ? 100_000 : 50_000)
+        }
+        return records
+    }
+
     /// `kvsh serve SCRIPT` with stdout and stderr in files, killed with its group at the end.
     private final class Serve: Sendable {
         let process: Process
@@ -173,14 +205,35 @@ struct ClusterFailoverTests {
         let kill = KillSwitch()
         async let leaderWrites = Self.writeLoop(leaderBucket, prefix: "l", kill: kill)
         async let followerWrites = Self.writeLoop(followerBucket, prefix: "f", kill: kill)
+        // The command line too, with the killed node first in its list.
+        let commandLineTimeout = 4
+        async let commandLineWrites = blocking { [environment] in
+            Self.commandLineWriteLoop(bucket: name, environment: environment, timeout: commandLineTimeout, kill: kill)
+        }
         #expect(try await eventually(timeout: .seconds(10)) { kill.acknowledged.load(ordering: .relaxed) >= 20 })
         try await blocking { try cluster.kill9(leader) }
         kill.killed.store(true, ordering: .releasing)
-        let records = await leaderWrites + followerWrites
+        let libraryRecords = await leaderWrites + followerWrites
+        let commandLineRecords = try await commandLineWrites
+        let records = libraryRecords + commandLineRecords
+
+        // A one-shot write ends within its timeout and the question of a failed first write
+        // (half the timeout, at most 1 s; the handle has seen nothing yet), plus the process.
+        for record in commandLineRecords {
+            #expect(record.seconds <= Double(commandLineTimeout) + 1 + Self.slack,
+                    "kvsh kv put \(record.key) took \(record.seconds)s: \(record.error ?? "ok")")
+            if let error = record.error {
+                #expect(error.hasSuffix("\n") && error.components(separatedBy: "nats: error: ").count == 2
+                        && (error.contains("$KV.\(name).\(record.key)") || error.contains("not connected")),
+                        "kvsh kv put \(record.key): \(error)")
+            }
+        }
+        #expect(commandLineRecords.contains { $0.afterKill && $0.revision != nil },
+                "no kvsh kv put acknowledged after the kill: \(commandLineRecords.compactMap(\.error))")
 
         // Every write ended within the timeout (plus slack), failed or not, and the failures
         // say what happened.
-        for record in records {
+        for record in libraryRecords {
             #expect(record.seconds <= Self.timeout + Self.slack,
                     "\(record.key) took \(record.seconds)s: \(record.error ?? "ok")")
             // The write's own failure (its timeout, no stream answering, the link down), not
