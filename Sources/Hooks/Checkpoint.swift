@@ -38,13 +38,17 @@ struct Checkpoint: Sendable, Equatable {
                  + (detail.map { " (\($0))" } ?? "") + ": delete it (kv del \(bucketName) \(name)) to start afresh")
     }
 
-    /// Opens (creating when missing) the checkpoint bucket.
-    static func bucket(in store: any KeyValueStore) async throws -> any KeyValueBucket {
+    /// Opens (creating when missing) the checkpoint bucket. A new one gets the replicas of
+    /// `watched`, the bucket of the hook: in a cluster the checkpoint must outlive the loss
+    /// of a node as the events do, or the hook stalls until that node is back.
+    static func bucket(in store: any KeyValueStore, like watched: any KeyValueBucket) async throws
+        -> any KeyValueBucket {
         do {
             return try await store.bucket(bucketName)
         } catch KeyValueError.bucketNotFound {
             var config = BucketConfig(bucket: bucketName)
             config.description = "kvsh: last handled revision of each --durable hook"
+            config.replicas = try await watched.status().replicas
             _ = try await store.createBucket(config)
             return try await store.bucket(bucketName)
         }

@@ -99,7 +99,7 @@ public final class HookRegistry: Sendable {
         var skip = Set<UInt64>()
         var checkpoints: (bucket: any KeyValueBucket, saved: Checkpoint?)?
         if let name = spec.durable {
-            let checkpointBucket = try await Checkpoint.bucket(in: store)
+            let checkpointBucket = try await Checkpoint.bucket(in: store, like: bucket)
             var saved = try await Checkpoint.load(name, from: checkpointBucket)
             if saved == nil && !spec.initial {
                 // The first start: remember where "now" is, so that a stop before the first

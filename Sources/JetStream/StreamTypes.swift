@@ -38,17 +38,44 @@ public struct StreamConfig: Sendable, Equatable, Codable {
     public var allowMsgTTL: Bool?
     public var subjectDeleteMarkerTTL: Int64?
     public var metadata: [String: String]?
+    public var placement: StreamPlacement?
 
     public init(name: String) { self.name = name }
 
     enum CodingKeys: String, CodingKey {
-        case name, description, subjects, retention, discard, storage, compression, metadata
+        case name, description, subjects, retention, discard, storage, compression, metadata, placement
         case maxConsumers = "max_consumers", maxMsgs = "max_msgs", maxBytes = "max_bytes"
         case maxAge = "max_age", maxMsgsPerSubject = "max_msgs_per_subject", maxMsgSize = "max_msg_size"
         case numReplicas = "num_replicas", duplicateWindow = "duplicate_window"
         case denyDelete = "deny_delete", denyPurge = "deny_purge", allowRollupHdrs = "allow_rollup_hdrs"
         case allowDirect = "allow_direct", mirrorDirect = "mirror_direct", allowMsgTTL = "allow_msg_ttl"
         case subjectDeleteMarkerTTL = "subject_delete_marker_ttl"
+    }
+}
+
+/// Where a cluster puts a stream's replicas. Encoded as nats.go encodes it: `cluster` always
+/// (`""` for any cluster), `tags` when there are some; the server may leave either out.
+public struct StreamPlacement: Sendable, Equatable, Codable {
+    public var cluster: String
+    public var tags: [String]
+
+    public init(cluster: String = "", tags: [String] = []) {
+        self.cluster = cluster
+        self.tags = tags
+    }
+
+    enum CodingKeys: String, CodingKey { case cluster, tags }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        cluster = try container.decodeIfPresent(String.self, forKey: .cluster) ?? ""
+        tags = try container.decodeIfPresent([String].self, forKey: .tags) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(cluster, forKey: .cluster)
+        if !tags.isEmpty { try container.encode(tags, forKey: .tags) }
     }
 }
 

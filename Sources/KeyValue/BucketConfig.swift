@@ -4,6 +4,20 @@ public enum StorageKind: String, Sendable, Equatable, Codable {
     case memory
 }
 
+/// Where a cluster places a bucket's stream: natscli's `--cluster` and `--tags`. Only a
+/// server has a cluster; the embedded store refuses any placement.
+public struct Placement: Sendable, Equatable {
+    /// The cluster by name; nil lets the server choose.
+    public var cluster: String?
+    /// Tags every server holding a replica must have.
+    public var tags: [String]
+
+    public init(cluster: String? = nil, tags: [String] = []) {
+        self.cluster = cluster
+        self.tags = tags
+    }
+}
+
 /// Settings of a new bucket. Limits use `nil` for "unlimited".
 public struct BucketConfig: Sendable, Equatable {
     public var bucket: String
@@ -19,6 +33,8 @@ public struct BucketConfig: Sendable, Equatable {
     public var storage: StorageKind = .file
     public var replicas: Int = 1
     public var compression = false
+    /// nil: wherever the server puts new streams.
+    public var placement: Placement?
 
     /// The largest history a bucket can keep.
     public static let maxHistory = 64
@@ -34,5 +50,9 @@ public struct BucketConfig: Sendable, Equatable {
         if let maxValueSize, maxValueSize < 1 { throw .invalidConfig("max value size must be positive") }
         if let maxBucketSize, maxBucketSize < 1 { throw .invalidConfig("max bucket size must be positive") }
         guard (1...5).contains(replicas) else { throw .invalidConfig("replicas must be between 1 and 5") }
+        if let placement {
+            if placement.cluster?.isEmpty == true { throw .invalidConfig("placement cluster name must not be empty") }
+            if placement.tags.contains("") { throw .invalidConfig("placement tags must not be empty") }
+        }
     }
 }

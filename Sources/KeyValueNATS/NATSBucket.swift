@@ -28,6 +28,9 @@ final class NATSBucket: KeyValueBucket {
     let watches: TaskSet
     /// The stream's `allow_direct`, once `bind()` or `status()` has seen the stream.
     private let knownAllowDirect = Mutex<Bool?>(nil)
+    /// The stream has been seen (bound, or it acknowledged a write): a write that then gets
+    /// no reply timed out (a cluster electing a leader, a slow server), nothing to ask.
+    private let streamSeen = Atomic<Bool>(false)
 
     init(js: JetStreamContext, name: String, watches: TaskSet) {
         self.js = js
@@ -41,8 +44,11 @@ final class NATSBucket: KeyValueBucket {
     /// Asks STREAM.INFO that the bucket exists and is a KV bucket; returns (and keeps) its
     /// `allow_direct`.
     /// - Throws: `bucketNotFound`, `notKeyValueBucket`, `JetStreamError.notEnabled`.
+    /// - Parameter timeout: the bound of the request; the context's when nil.
     @discardableResult
-    func bind() async throws -> Bool {
+    func bind(timeout: Duration? = nil) async throws -> Bool {
+        var js = self.js
+        if let timeout { js.timeout = timeout }
         let info: StreamBrief
         do {
             info = try await js.streamBrief(stream)
@@ -58,6 +64,7 @@ final class NATSBucket: KeyValueBucket {
         }
         let allowDirect = allowDirect ?? false
         knownAllowDirect.withLock { $0 = allowDirect }
+        streamSeen.store(true, ordering: .relaxed)
         return allowDirect
     }
 
@@ -169,6 +176,7 @@ final class NATSBucket: KeyValueBucket {
             throw await missingBucket(otherwise: error)
         }
         if acks.contains(where: { $0.stream != stream }) { throw await missingBucket() }
+        streamSeen.store(true, ordering: .relaxed)
         return acks.map(\.seq)
     }
 
@@ -191,15 +199,26 @@ final class NATSBucket: KeyValueBucket {
         }
         // Only a stream that is not the bucket's can take its subject when the bucket is gone.
         guard ack.stream == stream else { throw await missingBucket() }
+        streamSeen.store(true, ordering: .relaxed)
         return ack.seq
     }
 
     /// What `bucket(_:)` would have said of a write that reached no stream of this bucket:
     /// `bucketNotFound`, `notEnabled` without JetStream, or not a KV bucket; `otherwise` when
     /// the bucket is there. Costs a round trip, on this path only.
+    ///
+    /// A write that failed (`otherwise`: its timeout, or a 503) has had its time: the question
+    /// is bounded by half the timeout, at most 1 s, and silence again leaves the write's own
+    /// error, so a cluster electing a leader reads as the write's failure, not as STREAM.INFO's.
+    /// A timeout of a stream seen already asks nothing: the write ends within `--timeout`.
     private func missingBucket(otherwise: (any Error)? = nil) async -> any Error {
+        if let otherwise, case .timeout? = otherwise as? NATSError, streamSeen.load(ordering: .relaxed) {
+            return otherwise
+        }
         do {
-            try await bind()
+            try await bind(timeout: otherwise == nil ? nil : min(js.timeout / 2, .seconds(1)))
+        } catch let error as NATSError {
+            return otherwise ?? error
         } catch {
             return error
         }
@@ -218,7 +237,7 @@ final class NATSBucket: KeyValueBucket {
         case .api(let e) where e.errCode == .streamStoreFailed:
             return KeyValueError.bucketFull(name)
         case .noStreamResponse:
-            return await missingBucket()
+            return await missingBucket(otherwise: error)
         default:
             return error
         }

@@ -25,6 +25,7 @@ enum StreamLayout {
         s.maxMsgSize = c.maxValueSize ?? -1
         s.storage = c.storage.rawValue
         s.numReplicas = c.replicas
+        s.placement = c.placement.map { StreamPlacement(cluster: $0.cluster ?? "", tags: $0.tags) }
         let twoMinutes: Int64 = 120_000_000_000
         if let ttl = c.ttlNanos, ttl > 0, ttl < twoMinutes {
             s.duplicateWindow = ttl
@@ -41,7 +42,8 @@ enum StreamLayout {
 
     /// True when the existing stream `a` has every setting kvsh writes for `b` except
     /// `discard` and `allow_direct` (what nats.go upgrades); any other difference,
-    /// description and compression included, means the name is taken.
+    /// description and compression included, means the name is taken. A placement counts
+    /// only when `b` asks for one (the server may place a stream without being asked).
     static func sameExceptUpgradable(_ a: StreamConfig, _ b: StreamConfig) -> Bool {
         func text(_ s: String?) -> String? { s?.isEmpty == true ? nil : s }
         return a.subjects == b.subjects && a.maxMsgsPerSubject == b.maxMsgsPerSubject
@@ -52,6 +54,7 @@ enum StreamLayout {
             && a.retention == b.retention && a.maxConsumers == b.maxConsumers && a.maxMsgs == b.maxMsgs
             && a.duplicateWindow == b.duplicateWindow && a.denyDelete == b.denyDelete
             && a.allowRollupHdrs == b.allowRollupHdrs
+            && (b.placement == nil || a.placement == b.placement)
     }
 
     /// The keys an old bucket's stream needs changed (nats.go's upgrade): discard new and

@@ -47,7 +47,7 @@ struct EmbeddedHookTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try await EmbeddedKeyValueStore.open(path: dir + "/store.db")
         _ = try await store.createBucket(BucketConfig(bucket: "jobs"))
-        let checkpoints = try await Checkpoint.bucket(in: store)
+        let checkpoints = try await Checkpoint.bucket(in: store, like: try await store.bucket("jobs"))
         _ = try await checkpoints.put("dur", Array("18446744073709551615".utf8))
         let registry = HookRegistry(store: { store }, output: RecordingOutput())
         let spec = shellHook(.put, "jobs", run: "true") { $0.durable = "dur" }

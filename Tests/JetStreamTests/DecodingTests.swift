@@ -176,3 +176,51 @@ struct APIReplyTests {
         #expect(again == decoded)
     }
 }
+
+@Suite("Stream cluster and placement JSON")
+struct StreamClusterDecoding {
+    /// A STREAM.INFO reply of an R3 stream as nats-server 2.15 sends it (config trimmed).
+    static let info = #"""
+        {"type":"io.nats.jetstream.api.v1.stream_info_response","total":0,"offset":0,"limit":0,
+         "created":"2026-12-02T06:40:00.123456789Z","config":{"name":"KV_b","num_replicas":3,
+         "placement":{"tags":["az:1"]}},
+         "state":{"messages":2,"bytes":90,"first_seq":1,"last_seq":2,"consumer_count":0},
+         "cluster":{"name":"c1","raft_group":"S-R3F-abc","leader":"n2","leader_since":"2026-12-02T06:40:01Z",
+          "system_account":true,"traffic_account":"$SYS",
+          "replicas":[{"name":"n1","current":true,"active":1532000,"peer":"fjFyEjc1"},
+                      {"name":"n3","current":false,"offline":true,"active":4204000000,"lag":7,"peer":"BXScrY9i"}]}}
+        """#
+
+    @Test func clusterOfAReplicatedStream() throws {
+        let decoded = try JSONDecoder().decode(StreamInfo.self, from: Data(Self.info.utf8))
+        let cluster = try #require(decoded.cluster)
+        #expect(cluster.name == "c1" && cluster.leader == "n2")
+        #expect(cluster.replicas == [
+            PeerInfo(name: "n1", current: true, offline: nil, active: 1_532_000, lag: nil),
+            PeerInfo(name: "n3", current: false, offline: true, active: 4_204_000_000, lag: 7),
+        ])
+        #expect(decoded.config.placement == StreamPlacement(cluster: "", tags: ["az:1"]))
+    }
+
+    @Test("a single server's cluster object has only the leader; no cluster at all decodes as nil")
+    func singleServer() throws {
+        let single = try JSONDecoder().decode(StreamClusterInfo.self, from: Data(#"{"leader":"NDQZ"}"#.utf8))
+        #expect(single == StreamClusterInfo(name: nil, leader: "NDQZ", replicas: nil))
+        let none = try JSONDecoder().decode(
+            StreamInfo.self, from: Data(#"{"config":{"name":"s"},"state":{"messages":0,"bytes":0,"first_seq":0,"last_seq":0,"consumer_count":0}}"#.utf8))
+        #expect(none.cluster == nil && none.config.placement == nil)
+    }
+
+    @Test("placement goes out as nats.go sends it: cluster always, tags when given")
+    func placementEncoding() throws {
+        func json(_ p: StreamPlacement) throws -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys  // the key order is the encoder's
+            return String(decoding: try encoder.encode(p), as: UTF8.self)
+        }
+        #expect(try json(StreamPlacement(cluster: "", tags: ["az:1", "ssd"])) == #"{"cluster":"","tags":["az:1","ssd"]}"#)
+        #expect(try json(StreamPlacement(cluster: "east")) == #"{"cluster":"east"}"#)
+        let back = try JSONDecoder().decode(StreamPlacement.self, from: Data(#"{"cluster":"east","preferred":"n1"}"#.utf8))
+        #expect(back == StreamPlacement(cluster: "east", tags: []))
+    }
+}

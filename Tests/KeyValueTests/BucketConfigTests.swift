@@ -19,6 +19,20 @@ struct BucketConfigTests {
         try c.validate()
     }
 
+    @Test("a placement names a cluster, tags or both; an empty name or tag is refused")
+    func placement() throws {
+        var c = BucketConfig(bucket: "my-kv")
+        #expect(c.placement == nil)
+        c.placement = Placement(cluster: "east")
+        try c.validate()
+        c.placement = Placement(tags: ["az:1", "ssd"])
+        try c.validate()
+        c.placement = Placement(cluster: "", tags: ["az:1"])
+        #expect(throws: KeyValueError.invalidConfig("placement cluster name must not be empty")) { try c.validate() }
+        c.placement = Placement(cluster: "east", tags: ["az:1", ""])
+        #expect(throws: KeyValueError.invalidConfig("placement tags must not be empty")) { try c.validate() }
+    }
+
     @Test(arguments: [1, 2, 63, 64])
     func historyInRange(_ history: Int) throws {
         try config(history: history).validate()

@@ -91,6 +91,29 @@ extension LocalTimeOutput {
                 """)
         }
 
+        @Test func replicaRowsInEveryState() {
+            LocalTimeOutput.useTimeZone()
+            var s = walkthroughStatus()
+            s.cluster = ClusterInfo(name: "c1", leader: "n2", replicas: [
+                .init(name: "n1", current: true, offline: false, activeNanos: 1_500_000, lag: 1),
+                .init(name: "n3", current: false, offline: true, activeNanos: 4_204_000_000, lag: 2),
+                .init(name: "n4", current: true, offline: false, activeNanos: 75_000_000_000, lag: 0),
+            ])
+            let text = renderStatus(s)
+            #expect(text.hasSuffix("""
+                                Storage: File
+
+                Cluster Information:
+
+                                   Name: c1
+                                 Leader: n2
+                                Replica: n1, current, seen 0.00s ago, 1 operation behind
+                                Replica: n3, outdated, OFFLINE, seen 4.20s ago, 2 operations behind
+                                Replica: n4, current, seen 1m15s ago
+
+                """), "\(text)")
+        }
+
         @Test func embeddedWithoutCreationTime() {
             var s = BucketStatus(bucket: "local", backingStore: "embedded")
             s.ttlNanos = 0

@@ -12,6 +12,9 @@ struct KVAdd: KvshCommand {
     @Option(name: .customLong("max-bucket-size"), help: "Largest total size, e.g. 1GiB") var maxBucketSize: String?
     @Option(help: "file or memory", completion: .list(["file", "memory"])) var storage: String = "file"
     @Option(help: "Replicas in a cluster, 1 to 5") var replicas: Int = 1
+    @Option(help: "Place the bucket on a specific cluster") var cluster: String?
+    @Option(help: "Place the bucket on servers with this tag (repeat, or separate tags with commas)")
+    var tags: [String] = []
     @Flag(help: "Compress stored data") var compress = false
     @Option(help: "A description") var description: String?
 
@@ -35,9 +38,19 @@ struct KVAdd: KvshCommand {
             throw ArgumentError("invalid storage \(ArgumentError.quoted(storage)): use file or memory")
         }
         config.storage = kind
+        config.placement = try placement()
         try config.validate()
         let status = try await ctx.backend().store.createBucket(config)
         ctx.write(ctx.json ? jsonStatus(status) + "\n" : renderStatus(status))
         return .status(status)
+    }
+
+    /// `--cluster` and `--tags` (each `--tags` may list several, `a,b`); nil when neither is given.
+    private func placement() throws -> Placement? {
+        let tagList = tags.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        if cluster == nil, tagList.isEmpty { return nil }
+        if cluster?.isEmpty == true { throw ArgumentError("--cluster needs a cluster name") }
+        if tagList.contains("") { throw ArgumentError("--tags needs non-empty tags, got \(tags.map(ArgumentError.quoted).joined(separator: " "))") }
+        return Placement(cluster: cluster, tags: tagList)
     }
 }

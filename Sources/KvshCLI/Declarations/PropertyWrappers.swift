@@ -46,6 +46,19 @@ extension Option {
     }
 }
 
+extension Option {
+    /// An option that may be given any number of times (`--tags a --tags b`).
+    init<T: ExpressibleByArgument>(wrappedValue: [T], name: NameSpecification = .long, help: ArgumentHelp? = nil,
+                                   completion: Completion? = nil) where Value == [T] {
+        let declaration = ArgumentDeclaration(kind: .option, names: name, help: help, completion: completion,
+                                              isOptional: true, isRepeating: true)
+        state = .declared(Declared(declaration: declaration, initial: wrappedValue) {
+            ArgumentParser.Option<[T]>(wrappedValue: wrappedValue, name: name.argumentParser, parsing: .singleValue,
+                                       help: help, completion: completion?.argumentParser)
+        })
+    }
+}
+
 @propertyWrapper
 struct Flag<Value: Sendable>: Decodable, DeclaredProperty, StatefulProperty, Sendable {
     var state: PropertyState<Value>

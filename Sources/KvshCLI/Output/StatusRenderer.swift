@@ -56,12 +56,16 @@ private func clusterSection(_ cluster: ClusterInfo) -> AlignedSection {
     return AlignedSection(title: "Cluster Information", rows: rows)
 }
 
-/// `name, current|outdated[, OFFLINE], seen <d> ago|not seen[, N operations behind]`.
+/// `name, current|outdated[, OFFLINE], seen <d> ago|not seen[, 1 operation behind|N operations behind]`.
 private func replicaText(_ r: ClusterInfo.Replica) -> String {
     var parts = [r.name, r.current ? "current" : "outdated"]
     if r.offline { parts.append("OFFLINE") }
     parts.append(r.activeNanos > 0 ? "seen \(formatDuration(nanos: r.activeNanos)) ago" : "not seen")
-    if r.lag > 0 { parts.append("\(formatInt(r.lag)) operations behind") }
+    if r.lag == 1 {
+        parts.append("1 operation behind")
+    } else if r.lag > 1 {
+        parts.append("\(formatInt(r.lag)) operations behind")
+    }
     return parts.joined(separator: ", ")
 }
 
