@@ -15,49 +15,9 @@ import Darwin
 /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then closed).
 /// For configurations that must name their ports before any server starts (cluster routes).
 public func freeLoopbackPort() throws -> Int {
-    #if canImport(Glibc)
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    #else
-    let fd = socket(AF_INET, SOCK_STREAM, 0)
-    #endif
-    guard fd >= 0 else { throw TestSupportError("socket failed: \(errnoDescription())") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    #if canImport(Darwin)
-    address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
-    #endif
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = in_addr_t(UInt32(0x7F00_0001).bigEndian)
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-            bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
-        }
-    }
-    guard bound else { throw TestSupportError("cannot bind a loopback port: \(errnoDescription())") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
-/// Reads what arrives on `fd` until `deadline`: the bytes, or nil at end of stream.
-private func readSome(_ fd: Int32, until deadline: Double) throws -> [UInt8]? {
-    var chunk = [UInt8](repeating: 0, count: 16_384)
-    while true {
-        let remainingMillis = Int32(max(0, (deadline - monotonicNow()) * 1000))
-        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&descriptor, 1, remainingMillis)
-        if ready < 0 {
-            if errno == EINTR { continue }
-            throw TestSupportError("poll failed: \(errnoDescription())")
-        }
-        if ready == 0 { throw TestSupportError("timed out") }
-        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            throw TestSupportError("read failed: \(errnoDescription())")
-        }
-        return count == 0 ? nil : Array(chunk[0..<count])
-    }
+    let socket = try bindLoopbackSocket()
+    close(socket.fd)
+    return socket.port
 }
 
 private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
