@@ -45,7 +45,7 @@ public let hermeticConfigHome: String = {
     (try? makeTempDir(prefix: "kvsh-test-config-")) ?? NSTemporaryDirectory() + "/kvsh-test-config"
 }()
 
-/// The natscli connection variables (besides `NATS_URL`, which tests set themselves) that a
-/// developer's shell may hold and no test means its children to inherit.
-public let hermeticallyRemoved = ["NATS_CONTEXT", "NATS_USER", "NATS_PASSWORD", "NATS_TOKEN", "NATS_CREDS",
+/// The natscli connection variables that a developer's shell may hold and no test means its
+/// children to inherit (a test that wants `NATS_URL` sets it in `overrides`).
+public let hermeticallyRemoved = ["NATS_URL", "NATS_TIMEOUT", "NATS_CONTEXT", "NATS_USER", "NATS_PASSWORD", "NATS_TOKEN", "NATS_CREDS",
                                   "NATS_NKEY", "NATS_CERT", "NATS_KEY", "NATS_CA", "NATS_JWT", "NATS_SEED"]
