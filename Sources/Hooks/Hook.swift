@@ -16,6 +16,8 @@ final class Hook: Sendable {
     private let checkpoints: CheckpointWriter?
     /// A failure as one line (the registry's `errorMessage`).
     private let errorMessage: @Sendable (any Error) -> String
+    /// The keys this hook handles among those its watch delivers (a group's partition); nil for all.
+    private let accepts: (@Sendable (String) -> Bool)?
 
     /// Events a lane may hold beyond the one it runs.
     static let laneCapacity = 16
@@ -49,8 +51,9 @@ final class Hook: Sendable {
     }
 
     init(id: Int, spec: HookSpec, output: any ShellOutput, resumeAfter: UInt64?, checkpoints: CheckpointWriter?,
-         errorMessage: @escaping @Sendable (any Error) -> String) {
+         errorMessage: @escaping @Sendable (any Error) -> String, accepts: (@Sendable (String) -> Bool)? = nil) {
         self.id = id
+        self.accepts = accepts
         self.errorMessage = errorMessage
         self.spec = spec
         self.output = output
@@ -109,6 +112,7 @@ final class Hook: Sendable {
                     if KeyNames.isValidKey(entry.key) {
                         pause = .milliseconds(200)
                         let matches = spec.trigger.matches(entry.operation) && !skip.contains(entry.revision)
+                            && accepts?(entry.key) != false
                         let lane = lanes[Self.lane(for: entry.key, count: lanes.count)]
                         state.withLock {
                             $0.remotePending = entry.delta

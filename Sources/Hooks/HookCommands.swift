@@ -78,7 +78,8 @@ public struct HookCommands: Sendable {
                 + "--timeout stops a run's whole process group, --retry N retries failures with growing pauses, "
                 + "--initial also fires for the current values, --durable NAME keeps the last handled revision "
                 + "in bucket kvsh_hooks and resumes after it, --parallel N runs up to N events at once "
-                + "(each key's in order). See docs/hooks.md."
+                + "(each key's in order), --group NAME shares the events with every process that joins NAME "
+                + "on the same bucket (--lease DUR: how soon a dead member's share is taken over). See docs/hooks.md."
         case "hooks":
             text = "Lists the hooks with their counters: runs fired, failed, last revision handled, events pending."
         case "off":
@@ -90,7 +91,7 @@ public struct HookCommands: Sendable {
         let synopsis = topic[0] == "on"
             ? "usage: on put|del|purge|any BUCKET [KEY-PATTERN] [OPTIONS] run 'SHELL COMMAND'\n"
                 + "       on put|del|purge|any BUCKET [KEY-PATTERN] [OPTIONS] { … }\n"
-                + "options: --timeout DUR, --retry N, --initial, --durable NAME, --parallel N\n"
+                + "options: --timeout DUR, --retry N, --initial, --durable NAME, --parallel N, --group NAME, --lease DUR\n"
             : "usage: \(usage)\n"
         return synopsis + "\n" + ShellSession.wrap(text)
     }
@@ -103,6 +104,10 @@ public struct HookCommands: Sendable {
             ("fired", .int(info.fired)), ("failed", .int(info.failed)),
             ("last_revision", info.lastRevision.map { .int(Int(clamping: $0)) } ?? .null),
             ("pending", .int(Int(clamping: info.pending))),
+            ("group", info.group.map { .string($0) } ?? .null),
+            ("member", info.member.map { .string($0) } ?? .null),
+            ("partitions", .list(info.partitions.map { .int($0) })),
+            ("members", .list(info.members.map { .string($0) })),
         ])
     }
 
@@ -114,6 +119,11 @@ public struct HookCommands: Sendable {
             var run = h.action.map { $0 == "\n" || $0 == "\t" ? " " : $0 }.map(String.init).joined()
             if run.count > 40 { run = String(run.prefix(39)) + "…" }
             if let durable = h.durable { run += " (durable \(durable))" }
+            if let group = h.group {
+                let owned = h.partitions.isEmpty ? "none" : h.partitions.map(String.init).joined(separator: ",")
+                run += " (group \(group): partitions \(owned) of \(GroupPlan.partitionCount), "
+                    + "\(h.members.count) member\(h.members.count == 1 ? "" : "s"))"
+            }
             return [String(h.id), h.trigger, h.bucket, h.pattern ?? ">", String(h.fired), String(h.failed),
                     h.lastRevision.map(String.init) ?? "-", String(h.pending), run]
         }

@@ -20,9 +20,43 @@ public final class HookRegistry: Sendable {
     private let state: Mutex<State>
 
     private struct Entry {
-        let hook: Hook
-        /// `hook.serve`, awaited by whoever stops the hook.
+        let worker: Worker
+        /// `serve` of the hook or group, awaited by whoever stops it.
         let task: Task<Void, Never>
+    }
+
+    /// What a registration runs: one hook, or this member's part of a hook group.
+    private enum Worker {
+        case hook(Hook)
+        case group(HookGroup)
+
+        var id: Int {
+            switch self {
+            case .hook(let hook): hook.id
+            case .group(let group): group.id
+            }
+        }
+
+        var spec: HookSpec {
+            switch self {
+            case .hook(let hook): hook.spec
+            case .group(let group): group.spec
+            }
+        }
+
+        var failed: Int {
+            switch self {
+            case .hook(let hook): hook.snapshot.failed
+            case .group(let group): group.snapshot.hook.failed
+            }
+        }
+
+        func beginStop() {
+            switch self {
+            case .hook(let hook): hook.beginStop()
+            case .group(let group): group.beginStop()
+            }
+        }
     }
 
     private struct State {
@@ -79,9 +113,9 @@ public final class HookRegistry: Sendable {
     /// had, stopped ones included: what `wait` and `kvsh serve` report in their exit status.
     public var failedEvents: Int {
         let (live, stopped) = state.withLock {
-            ($0.hooks.values.map(\.hook) + $0.stopping.values.map(\.hook), $0.failedInStopped)
+            ($0.hooks.values.map(\.worker) + $0.stopping.values.map(\.worker), $0.failedInStopped)
         }
-        return live.reduce(stopped) { $0 + $1.snapshot.failed }
+        return live.reduce(stopped) { $0 + $1.failed }
     }
 
     /// Starts a hook and returns its id. Every problem (a missing bucket, a durable name in
@@ -89,16 +123,68 @@ public final class HookRegistry: Sendable {
     public func register(_ spec: HookSpec) async throws -> Int {
         let store = try await store()
         let bucket = try await store.bucket(spec.bucket)
+        if spec.group != nil { return try await registerGroup(spec, store: store, bucket: bucket) }
         if let name = spec.durable,
-           state.withLock({ $0.hooks.values.contains { $0.hook.spec.durable == name } }) {
+           state.withLock({ $0.hooks.values.contains { $0.worker.spec.durable == name } }) {
             throw CommandError("on: --durable \(name) is already used by another hook of this shell")
         }
+        var registered = 0
+        let run = try await start(spec, durable: spec.durable, store: store, bucket: bucket, accepts: nil) {
+            registered = self.takeID()
+            return registered
+        }
+        state.withLock { $0.hooks[registered] = Entry(worker: .hook(run.hook), task: run.task) }
+        return registered
+    }
+
+    private func takeID() -> Int {
+        state.withLock { s in
+            defer { s.nextID += 1 }
+            return s.nextID
+        }
+    }
+
+    /// Joins the group `spec.group`: one registration whose partitions start and stop as the
+    /// group rebalances (`HookGroup`).
+    private func registerGroup(_ spec: HookSpec, store: any KeyValueStore, bucket: any KeyValueBucket)
+        async throws -> Int {
+        let group = spec.group ?? ""
+        if state.withLock({ $0.hooks.values.contains { $0.worker.spec.group == group } }) {
+            throw CommandError("on: --group \(group) is already joined by another hook of this shell")
+        }
+        let leases = try await HookGroup.leaseBucket(for: spec, in: store, like: bucket)
+        // The partitions' checkpoints: made now so that a missing bucket fails the registration.
+        _ = try await Checkpoint.bucket(in: store, like: bucket)
+        let id = takeID()
+        let output = state.withLock { $0.output }
+        let plan = GroupPlan()
+        let member = HookGroup(
+            id: id, spec: spec, leases: leases, member: HookGroup.newMemberName(), stopGrace: stopGrace,
+            errorMessage: errorMessage,
+            report: { output.writeError("[hook \(id)] \(DisplayText.escapingControls($0))\n") },
+            startPartition: { [weak self] partition in
+                guard let self else { throw CancellationError() }
+                return try await self.start(spec, durable: HookGroup.checkpointName(group, partition: partition),
+                                            store: store, bucket: bucket,
+                                            accepts: { plan.partition(of: $0) == partition }) { id }
+            })
+        let task = Task { await member.serve() }
+        state.withLock { $0.hooks[id] = Entry(worker: .group(member), task: task) }
+        return id
+    }
+
+    /// Opens the watch of one hook (resuming after its checkpoint when `durable` names one)
+    /// and starts serving it. `accepts` keeps the keys of a group's partition; `makeID` gives
+    /// the hook its id once nothing can fail any more.
+    private func start(_ spec: HookSpec, durable: String?, store: any KeyValueStore, bucket: any KeyValueBucket,
+                       accepts: (@Sendable (String) -> Bool)?,
+                       makeID: () -> Int) async throws -> HookGroup.PartitionRun {
         var options = WatchOptions(ignoreDeletes: spec.trigger == .put)
         let filters = spec.pattern.map { [$0] } ?? []
         var resumeAfter: UInt64?
         var skip = Set<UInt64>()
         var checkpoints: (bucket: any KeyValueBucket, saved: Checkpoint?)?
-        if let name = spec.durable {
+        if let name = durable {
             let checkpointBucket = try await Checkpoint.bucket(in: store, like: bucket)
             var saved = try await Checkpoint.load(name, from: checkpointBucket)
             if saved == nil && !spec.initial {
@@ -128,19 +214,17 @@ public final class HookRegistry: Sendable {
             }
         }
 
-        let (id, output) = state.withLock { s -> (Int, any ShellOutput) in
-            defer { s.nextID += 1 }
-            return (s.nextID, s.output)
-        }
+        let id = makeID()
+        let output = state.withLock { $0.output }
         let holder = HookHolder()
         let errorMessage = self.errorMessage
         let writer = checkpoints.map { checkpoints in
-            CheckpointWriter(bucket: checkpoints.bucket, name: spec.durable ?? "", saved: checkpoints.saved,
+            CheckpointWriter(bucket: checkpoints.bucket, name: durable ?? "", saved: checkpoints.saved,
                              current: { holder.hook?.checkpoint }, errorMessage: errorMessage,
                              report: { output.writeError("[hook \(id)] \(DisplayText.escapingControls($0))\n") })
         }
         let hook = Hook(id: id, spec: spec, output: output, resumeAfter: resumeAfter, checkpoints: writer,
-                        errorMessage: errorMessage)
+                        errorMessage: errorMessage, accepts: accepts)
         holder.hook = hook
         _ = hook.setWatch(watch)
         let firstOptions = options
@@ -152,10 +236,9 @@ public final class HookRegistry: Sendable {
             }
             return try await bucket.watch(filters: filters, options: again)
         }
-        // Kept in the entry: `remove`, `shutdown` or a stopped `serve` awaits it.
+        // Kept by the caller: whoever stops the hook awaits it.
         let task = Task { await hook.serve(first: watch, skip: skip, open: reopen) }
-        state.withLock { $0.hooks[id] = Entry(hook: hook, task: task) }
-        return id
+        return HookGroup.PartitionRun(hook: hook, task: task)
     }
 
     /// The highest revision among the keys `filters` select (0 for none), read as a watch of
@@ -185,16 +268,39 @@ public final class HookRegistry: Sendable {
         public var failed: Int
         public var lastRevision: UInt64?
         public var pending: UInt64
+        /// For a hook group: its name, this member's partitions, and the members seen live.
+        public var group: String?
+        public var partitions: [Int] = []
+        public var members: [String] = []
+        /// This process's name in the group.
+        public var member: String?
     }
 
     /// The registered hooks, by id.
     public func list() -> [Info] {
-        let hooks = state.withLock { $0.hooks.values.map(\.hook) }.sorted { $0.id < $1.id }
-        return hooks.map { hook in
-            let s = hook.snapshot
-            return Info(id: hook.id, trigger: hook.spec.trigger.rawValue, bucket: hook.spec.bucket,
-                        pattern: hook.spec.pattern, action: hook.spec.actionSummary, durable: hook.spec.durable,
-                        fired: s.fired, failed: s.failed, lastRevision: s.lastHandled, pending: s.pending)
+        let workers = state.withLock { $0.hooks.values.map(\.worker) }.sorted { $0.id < $1.id }
+        return workers.map { worker in
+            let spec = worker.spec
+            var info = Info(id: worker.id, trigger: spec.trigger.rawValue, bucket: spec.bucket,
+                            pattern: spec.pattern, action: spec.actionSummary, durable: spec.durable,
+                            fired: 0, failed: 0, lastRevision: nil, pending: 0)
+            let s: Hook.Snapshot
+            switch worker {
+            case .hook(let hook):
+                s = hook.snapshot
+            case .group(let group):
+                let g = group.snapshot
+                s = g.hook
+                info.group = spec.group
+                info.partitions = g.partitions
+                info.members = g.members
+                info.member = group.member
+            }
+            info.fired = s.fired
+            info.failed = s.failed
+            info.lastRevision = s.lastHandled
+            info.pending = s.pending
+            return info
         }
     }
 
@@ -221,11 +327,11 @@ public final class HookRegistry: Sendable {
             let (mine, others) = state.withLock { s -> ([Entry], [Entry]) in
                 let mine = Array(s.hooks.values)
                 s.hooks = [:]
-                for entry in mine { s.stopping[entry.hook.id] = entry }
-                return (mine, s.stopping.values.filter { !awaited.contains($0.hook.id) })
+                for entry in mine { s.stopping[entry.worker.id] = entry }
+                return (mine, s.stopping.values.filter { !awaited.contains($0.worker.id) })
             }
             if others.isEmpty { break }
-            awaited.formUnion(others.map(\.hook.id))
+            awaited.formUnion(others.map(\.worker.id))
             await stop(mine)
             for entry in others { await entry.task.value }
         }
@@ -288,24 +394,26 @@ public final class HookRegistry: Sendable {
     /// Stops `entries` (already moved to `stopping`) and waits until they have ended.
     private func stop(_ entries: [Entry]) async {
         guard !entries.isEmpty else { return }
-        for entry in entries { entry.hook.beginStop() }
+        for entry in entries { entry.worker.beginStop() }
         let grace = stopGrace
         // Not a child task, so the grace holds even when the caller is cancelled (Ctrl-C during
         // `off`); cancelled and awaited below once the hooks have ended.
         let deadline = Task {
             try await Task.sleep(for: grace)
             for entry in entries {
-                entry.hook.reportError("still running \(grace.shortText) after the stop: terminating it")
+                if case .hook(let hook) = entry.worker {
+                    hook.reportError("still running \(grace.shortText) after the stop: terminating it")
+                }
                 entry.task.cancel()
             }
         }
         for entry in entries { await entry.task.value }
         deadline.cancel()
         _ = await deadline.result
-        let failed = entries.reduce(0) { $0 + $1.hook.snapshot.failed }
+        let failed = entries.reduce(0) { $0 + $1.worker.failed }
         state.withLock { s in
             s.failedInStopped += failed
-            for entry in entries { s.stopping[entry.hook.id] = nil }
+            for entry in entries { s.stopping[entry.worker.id] = nil }
         }
     }
 }

@@ -41,6 +41,11 @@ public struct HookSpec: Sendable {
     public var durable: String?
     /// How many events may run at once; events of one key always run in revision order.
     public var parallel = 1
+    /// Share the work with every process that registers the same group on the same bucket
+    /// (docs/hooks.md, "Hook groups"); its partitions keep their own checkpoints.
+    public var group: String?
+    /// How long a group member's partitions stay its own without a keep-alive.
+    public var lease = HookSpec.defaultLease
 
     public init(trigger: Trigger, bucket: String, pattern: String? = nil, action: Action) {
         self.trigger = trigger
@@ -53,10 +58,14 @@ public struct HookSpec: Sendable {
     static let maximumTimeoutNanoseconds: Int64 = 24 * 3600 * 1_000_000_000
     static let maximumRetries = 100
     static let maximumParallel = 64
+    /// A group's lease: a member killed with SIGKILL keeps its partitions this long at most.
+    public static let defaultLease = Duration.seconds(10)
+    static let minimumLeaseNanoseconds: Int64 = 1_000_000_000
+    static let maximumLeaseNanoseconds: Int64 = 300 * 1_000_000_000
 
     static let usage = "on put|del|purge|any BUCKET [KEY-PATTERN] [OPTIONS] run 'SHELL COMMAND'  or  "
         + "on put|del|purge|any BUCKET [KEY-PATTERN] [OPTIONS] { … }; "
-        + "OPTIONS: --timeout DUR, --retry N, --initial, --durable NAME, --parallel N"
+        + "OPTIONS: --timeout DUR, --retry N, --initial, --durable NAME, --parallel N, --group NAME, --lease DUR"
 
     /// Reads the words after `on` (and the block, if one was written). Every mistake is one
     /// `CommandError` (status 64, a usage error) naming it; a bad bucket name or key pattern
@@ -70,6 +79,8 @@ public struct HookSpec: Sendable {
         var initial = false
         var durable: String?
         var parallel = 1
+        var group: String?
+        var lease: Duration?
         var index = 0
         func value(of option: String, inline: String?) throws -> String {
             if let inline { return inline }
@@ -116,6 +127,19 @@ public struct HookSpec: Sendable {
                     throw usageError("--durable: '\(text)' is not a valid name: use letters, digits, '-', '_' and '='")
                 }
                 durable = text
+            case "--group":
+                let text = try value(of: name, inline: inline)
+                guard (try? KeyNames.validateBucket("kvsh_group_" + text)) != nil else {
+                    throw usageError("--group: '\(text)' is not a valid name: use letters, digits, '-' and '_'")
+                }
+                group = text
+            case "--lease":
+                let text = try value(of: name, inline: inline)
+                guard let nanos = DurationText.nanoseconds(text), nanos >= minimumLeaseNanoseconds,
+                      nanos <= maximumLeaseNanoseconds else {
+                    throw usageError("--lease: invalid duration '\(text)': use 1s to 5m, such as 10s")
+                }
+                lease = .nanoseconds(nanos)
             case "--initial":
                 guard inline == nil else { throw usageError("--initial takes no value") }
                 initial = true
@@ -137,6 +161,10 @@ public struct HookSpec: Sendable {
         guard operands.count <= 3 else {
             throw usageError("too many words: '\(operands[3])' (quote the shell command after 'run' as one word)")
         }
+        if group != nil, durable != nil {
+            throw usageError("--group and --durable exclude each other: a group keeps a checkpoint per partition")
+        }
+        if lease != nil, group == nil { throw usageError("--lease is the lease of a --group: give --group NAME too") }
         let bucket = operands[1]
         do {
             try KeyNames.validateBucket(bucket)
@@ -162,6 +190,8 @@ public struct HookSpec: Sendable {
         spec.initial = initial
         spec.durable = durable
         spec.parallel = parallel
+        spec.group = group
+        spec.lease = lease ?? defaultLease
         return spec
     }
 

@@ -123,7 +123,7 @@ struct CLIHookTests {
         #expect(retry.stderr == "-c:2:1: on: --retry: 'x' is not a number of retries from 0 to 100 (usage: "
                 + "on put|del|purge|any BUCKET [KEY-PATTERN] [OPTIONS] run 'SHELL COMMAND'  or  "
                 + "on put|del|purge|any BUCKET [KEY-PATTERN] [OPTIONS] { … }; "
-                + "OPTIONS: --timeout DUR, --retry N, --initial, --durable NAME, --parallel N)\n", "\(retry)")
+                + "OPTIONS: --timeout DUR, --retry N, --initial, --durable NAME, --parallel N, --group NAME, --lease DUR)\n", "\(retry)")
         let missing = try kvsh.run(["-c", "on del nosuch run true"])
         #expect(missing.status == 1 && missing.stderr == "-c:1:1: nats: bucket not found: nosuch\n", "\(missing)")
 

@@ -206,6 +206,8 @@ final class RunningKvsh: @unchecked Sendable {
 
     var isRunning: Bool { process.isRunning }
 
+    var pid: Int32 { process.processIdentifier }
+
     /// Waits (at most `timeout` seconds) until `condition` holds for the printed lines.
     @discardableResult
     func waitForLines(timeout: Double = 10, _ condition: ([String]) -> Bool) -> Bool {

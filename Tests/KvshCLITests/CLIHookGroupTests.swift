@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Hook groups across real `kvsh serve` processes: three members share a bucket's events, one
+/// is killed with SIGKILL midway, a fourth joins later.
+@Suite("kvsh binary: hook groups shared by several kvsh serve processes", .offCooperativePool)
+struct CLIHookGroupTests {
+    /// Where a member's commands write: `KEY REVISION MEMBER` lines, appended (each line one write).
+    struct Handled {
+        let key: String
+        let revision: Int
+        let member: String
+    }
+
+    func handled(_ path: String) -> [Handled] {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            let words = line.split(separator: " ").map(String.init)
+            guard words.count == 3, let revision = Int(words[1]) else { return nil }
+            return Handled(key: words[0], revision: revision, member: words[2])
+        }
+    }
+
+    func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(50_000)
+        }
+        return condition()
+    }
+
+    /// The owner of each partition, from the group's lease bucket (absent ones left out).
+    func owners(_ kvsh: Kvsh, store: [String]) throws -> [Int: String] {
+        let script = (0..<12).map { "if let e = kv get kvsh_group_work partitions.\($0) { echo \($0) $e.value }" }
+        let r = try kvsh.run(store + ["-c", script.joined(separator: "\n")])
+        var owners: [Int: String] = [:]
+        for line in r.stdout.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            if words.count == 2, let partition = Int(words[0]) { owners[partition] = String(words[1]) }
+        }
+        return owners
+    }
+
+    /// A kvsh script putting `count` values over 30 keys, starting at value number `first`.
+    func putScript(_ dir: String, first: Int, count: Int) throws -> String {
+        let path = dir + "/puts-\(first).kvsh"
+        let text = (first..<(first + count)).map { "let _w = kv put work k\($0 % 30) v\($0)" }.joined(separator: "\n")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("600 puts over 30 keys, a member SIGKILLed midway and one joining: every revision handled, each key in order, repeats only of the dead member's runs",
+          arguments: ["nats", "embedded"])
+    func sharedWork(store kind: String) throws {
+        let dir = try makeTempDir(prefix: "kvsh-group-")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let server = kind == "nats" ? try NATSServerProcess() : nil
+        defer { server?.stop() }
+        let kvsh = Kvsh(url: server?.url)
+        let store = server == nil ? ["--store", dir + "/store.db"] : []
+        try #require(kvsh.run(store + ["kv", "add", "work", "--history", "64"]).status == 0)
+        let log = dir + "/handled"
+        let script = dir + "/member.kvsh"
+        try """
+            on put work --group work --lease 4s run 'echo "$KVSH_KEY $KVSH_REVISION $MEMBER" >> "$GROUP_LOG"'
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        func member(_ name: String) throws -> RunningKvsh {
+            try RunningKvsh(store + ["serve", script], environment: kvsh.environment(extra: ["GROUP_LOG": log, "MEMBER": name]))
+        }
+        let members = try ["m1", "m2", "m3"].map(member)
+        defer { members.forEach { $0.kill() } }
+        for m in members { #expect(m.waitForLines(timeout: 30) { $0 == ["1"] }, "\(m.stderr)") }
+        // Balanced: every partition owned, by all three.
+        #expect(eventually(30) {
+            let o = (try? owners(kvsh, store: store)) ?? [:]
+            return o.count == 12 && Set(o.values).count == 3
+        }, "\(members.map(\.stderr))")
+
+        try #require(kvsh.run(store + [try putScript(dir, first: 0, count: 300)], timeout: 60).status == 0)
+        #expect(eventually(30) { handled(log).count >= 100 })
+        let victim = members[1]
+        let victimPartitions = try owners(kvsh, store: store).values.filter { $0.contains("_\(victim.pid)_") }.count
+        #expect(victimPartitions > 0)
+        victim.send(SIGKILL)
+        _ = victim.waitForExit(timeout: 10)
+        let joiner = try member("m4")
+        defer { joiner.kill() }
+        #expect(joiner.waitForLines(timeout: 30) { $0 == ["1"] }, "\(joiner.stderr)")
+        try #require(kvsh.run(store + [try putScript(dir, first: 300, count: 300)], timeout: 60).status == 0)
+
+        // The dead member's partitions are taken over within its lease and a round.
+        #expect(eventually(60) { Set(handled(log).map(\.revision)).count == 600 },
+                "\(Set(handled(log).map(\.revision)).count) of 600 handled; \(members.map(\.stderr)) \(joiner.stderr)")
+        let lines = handled(log)
+        #expect(Set(lines.map(\.revision)) == Set(1...600))
+        // Each key's revisions in order, once each apart from repeats of the killed member's
+        // runs (in flight, or finished with their checkpoint not yet saved).
+        var seen = Set<Int>(), lastOfKey: [String: Int] = [:], repeats: [Handled] = []
+        var firstHandler: [Int: String] = [:]
+        for line in lines {
+            if seen.contains(line.revision) {
+                repeats.append(line)
+                continue
+            }
+            seen.insert(line.revision)
+            firstHandler[line.revision] = line.member
+            #expect(line.revision > lastOfKey[line.key] ?? 0, "\(line.key): \(line.revision) after \(lastOfKey[line.key] ?? 0)")
+            lastOfKey[line.key] = line.revision
+        }
+        let summary = "repeats \(repeats.map { "\($0.revision) by \($0.member) after \(firstHandler[$0.revision] ?? "")" }), "
+            + "by member \(Dictionary(grouping: lines, by: \.member).mapValues(\.count)), "
+            + "stderr \((members + [joiner]).map(\.stderr))"
+        #expect(repeats.allSatisfy { firstHandler[$0.revision] == "m2" }, "\(summary)")
+        #expect(repeats.count <= 2 * victimPartitions, "\(victimPartitions) partitions: \(summary)")
+        let workers = Set(lines.map(\.member))
+        #expect(workers.count >= 3 && workers.contains("m4"), "\(summary)")
+        #expect(firstHandler.filter { $0.key > 300 }.values.contains("m4"), "the joiner got a share of the second half")
+
+        // A clean stop hands the partitions over at once: the others own all twelve.
+        members[0].send(SIGTERM)
+        #expect(members[0].waitForExit(timeout: 30) == 0, "\(members[0].stderr)")
+        #expect(eventually(10) {
+            let o = (try? owners(kvsh, store: store)) ?? [:]
+            return o.count == 12 && Set(o.values).count == 2
+        })
+    }
+}
