@@ -91,7 +91,8 @@ public struct HookCommands: Sendable {
         let synopsis = topic[0] == "on"
             ? "usage: on put|del|purge|any BUCKET [KEY-PATTERN] [OPTIONS] run 'SHELL COMMAND'\n"
                 + "       on put|del|purge|any BUCKET [KEY-PATTERN] [OPTIONS] { … }\n"
-                + "options: --timeout DUR, --retry N, --initial, --durable NAME, --parallel N, --group NAME, --lease DUR\n"
+                + "options: --timeout DUR, --retry N, --initial, --durable NAME, --parallel N,\n"
+                + "         --group NAME, --lease DUR\n"
             : "usage: \(usage)\n"
         return synopsis + "\n" + ShellSession.wrap(text)
     }
