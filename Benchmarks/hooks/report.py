@@ -1,5 +1,6 @@
 """Turns scripts/bench's hook measurements into rows: throughput (events/s) and latency
 (p50/p99 µs) for kvsh hooks and for a `while read` loop over `kvsh kv watch`."""
+import json
 import os
 import statistics
 import sys
@@ -65,3 +66,23 @@ with open(results, "a") as f:
     for r in table:
         f.write("| " + " | ".join(r) + " |\n")
     f.write(f"\n{samples}\n")
+
+groups_path = os.path.join(raw, "groups.json")
+if os.path.exists(groups_path):
+    with open(groups_path) as f:
+        g = json.load(f)
+    lines = [(f"group throughput, {n} member{'s' if n > 1 else ''}, {g['events']:,} events, run true: events/s",
+              f"{g[f'tp{n}']:,.0f}") for n in (1, 2, 4)]
+    lines.append((f"failover after SIGKILL of the owner, lease {g['lease_s']}s: p50 s", f"{g['failover_p50_s']:.2f}"))
+    lines.append((f"failover after SIGKILL of the owner, lease {g['lease_s']}s: max s "
+                  f"({len(g['failover_trials'])} trials)", f"{g['failover_max_s']:.2f}"))
+    for name, v in lines:
+        print(f"{name}  {v}")
+    with open(results, "a") as f:
+        f.write("\n## Hook groups\n\n"
+                "`on put B --group g run true` in `kvsh serve` members on one machine and one server; "
+                "throughput from the first put to every partition's checkpoint at its last event; "
+                "failover from the SIGKILL of the member owning a key to that key's next event being "
+                "handled by the other member.\n\n| row | kvsh |\n|---|---:|\n")
+        for name, v in lines:
+            f.write(f"| {name} | {v} |\n")
