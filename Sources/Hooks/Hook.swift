@@ -190,7 +190,8 @@ final class Hook: Sendable {
     private func runLane(_ lane: BoundedQueue<Entry>) async {
         while let entry = try? await lane.next() {
             state.withLock {
-                $0.queued -= 1
+                // A stop clears `queued`; a lane may have taken this event just before it.
+                $0.queued = max(0, $0.queued - 1)
                 $0.running += 1
             }
             let ok = await handle(entry)

@@ -140,7 +140,7 @@ final class HookGroup: Sendable {
             await group.waitForAll()
         }
         if let revision = state.withLock({ $0.memberRevision }) {
-            _ = try? await leases.delete(Self.memberKey(member), revision: revision)
+            await deleteLease(Self.memberKey(member), revision: revision)
         }
     }
 
@@ -233,7 +233,8 @@ final class HookGroup: Sendable {
                 s.memberRenewed = .now
             }
         } catch {
-            state.withLock { $0.memberRevision = nil }
+            // The store away, or this task cancelled: the next renewal tries again (a refused
+            // update creates the key anew).
         }
     }
 
@@ -245,14 +246,17 @@ final class HookGroup: Sendable {
             do {
                 let next = try await leases.update(Self.partitionKey(partition), Array(member.utf8), revision: revision)
                 state.withLock { s in
+                    // Released (or released and claimed anew) meanwhile: not this renewal's lease.
+                    guard s.owned[partition]?.revision == revision else { return }
                     s.owned[partition]?.revision = next
                     s.owned[partition]?.renewed = .now
                 }
             } catch {
-                let expired = state.withLock { s in
-                    s.owned[partition].map { ContinuousClock.now - $0.renewed >= spec.lease } ?? false
+                let lost = state.withLock { s -> Bool in
+                    guard let owned = s.owned[partition], owned.revision == revision else { return false }
+                    return Self.isRefusal(error) || ContinuousClock.now - owned.renewed >= spec.lease
                 }
-                if Self.isRefusal(error) || expired {
+                if lost {
                     report("group \(name): lost partition \(partition): \(errorMessage(error))")
                     await lose(partition)
                 }
@@ -306,7 +310,19 @@ final class HookGroup: Sendable {
     private func release(_ partition: Int) async {
         if let run = state.withLock({ $0.owned[partition]?.run }) { await finish(run, grace: stopGrace) }
         guard let owned = state.withLock({ $0.owned.removeValue(forKey: partition) }) else { return }
-        _ = try? await leases.delete(Self.partitionKey(partition), revision: owned.revision)
+        await deleteLease(Self.partitionKey(partition), revision: owned.revision)
+    }
+
+    /// Deletes a key this member holds, guarded by its revision; a renewal under way at the
+    /// same time may have written a newer one, still this member's.
+    private func deleteLease(_ key: String, revision: UInt64) async {
+        do {
+            _ = try await leases.delete(key, revision: revision)
+        } catch KeyValueError.wrongLastRevision {
+            if let entry = try? await leases.get(key, revision: nil), entry.valueString == member {
+                _ = try? await leases.delete(key, revision: entry.revision)
+            }
+        } catch {}
     }
 
     /// A lease that is no longer this member's: the hook stops at once (a run under way is
