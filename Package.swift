@@ -57,7 +57,11 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // `kvsh serve --metrics`: Prometheus text written by hand (a client library cost cold start).
-        .target(name: "ServeMetrics"),
+        .target(name: "ServeMetrics", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // Points closed descriptors 0-2 at /dev/null before main (see Terminal.swift).
         .target(name: "CStartup"),
         .target(name: "KvshCLI", dependencies: [
@@ -125,7 +129,10 @@ let package = Package(
         .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"]),
         // Reads Package.swift, docs/architecture.md and the sources: no project module needed.
         .testTarget(name: "ArchitectureTests"),
-        .testTarget(name: "ServeMetricsTests", dependencies: ["ServeMetrics"]),
+        .testTarget(name: "ServeMetricsTests", dependencies: [
+            "ServeMetrics", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "HooksTests", dependencies: [
             "Hooks", "Shell", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "TestSupport",
         ]),

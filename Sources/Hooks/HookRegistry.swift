@@ -17,6 +17,8 @@ public final class HookRegistry: Sendable {
     private let store: @Sendable () async throws -> any KeyValueStore
     /// A failure as one line of a report (see `init`).
     let errorMessage: @Sendable (any Error) -> String
+    /// Told of every hook's registration, runs, watch changes and stop (see `HookReport`).
+    let reporter: HookReporter?
     private let state: Mutex<State>
 
     private struct Entry {
@@ -52,10 +54,13 @@ public final class HookRegistry: Sendable {
     ///   - errorMessage: a failure as one line of a report (a watch that stopped, a checkpoint
     ///     not saved): the command line passes its own wording. Without it, the error's
     ///     description with controls escaped.
+    ///   - reporter: told what the hooks do, for metrics and logs; nil for none.
     public init(store: @escaping @Sendable () async throws -> any KeyValueStore, output: any ShellOutput,
                 stopGrace: Duration = .seconds(10),
-                errorMessage: @escaping @Sendable (any Error) -> String = HookRegistry.plainMessage) {
+                errorMessage: @escaping @Sendable (any Error) -> String = HookRegistry.plainMessage,
+                reporter: HookReporter? = nil) {
         self.store = store
+        self.reporter = reporter
         self.stopGrace = stopGrace
         self.errorMessage = errorMessage
         state = Mutex(State(output: output))
@@ -140,7 +145,7 @@ public final class HookRegistry: Sendable {
                              report: { output.writeError("[hook \(id)] \(DisplayText.escapingControls($0))\n") })
         }
         let hook = Hook(id: id, spec: spec, output: output, resumeAfter: resumeAfter, checkpoints: writer,
-                        errorMessage: errorMessage)
+                        errorMessage: errorMessage, reporter: reporter)
         holder.hook = hook
         _ = hook.setWatch(watch)
         let firstOptions = options
@@ -152,6 +157,8 @@ public final class HookRegistry: Sendable {
             }
             return try await bucket.watch(filters: filters, options: again)
         }
+        // Before the task starts, so that no run is reported before the hook.
+        reporter?(.registered(hook.identity))
         // Kept in the entry: `remove`, `shutdown` or a stopped `serve` awaits it.
         let task = Task { await hook.serve(first: watch, skip: skip, open: reopen) }
         state.withLock { $0.hooks[id] = Entry(hook: hook, task: task) }
@@ -307,6 +314,7 @@ public final class HookRegistry: Sendable {
             s.failedInStopped += failed
             for entry in entries { s.stopping[entry.hook.id] = nil }
         }
+        if let reporter { for entry in entries { reporter(.stopped(entry.hook.identity)) } }
     }
 }
 

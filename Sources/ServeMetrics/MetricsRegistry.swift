@@ -9,6 +9,7 @@ import Synchronization
 /// `registry.gauge("kvsh_lock_held", help: …, labels: ["bucket", "name"])`.
 public final class MetricsRegistry: Sendable {
     private let families = Mutex<[any MetricFamily]>([])
+    private let collectors = Mutex<[@Sendable () -> Void]>([])
 
     public init() {}
 
@@ -30,8 +31,15 @@ public final class MetricsRegistry: Sendable {
         }
     }
 
+    /// Runs `collect` at the start of each `render`: for gauges whose value is cheaper to
+    /// read when asked than to keep up to date (a hook's pending events).
+    public func addCollector(_ collect: @escaping @Sendable () -> Void) {
+        collectors.withLock { $0.append(collect) }
+    }
+
     /// Every family in the Prometheus text exposition format 0.0.4, in the order made.
     public func render() -> String {
+        for collect in collectors.withLock({ $0 }) { collect() }
         var out = ""
         for family in families.withLock({ $0 }) { family.render(into: &out) }
         return out
