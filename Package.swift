@@ -129,10 +129,7 @@ let package = Package(
         .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"]),
         // Reads Package.swift, docs/architecture.md and the sources: no project module needed.
         .testTarget(name: "ArchitectureTests"),
-        .testTarget(name: "ServeMetricsTests", dependencies: [
-            "ServeMetrics", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-        ]),
+        .testTarget(name: "ServeMetricsTests", dependencies: ["ServeMetrics"]),
         .testTarget(name: "HooksTests", dependencies: [
             "Hooks", "Shell", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "TestSupport",
         ]),
