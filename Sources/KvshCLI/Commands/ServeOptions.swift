@@ -32,10 +32,11 @@ struct ServeOptions: DeclaredArguments {
         } else {
             format = .text
         }
+        guard let metrics else { return (nil, format) }
         do {
-            return (try metrics.map { try MetricsAddress(parsing: $0) }, format)
+            return (try MetricsAddress(parsing: metrics), format)
         } catch {
-            throw ArgumentError(error.description)
+            throw ArgumentError(String(describing: error))
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Hooks
+import NATSClient
 import ServeMetrics
 import Shell
 #if canImport(Glibc)
@@ -11,9 +12,9 @@ import Darwin
 /// A shell and the host it runs store commands on, configured by kvsh's global options.
 /// Throws (without touching the network) for a bad `--timeout` or server URL. The host
 /// connects on the first store command; call `host.close()` when the shell ends.
-func makeShell(options: GlobalOptions, output: any ShellOutput = TerminalOutput(), reporter: HookReporter? = nil) throws
-    -> (session: ShellSession, host: ShellHost) {
-    let host = try ShellHost(options: options, reporter: reporter)
+func makeShell(options: GlobalOptions, output: any ShellOutput = TerminalOutput(), hookOutput: any ShellOutput = TerminalOutput(),
+               reporter: HookReporter? = nil) throws -> (session: ShellSession, host: ShellHost) {
+    let host = try ShellHost(options: options, hookOutput: hookOutput, reporter: reporter)
     return (ShellSession(host: host, output: output), host)
 }
 
@@ -118,7 +119,13 @@ extension KvshCommandLine {
         }
         let shell: (session: ShellSession, host: ShellHost)
         do {
-            shell = try makeShell(options: options, reporter: observability.map { o in { o.report($0) } })
+            var reporter: HookReporter?
+            var hookOutput: any ShellOutput = TerminalOutput()
+            if let observability {
+                reporter = { observability.report($0) }
+                if observability.json { hookOutput = JSONErrorOutput(observability: observability) }
+            }
+            shell = try makeShell(options: options, hookOutput: hookOutput, reporter: reporter)
         } catch {
             Terminal.err("nats: error: \(ErrorMessage.line(for: error))\n")
             return 1

@@ -6,6 +6,7 @@ import Foundation
 import Hooks
 import KeyValue
 import ServeMetrics
+import Shell
 import Synchronization
 
 /// What `kvsh serve` tells the outside about its hooks: the metrics `--metrics` serves and,
@@ -23,7 +24,7 @@ final class ServeObservability: Sendable {
     private let watchReopens: Family<Counter>
     /// The store connection's reconnects (no labels).
     let connectionReconnects: Counter
-    private let json: Bool
+    let json: Bool
     private let hooks = Mutex<[Int: Series]>([:])
 
     /// One hook's series.
@@ -91,14 +92,14 @@ final class ServeObservability: Sendable {
                                 reopens: watchReopens.series(labels))
             series.live.set(1)
             hooks.withLock { $0[hook.id] = series }
-            log("info", "hook.registered", hook)
+            writeLog("info", "hook.registered", hook)
         case .stopped(let hook):
             if let series = hooks.withLock({ $0.removeValue(forKey: hook.id) }) {
                 for family in [handled, failed, retried, watchReopens] { family.remove(series.labels) }
                 for family in [pending, live] { family.remove(series.labels) }
                 durations.remove(series.labels)
             }
-            log("info", "hook.stopped", hook)
+            writeLog("info", "hook.stopped", hook)
         case .runFinished(let hook, let run):
             if let series = hooks.withLock({ $0[hook.id] }) {
                 series.duration.observe(run.seconds)
@@ -118,18 +119,18 @@ final class ServeObservability: Sendable {
                     ("will_retry", .bool(run.willRetry)),
                 ]
                 if let status = run.exitStatus { fields.append(("exit_status", .int(Int64(status)))) }
-                log(run.succeeded ? "info" : (run.willRetry ? "warning" : "error"),
+                writeLog(run.succeeded ? "info" : (run.willRetry ? "warning" : "error"),
                     run.succeeded ? "hook.run.ok" : "hook.run.failed", hook, fields)
             }
         case .watchLost(let hook, let reason):
             hooks.withLock { $0[hook.id] }?.live.set(0)
-            log("warning", "hook.watch.lost", hook, [("reason", .string(reason))])
+            writeLog("warning", "hook.watch.lost", hook, [("reason", .string(reason))])
         case .watchRestored(let hook):
             if let series = hooks.withLock({ $0[hook.id] }) {
                 series.live.set(1)
                 series.reopens.increment()
             }
-            log("info", "hook.watch.restored", hook)
+            writeLog("info", "hook.watch.restored", hook)
         }
     }
 
@@ -145,7 +146,7 @@ final class ServeObservability: Sendable {
     }
 
     /// Writes a line when the format is json; text mode keeps the hooks' own report lines.
-    func log(_ level: String, _ event: String, _ hook: HookIdentity, _ fields: [(String, JSONLogLine.Value)] = []) {
+    func writeLog(_ level: String, _ event: String, _ hook: HookIdentity, _ fields: [(String, JSONLogLine.Value)] = []) {
         guard json else { return }
         var all: [(String, JSONLogLine.Value)] = [("hook", .int(Int64(hook.id))), ("bucket", .string(hook.bucket))]
         if let durable = hook.durable { all.append(("durable", .string(durable))) }
@@ -188,4 +189,21 @@ func startObservability(_ words: [String]) async throws -> (ServeObservability?,
         Terminal.err("kvsh: serve: metrics at \(url)\n")
     }
     return (observability, server)
+}
+
+/// Where hooks print under `--log-format json`: their stderr (the hooks' text reports, their
+/// runs' stderr lines) as `stderr` events, one a line, so that stderr stays all JSON; stdout
+/// is unchanged.
+struct JSONErrorOutput: ShellOutput {
+    let observability: ServeObservability
+
+    func write(_ text: String) { Terminal.out(text) }
+    func writeBytes(_ bytes: [UInt8]) { Terminal.outBytes(bytes) }
+    var writeFailure: OutputFailed? { Terminal.outputFailure }
+
+    func writeError(_ text: String) {
+        for line in text.split(separator: "\n") {
+            Terminal.err(observability.line("warning", "stderr", [("text", .string(String(line)))]))
+        }
+    }
 }
