@@ -156,7 +156,7 @@ private final class RequestHandler: ChannelInboundHandler {
         if event is IdleStateHandler.IdleStateEvent {
             context.close(promise: nil)
         } else {
-            context.fireUserInboundEvent(event)
+            context.fireUserInboundEventTriggered(event)
         }
     }
 }
