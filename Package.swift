@@ -56,10 +56,16 @@ let package = Package(
             "KeyValue", "Shell", .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
+        // `kvsh serve --metrics`: Prometheus text written by hand (a client library cost cold start).
+        .target(name: "ServeMetrics", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // Points closed descriptors 0-2 at /dev/null before main (see Terminal.swift).
         .target(name: "CStartup"),
         .target(name: "KvshCLI", dependencies: [
-            "CStartup", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSAuth", "NATSClient", "NATSWire", "Shell", "Hooks", "LineEditor",
+            "CStartup", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSAuth", "NATSClient", "NATSWire", "Shell", "Hooks", "LineEditor", "ServeMetrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -123,6 +129,7 @@ let package = Package(
         .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"]),
         // Reads Package.swift, docs/architecture.md and the sources: no project module needed.
         .testTarget(name: "ArchitectureTests"),
+        .testTarget(name: "ServeMetricsTests", dependencies: ["ServeMetrics"]),
         .testTarget(name: "HooksTests", dependencies: [
             "Hooks", "Shell", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "TestSupport",
         ]),

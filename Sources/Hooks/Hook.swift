@@ -18,6 +18,8 @@ final class Hook: Sendable {
     private let errorMessage: @Sendable (any Error) -> String
     /// The keys this hook handles among those its watch delivers (a group's partition); nil for all.
     private let accepts: (@Sendable (String) -> Bool)?
+    /// Where runs and watch changes are reported (the registry's `reporter`).
+    private let reporter: HookReporter?
 
     /// Events a lane may hold beyond the one it runs.
     static let laneCapacity = 16
@@ -51,8 +53,10 @@ final class Hook: Sendable {
     }
 
     init(id: Int, spec: HookSpec, output: any ShellOutput, resumeAfter: UInt64?, checkpoints: CheckpointWriter?,
-         errorMessage: @escaping @Sendable (any Error) -> String, accepts: (@Sendable (String) -> Bool)? = nil) {
+         errorMessage: @escaping @Sendable (any Error) -> String, reporter: HookReporter? = nil,
+         accepts: (@Sendable (String) -> Bool)? = nil) {
         self.id = id
+        self.reporter = reporter
         self.accepts = accepts
         self.errorMessage = errorMessage
         self.spec = spec
@@ -71,6 +75,8 @@ final class Hook: Sendable {
     }
 
     var checkpoint: Checkpoint? { state.withLock { $0.progress.checkpoint } }
+
+    var identity: HookIdentity { HookIdentity(id: id, bucket: spec.bucket, durable: spec.durable) }
 
     // MARK: Running
 
@@ -141,6 +147,7 @@ final class Hook: Sendable {
             if isStopping { return }
             // The watch ended by itself (the backend gave up): open it again after the last
             // revision received, with growing pauses, until it works or the hook stops.
+            reporter?(.watchLost(identity, reason: failure.map(errorMessage) ?? "the watch ended"))
             while true {
                 // The reason may quote the server (an API error): `errorMessage` makes it one line.
                 let reason = failure.map(errorMessage) ?? "the watch ended"
@@ -152,6 +159,7 @@ final class Hook: Sendable {
                 do {
                     watch = try await open(next)
                     if !setWatch(watch) { return }
+                    reporter?(.watchRestored(identity))
                     break
                 } catch {
                     failure = error
@@ -218,7 +226,18 @@ final class Hook: Sendable {
     private func handle(_ entry: Entry) async -> Bool {
         var pause = Duration.milliseconds(100)
         for attempt in 0...spec.retries {
+            let started = ContinuousClock.now
             let outcome = await runOnce(entry)
+            if let reporter {
+                let elapsed = (ContinuousClock.now - started).components
+                var status: Int32?
+                if case .exited(let code) = outcome { status = code }
+                reporter(.runFinished(identity, HookRun(
+                    revision: entry.revision, key: entry.key, operation: entry.operation,
+                    seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18,
+                    succeeded: outcome.succeeded, exitStatus: status, outcome: outcome.description, attempt: attempt,
+                    willRetry: !outcome.succeeded && attempt < spec.retries && !Task.isCancelled)))
+            }
             if outcome.succeeded { return true }
             if Task.isCancelled { return false }
             var message = "revision \(entry.revision) (\(entry.operation.rawValue) \(entry.key)) failed: "

@@ -17,6 +17,8 @@ public final class HookRegistry: Sendable {
     private let store: @Sendable () async throws -> any KeyValueStore
     /// A failure as one line of a report (see `init`).
     let errorMessage: @Sendable (any Error) -> String
+    /// Told of every hook's registration, runs, watch changes and stop (see `HookReport`).
+    let reporter: HookReporter?
     private let state: Mutex<State>
 
     private struct Entry {
@@ -48,6 +50,13 @@ public final class HookRegistry: Sendable {
             switch self {
             case .hook(let hook): hook.snapshot.failed
             case .group(let group): group.snapshot.hook.failed
+            }
+        }
+
+        var identity: HookIdentity {
+            switch self {
+            case .hook(let hook): hook.identity
+            case .group(let group): HookIdentity(id: group.id, bucket: group.spec.bucket, durable: nil)
             }
         }
 
@@ -86,10 +95,13 @@ public final class HookRegistry: Sendable {
     ///   - errorMessage: a failure as one line of a report (a watch that stopped, a checkpoint
     ///     not saved): the command line passes its own wording. Without it, the error's
     ///     description with controls escaped.
+    ///   - reporter: told what the hooks do, for metrics and logs; nil for none.
     public init(store: @escaping @Sendable () async throws -> any KeyValueStore, output: any ShellOutput,
                 stopGrace: Duration = .seconds(10),
-                errorMessage: @escaping @Sendable (any Error) -> String = HookRegistry.plainMessage) {
+                errorMessage: @escaping @Sendable (any Error) -> String = HookRegistry.plainMessage,
+                reporter: HookReporter? = nil) {
         self.store = store
+        self.reporter = reporter
         self.stopGrace = stopGrace
         self.errorMessage = errorMessage
         state = Mutex(State(output: output))
@@ -168,8 +180,10 @@ public final class HookRegistry: Sendable {
                                             store: store, bucket: bucket,
                                             accepts: { plan.partition(of: $0) == partition }) { id }
             })
+        let worker = Worker.group(member)
+        reporter?(.registered(worker.identity))
         let task = Task { await member.serve() }
-        state.withLock { $0.hooks[id] = Entry(worker: .group(member), task: task) }
+        state.withLock { $0.hooks[id] = Entry(worker: worker, task: task) }
         return id
     }
 
@@ -224,7 +238,7 @@ public final class HookRegistry: Sendable {
                              report: { output.writeError("[hook \(id)] \(DisplayText.escapingControls($0))\n") })
         }
         let hook = Hook(id: id, spec: spec, output: output, resumeAfter: resumeAfter, checkpoints: writer,
-                        errorMessage: errorMessage, accepts: accepts)
+                        errorMessage: errorMessage, reporter: reporter, accepts: accepts)
         holder.hook = hook
         _ = hook.setWatch(watch)
         let firstOptions = options
@@ -236,6 +250,9 @@ public final class HookRegistry: Sendable {
             }
             return try await bucket.watch(filters: filters, options: again)
         }
+        // Before the task starts, so that no run is reported before the hook. A group's
+        // partitions report their runs under the group, which registers once.
+        if accepts == nil { reporter?(.registered(hook.identity)) }
         // Kept by the caller: whoever stops the hook awaits it.
         let task = Task { await hook.serve(first: watch, skip: skip, open: reopen) }
         return HookGroup.PartitionRun(hook: hook, task: task)
@@ -415,6 +432,7 @@ public final class HookRegistry: Sendable {
             s.failedInStopped += failed
             for entry in entries { s.stopping[entry.worker.id] = nil }
         }
+        if let reporter { for entry in entries { reporter(.stopped(entry.worker.identity)) } }
     }
 }
 

@@ -153,6 +153,9 @@ struct ShellInvocationTests {
         (["serve", "--help"], true, [], nil),  // help, from ArgumentParser
         (["-s", "u", "serve", "-h"], false, [], nil),
         (["serve", "h.kvsh", "--help"], true, [], .serve(path: "h.kvsh", arguments: ["--help"], options: [])),
+        (["-s", "u", "serve", "--metrics", "[::1]:0", "--log-format=json", "h.kvsh", "--metrics", "x"], true, [],
+         .serve(path: "h.kvsh", arguments: ["--metrics", "x"], options: ["-s", "u"],
+                serveOptions: ["--metrics", "[::1]:0", "--log-format=json"])),
         (["-c", "echo hi", "a"], true, [], .command(text: "echo hi", arguments: ["a"], options: [])),
         (["--json", "--server=u", "-c", "kv ls"], false, [], .command(text: "kv ls", arguments: [], options: ["--json", "--server=u"])),
     ]

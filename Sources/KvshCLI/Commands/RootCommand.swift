@@ -128,6 +128,7 @@ struct Serve: ParsableCommand, DeclaredArguments {
 
     static let usageLine = "kvsh [<options>] serve <file> [<arg> ...]"
 
+    @OptionGroup var serveOptions: ServeOptions
     @Argument(help: "The script", completion: .file(extensions: [])) var file: String
     @Argument(parsing: .captureForPassthrough, help: "The script's arguments ($1…)") var arguments: [String] = []
     @OptionGroup var global: GlobalOptions

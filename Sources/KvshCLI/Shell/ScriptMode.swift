@@ -1,5 +1,7 @@
 import ArgumentParser
 import Hooks
+import NATSClient
+import ServeMetrics
 import Shell
 #if canImport(Glibc)
 import Glibc
@@ -10,9 +12,9 @@ import Darwin
 /// A shell and the host it runs store commands on, configured by kvsh's global options.
 /// Throws (without touching the network) for a bad `--timeout` or server URL. The host
 /// connects on the first store command; call `host.close()` when the shell ends.
-func makeShell(options: GlobalOptions, output: any ShellOutput = TerminalOutput()) throws
-    -> (session: ShellSession, host: ShellHost) {
-    let host = try ShellHost(options: options)
+func makeShell(options: GlobalOptions, output: any ShellOutput = TerminalOutput(), hookOutput: any ShellOutput = TerminalOutput(),
+               reporter: HookReporter? = nil) throws -> (session: ShellSession, host: ShellHost) {
+    let host = try ShellHost(options: options, hookOutput: hookOutput, reporter: reporter)
     return (ShellSession(host: host, output: output), host)
 }
 
@@ -20,8 +22,9 @@ func makeShell(options: GlobalOptions, output: any ShellOutput = TerminalOutput(
 enum ShellInvocation: Equatable {
     /// `kvsh [OPTIONS] FILE [ARG…]`, also a `#!/usr/bin/env kvsh` script.
     case script(path: String, arguments: [String], options: [String])
-    /// `kvsh [OPTIONS] serve FILE [ARG…]`: the script, then its hooks until SIGINT/SIGTERM.
-    case serve(path: String, arguments: [String], options: [String])
+    /// `kvsh [OPTIONS] serve [SERVE OPTIONS] FILE [ARG…]`: the script, then its hooks until
+    /// SIGINT/SIGTERM; `serveOptions` are the words of `ServeOptions`.
+    case serve(path: String, arguments: [String], options: [String], serveOptions: [String] = [])
     /// `kvsh [OPTIONS] -c TEXT [ARG…]`
     case command(text: String, arguments: [String], options: [String])
     /// `kvsh [OPTIONS]` with stdin not a terminal: the script is stdin.
@@ -62,10 +65,20 @@ extension KvshCommandLine {
             rest.removeFirst()
             // `kvsh serve --help`: the help of `Serve`, from ArgumentParser.
             if rest.first == "-h" || rest.first == "--help" { return nil }
+            let valued = ServeOptions.valued
+            var serveOptions: [String] = []
+            while let word = rest.first, let name = word.split(separator: "=", maxSplits: 1).first,
+                  valued.contains(String(name)) {
+                serveOptions.append(rest.removeFirst())
+                if !word.contains("=") {
+                    guard let value = rest.popFirst() else { throw ArgumentError("\(name) needs a value") }
+                    serveOptions.append(value)
+                }
+            }
             guard let path = rest.popFirst() else {
                 throw ArgumentError("serve needs a script: kvsh serve hooks.kvsh [ARG…]")
             }
-            return .serve(path: path, arguments: Array(rest), options: options)
+            return .serve(path: path, arguments: Array(rest), options: options, serveOptions: serveOptions)
         }
         guard !first.hasPrefix("-"), first != "help", KvshRoot.subcommandNamed(first) == nil, first != "nats" else {
             return nil
@@ -79,7 +92,7 @@ extension KvshCommandLine {
     static func runShell(_ invocation: ShellInvocation, standardInput: String = "") async -> Int32 {
         var optionWords: [String]
         switch invocation {
-        case .script(_, _, let o), .serve(_, _, let o), .command(_, _, let o), .standardInput(let o),
+        case .script(_, _, let o), .serve(_, _, let o, _), .command(_, _, let o), .standardInput(let o),
              .interactive(let o): optionWords = o
         }
         let skipStartupFile = optionWords.contains(GlobalOptions.noStartupFile)
@@ -94,9 +107,25 @@ extension KvshCommandLine {
         if case .interactive = invocation {
             return await runInteractiveShell(options: options, skipStartupFile: skipStartupFile)
         }
+        var observability: ServeObservability?
+        var metricsServer: MetricsServer?
+        if case .serve(_, _, _, let words) = invocation {
+            do {
+                (observability, metricsServer) = try await startObservability(words)
+            } catch {
+                Terminal.err("kvsh: serve: \(ErrorMessage.line(for: error))\n")
+                return ExitStatus.usage
+            }
+        }
         let shell: (session: ShellSession, host: ShellHost)
         do {
-            shell = try makeShell(options: options)
+            var reporter: HookReporter?
+            var hookOutput: any ShellOutput = TerminalOutput()
+            if let observability {
+                reporter = { observability.report($0) }
+                if observability.json { hookOutput = JSONErrorOutput(observability: observability) }
+            }
+            shell = try makeShell(options: options, hookOutput: hookOutput, reporter: reporter)
         } catch {
             Terminal.err("nats: error: \(ErrorMessage.line(for: error))\n")
             return 1
@@ -109,7 +138,17 @@ extension KvshCommandLine {
         switch invocation {
         case .script(let path, let arguments, _):
             run = Task { await session.runFile(atPath: path, arguments: arguments) }
-        case .serve(let path, let arguments, _):
+        case .serve(let path, let arguments, _, _):
+            if let observability {
+                observability.collectPending(from: shell.host.hooks)
+                await shell.host.observeConnection { event in
+                    switch event {
+                    case .reconnected: observability.connectionRestored()
+                    case .disconnected: observability.connectionLost()
+                    default: break
+                    }
+                }
+            }
             run = Task {
                 let status = await session.runFile(atPath: path, arguments: arguments)
                 guard status == 0 else { return status }
@@ -131,6 +170,7 @@ extension KvshCommandLine {
             Terminal.err("kvsh: \(live.phrase) registered, but the script ends: "
                          + "add 'wait' to serve \(live.pronoun), or run it with 'kvsh serve'\n")
         }
+        await metricsServer?.close()
         await shell.host.close()
         return status
     }

@@ -38,12 +38,12 @@ actor ShellHost: CommandHost, BackendSource {
 
     /// Checks what can be checked without a server (the timeout, the server URLs), so that a
     /// typo fails before a script runs; connects later. Hooks print to `hookOutput`.
-    init(options: GlobalOptions, hookOutput: any ShellOutput = TerminalOutput()) throws {
+    init(options: GlobalOptions, hookOutput: any ShellOutput = TerminalOutput(), reporter: HookReporter? = nil) throws {
         _ = try StoreBackend.target(options)
         self.options = options
         let source = WeakBackendSource()
         hooks = HookRegistry(store: { try await source.store() }, output: hookOutput,
-                             errorMessage: { ErrorMessage.line(for: $0) })
+                             errorMessage: { ErrorMessage.line(for: $0) }, reporter: reporter)
         source.host = self
     }
 
