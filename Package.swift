@@ -56,6 +56,7 @@ let package = Package(
             "KeyValue", "Shell", .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
+        .target(name: "Locks", dependencies: ["KeyValue"]),
         // Points closed descriptors 0-2 at /dev/null before main (see Terminal.swift).
         .target(name: "CStartup"),
         .target(name: "KvshCLI", dependencies: [
@@ -125,6 +126,9 @@ let package = Package(
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "HooksTests", dependencies: [
             "Hooks", "Shell", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "TestSupport",
+        ]),
+        .testTarget(name: "LocksTests", dependencies: [
+            "Locks", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "KeyValueTestSupport", "TestSupport",
         ]),
     ],
     swiftLanguageModes: [.v6]
