@@ -16,6 +16,7 @@ public final class HeldLock: Sendable {
     public let timing: LeaseTiming
     private let latest: Mutex<UInt64>
     private let keepAlive: Mutex<Task<LockError?, Never>?>
+    private let lost = Mutex<LockError?>(nil)
 
     init(bucket: any KeyValueBucket, name: String, key: String, slot: Int, limit: Int,
          revision: UInt64, record: HolderRecord, timing: LeaseTiming) {
@@ -29,7 +30,11 @@ public final class HeldLock: Sendable {
         self.timing = timing
         latest = Mutex(revision)
         keepAlive = Mutex(nil)
-        let task = Task { [self] in await renew() }
+        let task = Task { [self] in
+            let loss = await renew()
+            lost.withLock { $0 = loss }
+            return loss
+        }
         keepAlive.withLock { $0 = task }
     }
 
@@ -43,6 +48,9 @@ public final class HeldLock: Sendable {
             return await task.value
         }
     }
+
+    /// The loss, if the keep-alive has ended with one by now; never waits.
+    public var lossSoFar: LockError? { lost.withLock { $0 } }
 
     /// Stops the keep-alives and deletes the key, guarded by its latest revision so that a key
     /// someone else holds by now is left alone. Throws what the store throws.
