@@ -51,11 +51,11 @@ public struct LockAcquirer: Sendable {
             let expiries = holders.withLock { $0.values.filter { $0.operation == .put }.map { timing.expiry(ofRevisionCreated: $0.created) } }
             let pause = LeaseTiming.nextTry(holderExpiries: expiries, now: now, deadline: deadline)
             let timer = pause.map { pause in Task { try? await Task.sleep(for: pause); wake.yield() } }
-            let woke = await iterator.next()
+            let woke = await iterator.next() != nil
             timer?.cancel()
             try Task.checkCancellation()
             // The watch ended (its store closed): one more try, then say so.
-            if woke == nil {
+            if !woke {
                 if let held = try await tryEachSlot(request, record, timing) { return held }
                 throw await notAcquired(request)
             }

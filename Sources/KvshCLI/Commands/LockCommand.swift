@@ -131,7 +131,7 @@ private final class CaughtSignal: Sendable {
     func listen() -> [any DispatchSourceSignal] {
         [SIGINT, SIGTERM].map { signalNumber in
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [number] in number.withLock { $0 = signalNumber } }
+            source.setEventHandler { [self] in number.withLock { $0 = signalNumber } }
             source.resume()
             return source
         }

@@ -48,7 +48,7 @@ final class LockedChild: Sendable {
 
         var child: pid_t = 0
         let rc = withCStrings(arguments) { argv in
-            withCStrings(envStrings) { envp in posix_spawnp(&child, argv[0], nil, &attributes, argv, envp) }
+            withCStrings(envStrings) { envp in posix_spawnp(&child, argv[0]!, nil, &attributes, argv, envp) }
         }
         guard rc == 0 else {
             throw SpawnError(description: "cannot run \(arguments[0]): \(String(cString: strerror(rc)))")
@@ -64,14 +64,13 @@ final class LockedChild: Sendable {
     /// The command's exit status as a shell gives it (128 + N when signal N ended it).
     func exitStatus() async -> Int32 {
         let pid = self.pid
-        let reaped = self.reaped
         return await withCheckedContinuation { (done: CheckedContinuation<Int32, Never>) in
             // A blocking wait, on a dispatch thread: off the cooperative pool.
             DispatchQueue.global().async {
                 var info = siginfo_t()
                 while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
                 var status: Int32 = 0
-                let code = reaped.withLock { done -> Int32 in
+                let code = self.reaped.withLock { done -> Int32 in
                     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                     done = true
                     return status
