@@ -183,9 +183,10 @@ struct CLILockTests {
              "nats: error: bucket locks does not allow per-key TTLs: make one with `kvsh kv add locks --marker-ttl 1s`, or leave out --ttl to use its maximum age\n"),
             (["lock", "locks", "x", "--"], 64, "nats: error: missing command: kvsh lock locks x -- COMMAND [ARG…]\n"),
             (["lock", "locks", "x", "--limit", "0", "--", "true"], 64, "nats: error: --limit must be at least 1\n"),
-            (["lock", "locks", "x", "--wait", "soon", "--", "true"], 64,
+            // As for kv add --ttl: a bad duration is an argument error (status 1).
+            (["lock", "locks", "x", "--wait", "soon", "--", "true"], 1,
              "nats: error: invalid duration \"soon\": use a number with a unit such as 30s, 5m, 1h, 2d\n"),
-            (["lock", "nope", "x", "--", "true"], 1, "nats: error: bucket not found: nope\n"),
+            (["lock", "nope", "x", "--", "true"], 1, "nats: error: nats: bucket not found: nope\n"),
         ]
         for (args, status, message) in cases {
             let r = try kvsh.run(args)
