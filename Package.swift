@@ -62,10 +62,11 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        .target(name: "Locks", dependencies: ["KeyValue"]),
         // Points closed descriptors 0-2 at /dev/null before main (see Terminal.swift).
         .target(name: "CStartup"),
         .target(name: "KvshCLI", dependencies: [
-            "CStartup", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSAuth", "NATSClient", "NATSWire", "Shell", "Hooks", "LineEditor", "ServeMetrics",
+            "CStartup", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSAuth", "NATSClient", "NATSWire", "Shell", "Hooks", "Locks", "LineEditor", "ServeMetrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -132,6 +133,9 @@ let package = Package(
         .testTarget(name: "ServeMetricsTests", dependencies: ["ServeMetrics"]),
         .testTarget(name: "HooksTests", dependencies: [
             "Hooks", "Shell", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "TestSupport",
+        ]),
+        .testTarget(name: "LocksTests", dependencies: [
+            "Locks", "KeyValue", "KeyValueNATS", "KeyValueEmbedded", "JetStream", "NATSClient", "KeyValueTestSupport", "TestSupport",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -53,5 +53,8 @@ public enum KeyValueError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// What a store without per-key TTLs (the embedded one) says to a write that asks for one.
+    public static let perKeyTTLUnsupported = "per-key TTL is not supported on the embedded store"
+
     private func quoted(_ s: String) -> String { DisplayText.quoted(s) }
 }

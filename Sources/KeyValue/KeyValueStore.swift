@@ -39,6 +39,11 @@ public protocol KeyValueBucket: Sendable {
     func keys(filters: [String]) async throws -> [String]
     /// Latest values then live changes for keys matching `filters` (all when empty).
     func watch(filters: [String], options: WatchOptions) async throws -> KeyWatch
+    /// `create` with a per-key TTL (nil: none), for a bucket that allows them. The default
+    /// throws `KeyValueError.invalidConfig` for a TTL: the store cannot honour one.
+    func create(_ key: String, _ value: [UInt8], ttl: Duration?) async throws -> UInt64
+    /// `update` with a per-key TTL, sent again with every write that should extend it.
+    func update(_ key: String, _ value: [UInt8], revision: UInt64, ttl: Duration?) async throws -> UInt64
     /// Stores many values, in order; backends may pipeline. Returns each revision.
     func putAll(_ items: [(key: String, value: [UInt8])]) async throws -> [UInt64]
 }
@@ -51,6 +56,16 @@ extension KeyValueStore {
 }
 
 extension KeyValueBucket {
+    public func create(_ key: String, _ value: [UInt8], ttl: Duration?) async throws -> UInt64 {
+        guard ttl == nil else { throw KeyValueError.invalidConfig(KeyValueError.perKeyTTLUnsupported) }
+        return try await create(key, value)
+    }
+
+    public func update(_ key: String, _ value: [UInt8], revision: UInt64, ttl: Duration?) async throws -> UInt64 {
+        guard ttl == nil else { throw KeyValueError.invalidConfig(KeyValueError.perKeyTTLUnsupported) }
+        return try await update(key, value, revision: revision)
+    }
+
     public func putAll(_ items: [(key: String, value: [UInt8])]) async throws -> [UInt64] {
         var revisions: [UInt64] = []
         revisions.reserveCapacity(items.count)

@@ -100,15 +100,26 @@ final class NATSBucket: KeyValueBucket {
 
     // MARK: Writes
 
+    /// ADR-43's `Nats-TTL`: whole seconds (rounded up, at least 1) with Go's unit.
+    static func ttlText(_ ttl: Duration) -> String {
+        let (seconds, atto) = ttl.components
+        return "\(max(1, atto > 0 ? seconds + 1 : seconds))s"
+    }
+
     func put(_ key: String, _ value: [UInt8]) async throws -> UInt64 {
         try KeyNames.validateKey(key)
         return try await write(key, value, headers: nil)
     }
 
     func create(_ key: String, _ value: [UInt8]) async throws -> UInt64 {
+        try await create(key, value, ttl: nil)
+    }
+
+    func create(_ key: String, _ value: [UInt8], ttl: Duration?) async throws -> UInt64 {
         try KeyNames.validateKey(key)
         var headers = NATSHeaders()
         headers.set(Header.expectedLastSubjectSequence, "0")
+        if let ttl { headers.set(Header.ttl, Self.ttlText(ttl)) }
         do {
             return try await write(key, value, headers: headers, expected: 0)
         } catch let error as KeyValueError {
@@ -133,9 +144,14 @@ final class NATSBucket: KeyValueBucket {
     }
 
     func update(_ key: String, _ value: [UInt8], revision: UInt64) async throws -> UInt64 {
+        try await update(key, value, revision: revision, ttl: nil)
+    }
+
+    func update(_ key: String, _ value: [UInt8], revision: UInt64, ttl: Duration?) async throws -> UInt64 {
         try KeyNames.validateKey(key)
         var headers = NATSHeaders()
         headers.set(Header.expectedLastSubjectSequence, String(revision))
+        if let ttl { headers.set(Header.ttl, Self.ttlText(ttl)) }
         return try await write(key, value, headers: headers, expected: revision)
     }
 
@@ -381,5 +397,6 @@ enum Header {
     static let expectedLastSubjectSequence = "Nats-Expected-Last-Subject-Sequence"
     static let rollup = "Nats-Rollup"
     static let markerReason = "Nats-Marker-Reason"
+    static let ttl = "Nats-TTL"
 }
 

@@ -142,7 +142,12 @@ public enum KvshCommandLine {
             out = ["help", out[0]] + out[2...]
         }
         try checkCommandWords(out, commandWords: commandWords)
-        out += leading
+        // Before a `--` (`kvsh lock … -- COMMAND`): after it they would be the command's words.
+        if let terminator = out.firstIndex(of: "--") {
+            out.insert(contentsOf: leading, at: terminator)
+        } else {
+            out += leading
+        }
         return out
     }
 

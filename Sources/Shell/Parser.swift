@@ -13,8 +13,8 @@ public struct Parser {
 
     private static let keywords = Set(ShellSession.keywordNames)
 
-    /// Commands that may end in a `{ … }` block they keep for later (a hook's body).
-    static let blockCommands: Set<String> = ["on"]
+    /// Commands that may end in a `{ … }` block for the host: a hook's body, a lock's.
+    static let blockCommands: Set<String> = ["on", "lock"]
 
     private init(_ source: String, file: String) {
         lexer = Lexer(source, file: file)

@@ -18,7 +18,7 @@ struct KvshRoot: AsyncParsableCommand, DeclaredArguments {
     /// The groups of store commands, which the shell runs too.
     static let storeGroups: [any ParsableCommand.Type] = [KVCommand.self, AccountCommand.self]
     /// Commands of the command line only: the shell refuses them.
-    static let commandLineForms: [any ParsableCommand.Type] = [Serve.self, CompletionCommand.self, ContextCommand.self]
+    static let commandLineForms: [any ParsableCommand.Type] = [Serve.self, LockCommand.self, CompletionCommand.self, ContextCommand.self]
 
     /// The root's command that `word` names.
     static func subcommandNamed(_ word: String) -> (any ParsableCommand.Type)? {

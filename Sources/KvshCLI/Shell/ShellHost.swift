@@ -115,6 +115,7 @@ actor ShellHost: CommandHost, BackendSource {
 
     nonisolated func run(_ words: [String], context: CommandContext) async throws -> CommandResult {
         if let empty = context.emptyLists.first { throw Self.emptyListError(words, empty) }
+        if words.first == "lock" { return try await runLock(words, context: context) }
         do {
             if let result = try await HookCommands(registry: hooks).run(words, context: context) { return result }
         } catch {
