@@ -76,7 +76,7 @@ final class Hook: Sendable {
 
     var checkpoint: Checkpoint? { state.withLock { $0.progress.checkpoint } }
 
-    var identity: HookIdentity { HookIdentity(id: id, bucket: spec.bucket, durable: spec.durable) }
+    var identity: HookIdentity { HookIdentity(id: id, bucket: spec.bucket, durable: spec.durable, group: spec.group) }
 
     // MARK: Running
 

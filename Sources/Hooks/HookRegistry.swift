@@ -56,7 +56,7 @@ public final class HookRegistry: Sendable {
         var identity: HookIdentity {
             switch self {
             case .hook(let hook): hook.identity
-            case .group(let group): HookIdentity(id: group.id, bucket: group.spec.bucket, durable: nil)
+            case .group(let group): HookIdentity(id: group.id, bucket: group.spec.bucket, durable: nil, group: group.name)
             }
         }
 
@@ -141,7 +141,9 @@ public final class HookRegistry: Sendable {
             throw CommandError("on: --durable \(name) is already used by another hook of this shell")
         }
         var registered = 0
-        let run = try await start(spec, durable: spec.durable, store: store, bucket: bucket, accepts: nil) {
+        let output = state.withLock { $0.output }
+        let run = try await start(spec, durable: spec.durable, store: store, bucket: bucket, output: output,
+                                  accepts: nil) {
             registered = self.takeID()
             return registered
         }
@@ -177,7 +179,7 @@ public final class HookRegistry: Sendable {
             startPartition: { [weak self] partition in
                 guard let self else { throw CancellationError() }
                 return try await self.start(spec, durable: HookGroup.checkpointName(group, partition: partition),
-                                            store: store, bucket: bucket,
+                                            store: store, bucket: bucket, output: output,
                                             accepts: { plan.partition(of: $0) == partition }) { id }
             })
         let worker = Worker.group(member)
@@ -185,92 +187,6 @@ public final class HookRegistry: Sendable {
         let task = Task { await member.serve() }
         state.withLock { $0.hooks[id] = Entry(worker: worker, task: task) }
         return id
-    }
-
-    /// Opens the watch of one hook (resuming after its checkpoint when `durable` names one)
-    /// and starts serving it. `accepts` keeps the keys of a group's partition; `makeID` gives
-    /// the hook its id once nothing can fail any more.
-    private func start(_ spec: HookSpec, durable: String?, store: any KeyValueStore, bucket: any KeyValueBucket,
-                       accepts: (@Sendable (String) -> Bool)?,
-                       makeID: () -> Int) async throws -> HookGroup.PartitionRun {
-        var options = WatchOptions(ignoreDeletes: spec.trigger == .put)
-        let filters = spec.pattern.map { [$0] } ?? []
-        var resumeAfter: UInt64?
-        var skip = Set<UInt64>()
-        var checkpoints: (bucket: any KeyValueBucket, saved: Checkpoint?)?
-        if let name = durable {
-            let checkpointBucket = try await Checkpoint.bucket(in: store, like: bucket)
-            var saved = try await Checkpoint.load(name, from: checkpointBucket)
-            if saved == nil && !spec.initial {
-                // The first start: remember where "now" is, so that a stop before the first
-                // event still resumes without missing what was written meanwhile.
-                let start = Checkpoint(watermark: try await Self.lastRevision(bucket, filters: filters))
-                _ = try await checkpointBucket.put(name, Array(start.text.utf8))
-                saved = start
-            }
-            if let saved {
-                resumeAfter = saved.watermark
-                skip = Set(saved.done)
-                options.fromRevision = try saved.nextRevision(durable: name)
-            }
-            checkpoints = (checkpointBucket, saved)
-        } else if !spec.initial {
-            options.updatesOnly = true
-        }
-        let watch = try await bucket.watch(filters: filters, options: options)
-        if options.updatesOnly {
-            // Registered means listening: a write made after `on` returns must fire. The
-            // marker comes once the backend's subscription is in place.
-            var events = watch.makeAsyncIterator()
-            guard case .initialValuesDone? = try await events.next() else {
-                watch.stop()
-                throw CommandError("on: the watch of \(spec.bucket) ended before it started")
-            }
-        }
-
-        let id = makeID()
-        let output = state.withLock { $0.output }
-        let holder = HookHolder()
-        let errorMessage = self.errorMessage
-        let writer = checkpoints.map { checkpoints in
-            CheckpointWriter(bucket: checkpoints.bucket, name: durable ?? "", saved: checkpoints.saved,
-                             current: { holder.hook?.checkpoint }, errorMessage: errorMessage,
-                             report: { output.writeError("[hook \(id)] \(DisplayText.escapingControls($0))\n") })
-        }
-        let hook = Hook(id: id, spec: spec, output: output, resumeAfter: resumeAfter, checkpoints: writer,
-                        errorMessage: errorMessage, reporter: reporter, accepts: accepts)
-        holder.hook = hook
-        _ = hook.setWatch(watch)
-        let firstOptions = options
-        let reopen: @Sendable (UInt64?) async throws -> KeyWatch = { next in
-            var again = firstOptions
-            if let next {
-                again.fromRevision = next
-                again.updatesOnly = false
-            }
-            return try await bucket.watch(filters: filters, options: again)
-        }
-        // Before the task starts, so that no run is reported before the hook. A group's
-        // partitions report their runs under the group, which registers once.
-        if accepts == nil { reporter?(.registered(hook.identity)) }
-        // Kept by the caller: whoever stops the hook awaits it.
-        let task = Task { await hook.serve(first: watch, skip: skip, open: reopen) }
-        return HookGroup.PartitionRun(hook: hook, task: task)
-    }
-
-    /// The highest revision among the keys `filters` select (0 for none), read as a watch of
-    /// the latest values without their data.
-    private static func lastRevision(_ bucket: any KeyValueBucket, filters: [String]) async throws -> UInt64 {
-        let scan = try await bucket.watch(filters: filters, options: WatchOptions(metaOnly: true))
-        defer { scan.stop() }
-        var last: UInt64 = 0
-        for try await event in scan {
-            switch event {
-            case .entry(let entry): last = max(last, entry.revision)
-            case .initialValuesDone: return last
-            }
-        }
-        return last
     }
 
     /// One line of `hooks`.
@@ -433,14 +349,5 @@ public final class HookRegistry: Sendable {
             for entry in entries { s.stopping[entry.worker.id] = nil }
         }
         if let reporter { for entry in entries { reporter(.stopped(entry.worker.identity)) } }
-    }
-}
-
-/// Lets a hook's checkpoint writer read the hook created after it.
-private final class HookHolder: Sendable {
-    private let value = Mutex<Hook?>(nil)
-    var hook: Hook? {
-        get { value.withLock { $0 } }
-        set { value.withLock { $0 = newValue } }
     }
 }

@@ -21,6 +21,8 @@ public struct HookIdentity: Sendable, Equatable {
     public var id: Int
     public var bucket: String
     public var durable: String?
+    /// The hook's `--group`, for a member of one.
+    public var group: String?
 }
 
 /// One run of a hook's action for one event.

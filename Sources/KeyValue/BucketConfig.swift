@@ -35,6 +35,12 @@ public struct BucketConfig: Sendable, Equatable {
     public var compression = false
     /// nil: wherever the server puts new streams.
     public var placement: Placement?
+    /// How long the markers of expired and purged keys stay, in nanoseconds (at least 1 s);
+    /// set, the bucket also takes a TTL per key (`Nats-TTL`, server 2.11). nil: neither.
+    public var limitMarkerTTLNanos: Int64?
+
+    /// The shortest marker TTL a server accepts.
+    public static let minimumLimitMarkerTTLNanos: Int64 = 1_000_000_000
 
     /// The largest history a bucket can keep.
     public static let maxHistory = 64
@@ -50,6 +56,9 @@ public struct BucketConfig: Sendable, Equatable {
         if let maxValueSize, maxValueSize < 1 { throw .invalidConfig("max value size must be positive") }
         if let maxBucketSize, maxBucketSize < 1 { throw .invalidConfig("max bucket size must be positive") }
         guard (1...5).contains(replicas) else { throw .invalidConfig("replicas must be between 1 and 5") }
+        if let marker = limitMarkerTTLNanos, marker < Self.minimumLimitMarkerTTLNanos {
+            throw .invalidConfig("limit marker TTL must be at least 1s")
+        }
         if let placement {
             if placement.cluster?.isEmpty == true { throw .invalidConfig("placement cluster name must not be empty") }
             if placement.tags.contains("") { throw .invalidConfig("placement tags must not be empty") }

@@ -47,6 +47,9 @@ public final class EmbeddedKeyValueStore: KeyValueStore {
         guard config.replicas == 1 else {
             throw KeyValueError.invalidConfig("replicas > 1 not supported by the embedded store")
         }
+        guard config.limitMarkerTTLNanos == nil else {
+            throw KeyValueError.invalidConfig("limit markers and per-key TTL not supported by the embedded store")
+        }
         guard config.placement == nil else {
             throw KeyValueError.invalidConfig("placement on a cluster or by tags not supported by the embedded store")
         }

@@ -37,6 +37,10 @@ enum StreamLayout {
         s.compression = c.compression ? "s2" : "none"
         s.allowDirect = true
         s.mirrorDirect = false
+        if let marker = c.limitMarkerTTLNanos {
+            s.allowMsgTTL = true
+            s.subjectDeleteMarkerTTL = marker
+        }
         return s
     }
 
@@ -55,6 +59,8 @@ enum StreamLayout {
             && a.duplicateWindow == b.duplicateWindow && a.denyDelete == b.denyDelete
             && a.allowRollupHdrs == b.allowRollupHdrs
             && (b.placement == nil || a.placement == b.placement)
+            && (a.allowMsgTTL ?? false) == (b.allowMsgTTL ?? false)
+            && (a.subjectDeleteMarkerTTL ?? 0) == (b.subjectDeleteMarkerTTL ?? 0)
     }
 
     /// The keys an old bucket's stream needs changed (nats.go's upgrade): discard new and

@@ -51,6 +51,29 @@ struct CLIHookGroupTests {
         return path
     }
 
+    /// Checks that each key's revisions were first handled in order; returns the repeated
+    /// handlings and who handled each revision first.
+    func checkOrder(_ lines: [Handled], sourceLocation: SourceLocation = #_sourceLocation)
+        -> (repeats: [Handled], firstHandler: [Int: String]) {
+        var lastOfKey: [String: Int] = [:], repeats: [Handled] = [], firstHandler: [Int: String] = [:]
+        for line in lines {
+            if firstHandler[line.revision] != nil {
+                repeats.append(line)
+                continue
+            }
+            firstHandler[line.revision] = line.member
+            #expect(line.revision > lastOfKey[line.key] ?? 0,
+                    "\(line.key): \(line.revision) after \(lastOfKey[line.key] ?? 0)", sourceLocation: sourceLocation)
+            lastOfKey[line.key] = line.revision
+        }
+        return (repeats, firstHandler)
+    }
+
+    func describe(_ lines: [Handled], _ repeats: [Handled], _ firstHandler: [Int: String], stderr: [String]) -> String {
+        "repeats \(repeats.map { "\($0.revision) by \($0.member) after \(firstHandler[$0.revision] ?? "")" }), "
+            + "by member \(Dictionary(grouping: lines, by: \.member).mapValues(\.count)), stderr \(stderr)"
+    }
+
     @Test("600 puts over 30 keys, a member SIGKILLed midway and one joining: every revision handled, each key in order, repeats only of the dead member's runs",
           arguments: ["nats", "embedded"])
     func sharedWork(store kind: String) throws {
@@ -98,23 +121,8 @@ struct CLIHookGroupTests {
                 "\(Set(handled(log).map(\.revision)).count) of 600 handled; \(members.map(\.stderr)) \(joiner.stderr)")
         let lines = handled(log)
         #expect(Set(lines.map(\.revision)) == Set(1...600))
-        // Each key's revisions in order, once each apart from repeats of the killed member's
-        // runs (in flight, or finished with their checkpoint not yet saved).
-        var seen = Set<Int>(), lastOfKey: [String: Int] = [:], repeats: [Handled] = []
-        var firstHandler: [Int: String] = [:]
-        for line in lines {
-            if seen.contains(line.revision) {
-                repeats.append(line)
-                continue
-            }
-            seen.insert(line.revision)
-            firstHandler[line.revision] = line.member
-            #expect(line.revision > lastOfKey[line.key] ?? 0, "\(line.key): \(line.revision) after \(lastOfKey[line.key] ?? 0)")
-            lastOfKey[line.key] = line.revision
-        }
-        let summary = "repeats \(repeats.map { "\($0.revision) by \($0.member) after \(firstHandler[$0.revision] ?? "")" }), "
-            + "by member \(Dictionary(grouping: lines, by: \.member).mapValues(\.count)), "
-            + "stderr \((members + [joiner]).map(\.stderr))"
+        let (repeats, firstHandler) = checkOrder(lines)
+        let summary = describe(lines, repeats, firstHandler, stderr: (members + [joiner]).map(\.stderr))
         #expect(repeats.allSatisfy { firstHandler[$0.revision] == "m2" }, "\(summary)")
         #expect(repeats.count <= 2 * victimPartitions, "\(victimPartitions) partitions: \(summary)")
         let workers = Set(lines.map(\.member))
@@ -128,5 +136,56 @@ struct CLIHookGroupTests {
             let o = (try? owners(kvsh, store: store)) ?? [:]
             return o.count == 12 && Set(o.values).count == 2
         })
+    }
+
+    @Test("soak: ten SIGKILLs of the member owning the most partitions, each replaced, puts between them",
+          .enabled(if: ProcessInfo.processInfo.environment["KVSH_SOAK"] == "1"), arguments: ["nats", "embedded"])
+    func tenKills(store kind: String) throws {
+        let dir = try makeTempDir(prefix: "kvsh-group-soak-")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let server = kind == "nats" ? try NATSServerProcess() : nil
+        defer { server?.stop() }
+        let kvsh = Kvsh(url: server?.url)
+        let store = server == nil ? ["--store", dir + "/store.db"] : []
+        try #require(kvsh.run(store + ["kv", "add", "work", "--history", "64"]).status == 0)
+        let log = dir + "/handled"
+        let script = dir + "/member.kvsh"
+        try """
+            on put work --group work --lease \(server == nil ? "8s" : "4s") run 'echo "$KVSH_KEY $KVSH_REVISION $MEMBER" >> "$GROUP_LOG"'
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        var members: [(name: String, process: RunningKvsh)] = []
+        defer { members.forEach { $0.process.kill() } }
+        func start(_ name: String) throws {
+            let p = try RunningKvsh(store + ["serve", script], environment: kvsh.environment(extra: ["GROUP_LOG": log, "MEMBER": name]))
+            #expect(p.waitForLines(timeout: 30) { $0 == ["1"] }, "\(p.stderr)")
+            members.append((name, p))
+        }
+        for n in 1...3 { try start("m\(n)") }
+        var killed: [String: Int] = [:], total = 0, stderr: [String] = []
+        for round in 0..<10 {
+            #expect(eventually(60) {
+                let o = (try? owners(kvsh, store: store)) ?? [:]
+                return o.count == 12 && Set(o.values).count == 3
+            }, "round \(round): not balanced")
+            try #require(kvsh.run(store + [try putScript(dir, first: total, count: 60)], timeout: 60).status == 0)
+            total += 60
+            let o = try owners(kvsh, store: store)
+            let live = members.filter { $0.process.isRunning }
+            let victim = try #require(live.max { a, b in
+                o.values.filter { $0.contains("_\(a.process.pid)_") }.count < o.values.filter { $0.contains("_\(b.process.pid)_") }.count
+            })
+            killed[victim.name] = o.values.filter { $0.contains("_\(victim.process.pid)_") }.count
+            victim.process.send(SIGKILL)
+            _ = victim.process.waitForExit(timeout: 10)
+            stderr.append(victim.process.stderr)
+            try start("m\(4 + round)")
+        }
+        #expect(eventually(120) { Set(handled(log).map(\.revision)).count == total }, "\(Set(handled(log).map(\.revision)).count) of \(total)")
+        let lines = handled(log)
+        #expect(Set(lines.map(\.revision)) == Set(1...total))
+        let (repeats, firstHandler) = checkOrder(lines)
+        let summary = describe(lines, repeats, firstHandler, stderr: stderr + members.map(\.process.stderr))
+        #expect(repeats.allSatisfy { killed[firstHandler[$0.revision] ?? ""] != nil }, "\(summary)")
+        #expect(repeats.count <= 2 * killed.values.reduce(0, +), "\(summary)")
     }
 }

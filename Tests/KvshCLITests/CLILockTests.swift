@@ -153,6 +153,77 @@ struct CLILockTests {
         #expect(lines(file).count == 6)
     }
 
+    @Test("kv add --marker-ttl allows per-key TTLs: a --ttl lock on it expires by its own lease when its holder is SIGKILLed")
+    func perKeyTTL() throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let kvsh = Kvsh(server)
+        try kvsh.ok("kv", "add", "locks", "--marker-ttl", "1s")
+        let status = try kvsh.status("locks")
+        let config = status["config"] as? [String: Any] ?? status
+        #expect(config["per_key_ttl"] as? Bool == true, "\(status)")
+        #expect((config["limit_marker_ttl_ns"] as? NSNumber)?.int64Value == 1_000_000_000, "\(status)")
+        let dir = try makeTempDir(prefix: "kvsh-cli-lock-")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/log"
+        let holder = try RunningKvsh(["lock", "locks", "job", "--ttl", "2s", "--"] + logging(file, sleep: "60"),
+                                     environment: kvsh.environment())
+        defer { holder.kill() }
+        #expect(eventually(20) { lines(file).count == 1 }, "\(holder.stderr)")
+        holder.send(SIGKILL)
+        let started = Date()
+        let next = try kvsh.run(["lock", "locks", "job", "--ttl", "2s", "--wait", "20s", "--", "true"], timeout: 30)
+        #expect(next.status == 0, "\(next)")
+        // The lease is the key's TTL (2 s), not the bucket's (unlimited): bounded, not timed.
+        #expect(Date().timeIntervalSince(started) < 15, "\(next)")
+    }
+
+    @Test("kv add --marker-ttl: below 1s is refused; the embedded store refuses it")
+    func markerTTLMistakes() throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let kvsh = Kvsh(server)
+        let short = try kvsh.run(["kv", "add", "m", "--marker-ttl", "500ms"])
+        #expect(short.status == 1 && short.stderr == "nats: error: nats: limit marker TTL must be at least 1s\n", "\(short)")
+        let dir = try makeTempDir(prefix: "kvsh-cli-lock-")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let embedded = try Kvsh(url: nil).run(["--store", dir + "/store.db", "kv", "add", "m", "--marker-ttl", "1s"])
+        #expect(embedded.status == 1, "\(embedded)")
+        #expect(embedded.stderr == "nats: error: nats: limit markers and per-key TTL not supported by the embedded store\n",
+                "\(embedded)")
+        #expect(try kvsh.bucketNames().isEmpty)
+    }
+
+    @Test("the lock { } block: $lock bound, the key held while it runs, released after it, also when it fails")
+    func lockBlock() throws {
+        let dir = try makeTempDir(prefix: "kvsh-cli-lock-")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let kvsh = Kvsh(url: nil)
+        let store = ["--store", dir + "/store.db"]
+        #expect(try kvsh.run(store + ["kv", "add", "locks", "--ttl", "5s"]).status == 0)
+        let script = dir + "/locked.kvsh"
+        try """
+            lock locks deploy {
+                echo "$lock.bucket $lock.name $lock.key $lock.revision $lock.limit"
+                let held = kv keys locks
+                echo "held: $held"
+            }
+            let after = kv keys locks
+            echo "after: $after.count"
+            lock locks deploy {
+                kv get locks no-such-key
+            }
+            echo never
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        let r = try kvsh.run(store + [script])
+        #expect(r.stdout == "locks deploy deploy 1 1\nheld: deploy\nafter: 0\n", "\(r)")
+        #expect(r.status != 0, "\(r)")
+        #expect(r.stderr.contains("locked.kvsh:8:"), "\(r)")
+        // Released although the block failed: taken again at once.
+        let again = try kvsh.run(store + ["lock", "locks", "deploy", "--wait", "0", "--", "true"])
+        #expect(again.status == 0, "\(again)")
+    }
+
     @Test("the embedded store: a second process waits for the first")
     func embeddedAcrossProcesses() throws {
         let dir = try makeTempDir(prefix: "kvsh-cli-lock-")

@@ -77,6 +77,48 @@ struct CLIServeMetricsTests {
         #expect(log.filter { $0["event"] as? String == "hook.stopped" }.count == 2, "\(serve.stderr)")
     }
 
+    @Test("a --group member: its partitions and the members it sees in /metrics; its runs counted once under the group")
+    func groupMetrics() throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let kvsh = Kvsh(server)
+        let dir = try makeTempDir(prefix: "kvsh-cli-metrics-")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try kvsh.ok("kv", "add", "jobs")
+        let script = dir + "/group.kvsh"
+        try "on put jobs --group workers run true\n".write(toFile: script, atomically: true, encoding: .utf8)
+        let serve = try RunningKvsh(["serve", "--metrics", "127.0.0.1:0", "--log-format", "json", script],
+                                    environment: kvsh.environment())
+        defer { serve.kill() }
+        var port: Int?
+        #expect(eventually(30) {
+            let listening = jsonLines(serve.stderr).first { $0["event"] as? String == "metrics.listening" }
+            port = (listening?["url"] as? String).flatMap { URL(string: $0)?.port }
+            return port != nil
+        }, "\(serve.stderr)")
+        let metricsPort = try #require(port)
+        let labels = #"{hook="1",bucket="jobs",durable=""}"#
+        var scraped = ""
+        func scrape() -> String {
+            (try? httpGet(port: metricsPort, path: "/metrics")).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
+        #expect(eventually(30) {
+            scraped = scrape()
+            return scraped.contains("kvsh_hook_group_partitions_owned\(labels) 12")
+        }, "\(scraped)")
+        #expect(scraped.contains("kvsh_hook_group_members\(labels) 1"), "\(scraped)")
+        for n in 1...6 { try kvsh.ok("kv", "put", "jobs", "k\(n)", "v") }
+        #expect(eventually(30) {
+            scraped = scrape()
+            return scraped.contains("kvsh_hook_events_handled_total\(labels) 6")
+        }, "\(scraped)")
+        serve.send(SIGTERM)
+        #expect(serve.waitForExit(timeout: 30) == 0, "\(serve.stderr)")
+        let log = jsonLines(serve.stderr)
+        #expect(log.filter { $0["event"] as? String == "hook.registered" }.count == 1, "\(serve.stderr)")
+        #expect(log.filter { $0["event"] as? String == "hook.run.ok" }.allSatisfy { $0["group"] as? String == "workers" })
+    }
+
     @Test("a bad --metrics address or --log-format: one error, status 64, the script not run")
     func badOptions() throws {
         let kvsh = Kvsh(url: nil)

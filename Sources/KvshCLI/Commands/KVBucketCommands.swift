@@ -16,6 +16,9 @@ struct KVAdd: KvshCommand {
     @Option(help: "Place the bucket on servers with this tag (repeat, or separate tags with commas)")
     var tags: [String] = []
     @Flag(help: "Compress stored data") var compress = false
+    @Option(name: .customLong("marker-ttl"),
+            help: "Keep markers of expired and purged keys this long (at least 1s), and allow a TTL per key")
+    var markerTTL: String?
     @Option(help: "A description") var description: String?
 
     func run() async throws { try await runOneShot() }
@@ -28,6 +31,7 @@ struct KVAdd: KvshCommand {
         config.replicas = replicas
         config.compression = compress
         if let ttl { config.ttlNanos = try parseDuration(ttl) }
+        if let markerTTL { config.limitMarkerTTLNanos = try parseDuration(markerTTL) }
         if let maxValueSize {
             let n = try parseByteSize(maxValueSize)
             guard n <= Int64(Int32.max) else { throw ArgumentError("--max-value-size is too large") }

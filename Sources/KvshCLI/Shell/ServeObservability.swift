@@ -22,6 +22,8 @@ final class ServeObservability: Sendable {
     private let pending: Family<Gauge>
     private let live: Family<Gauge>
     private let watchReopens: Family<Counter>
+    private let partitions: Family<Gauge>
+    private let members: Family<Gauge>
     /// The store connection's reconnects (no labels).
     let connectionReconnects: Counter
     let json: Bool
@@ -37,6 +39,9 @@ final class ServeObservability: Sendable {
         var pending: Gauge
         var live: Gauge
         var reopens: Counter
+        /// A group member's only.
+        var partitions: Gauge?
+        var members: Gauge?
     }
 
     static let labelNames = ["hook", "bucket", "durable"]
@@ -56,6 +61,10 @@ final class ServeObservability: Sendable {
         live = registry.gauge("kvsh_hook_watch_live", help: "1 while the hook's watch is open, else 0.", labels: labels)
         watchReopens = registry.counter("kvsh_hook_watch_reopens_total",
                                         help: "Times the hook's watch ended by itself and was opened again.", labels: labels)
+        partitions = registry.gauge("kvsh_hook_group_partitions_owned",
+                                    help: "Partitions of its --group this member owns now (of 12).", labels: labels)
+        members = registry.gauge("kvsh_hook_group_members", help: "Live members of the hook's --group this member sees.",
+                                 labels: labels)
         connectionReconnects = registry.counter("kvsh_connection_reconnects_total",
                                                 help: "Times the NATS connection was restored after a loss.", labels: [])
             .series([])
@@ -68,6 +77,8 @@ final class ServeObservability: Sendable {
             let series = self.hooks.withLock { $0 }
             for info in registry.list() {
                 series[info.id]?.pending.set(Int64(clamping: info.pending))
+                series[info.id]?.partitions?.set(Int64(info.partitions.count))
+                series[info.id]?.members?.set(Int64(info.members.count))
             }
         }
     }
@@ -89,14 +100,16 @@ final class ServeObservability: Sendable {
             let series = Series(labels: labels, handled: handled.series(labels), failed: failed.series(labels),
                                 retried: retried.series(labels), duration: durations.series(labels),
                                 pending: pending.series(labels), live: live.series(labels),
-                                reopens: watchReopens.series(labels))
+                                reopens: watchReopens.series(labels),
+                                partitions: hook.group.map { _ in partitions.series(labels) },
+                                members: hook.group.map { _ in members.series(labels) })
             series.live.set(1)
             hooks.withLock { $0[hook.id] = series }
             writeLog("info", "hook.registered", hook)
         case .stopped(let hook):
             if let series = hooks.withLock({ $0.removeValue(forKey: hook.id) }) {
                 for family in [handled, failed, retried, watchReopens] { family.remove(series.labels) }
-                for family in [pending, live] { family.remove(series.labels) }
+                for family in [pending, live, partitions, members] { family.remove(series.labels) }
                 durations.remove(series.labels)
             }
             writeLog("info", "hook.stopped", hook)
@@ -150,6 +163,7 @@ final class ServeObservability: Sendable {
         guard json else { return }
         var all: [(String, JSONLogLine.Value)] = [("hook", .int(Int64(hook.id))), ("bucket", .string(hook.bucket))]
         if let durable = hook.durable { all.append(("durable", .string(durable))) }
+        if let group = hook.group { all.append(("group", .string(group))) }
         Terminal.err(line(level, event, all + fields))
     }
 
