@@ -43,12 +43,52 @@ struct CLIHookGroupTests {
         return owners
     }
 
-    /// A kvsh script putting `count` values over 30 keys, starting at value number `first`.
-    func putScript(_ dir: String, first: Int, count: Int) throws -> String {
-        let path = dir + "/puts-\(first).kvsh"
-        let text = (first..<(first + count)).map { "let _w = kv put work k\($0 % 30) v\($0)" }.joined(separator: "\n")
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+    /// A bucket `work` with history 64, and members of group `work` on it whose commands log
+    /// `KEY REVISION MEMBER` lines; on a real server or an embedded store file.
+    final class Fixture {
+        let dir: String
+        let server: NATSServerProcess?
+        let kvsh: Kvsh
+        let store: [String]
+        let log: String
+        let script: String
+
+        init(_ kind: String) throws {
+            dir = try makeTempDir(prefix: "kvsh-group-")
+            server = kind == "nats" ? try NATSServerProcess() : nil
+            kvsh = Kvsh(url: server?.url)
+            store = server == nil ? ["--store", dir + "/store.db"] : []
+            log = dir + "/handled"
+            script = dir + "/member.kvsh"
+            try #require(kvsh.run(store + ["kv", "add", "work", "--history", "64"]).status == 0)
+            // On the embedded store every member's partition watches wake at each write of any
+            // process, and renewals queue behind them on a loaded 2-core machine: a longer lease.
+            let lease = server == nil ? "8s" : "4s"
+            try """
+                on put work --group work --lease \(lease) run 'echo "$KVSH_KEY $KVSH_REVISION $MEMBER" >> "$GROUP_LOG"'
+                """.write(toFile: script, atomically: true, encoding: .utf8)
+        }
+
+        deinit {
+            server?.stop()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+
+        /// A `kvsh serve` member named `name`, once it has registered its hook.
+        func member(_ name: String) throws -> RunningKvsh {
+            let p = try RunningKvsh(store + ["serve", script],
+                                    environment: kvsh.environment(extra: ["GROUP_LOG": log, "MEMBER": name]))
+            #expect(p.waitForLines(timeout: 30) { $0 == ["1"] }, "\(p.stderr)")
+            return p
+        }
+
+        /// Runs a script of `count` puts over 30 keys, value numbers from `first`.
+        func put(first: Int, count: Int) throws {
+            let path = dir + "/puts-\(first).kvsh"
+            let text = (first..<(first + count)).map { "let _w = kv put work k\($0 % 30) v\($0)" }.joined(separator: "\n")
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try #require(kvsh.run(store + [path], timeout: 60).status == 0)
+        }
     }
 
     /// Checks that each key's revisions were first handled in order; returns the repeated
@@ -77,44 +117,26 @@ struct CLIHookGroupTests {
     @Test("600 puts over 30 keys, a member SIGKILLed midway and one joining: every revision handled, each key in order, repeats only of the dead member's runs",
           arguments: ["nats", "embedded"])
     func sharedWork(store kind: String) throws {
-        let dir = try makeTempDir(prefix: "kvsh-group-")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let server = kind == "nats" ? try NATSServerProcess() : nil
-        defer { server?.stop() }
-        let kvsh = Kvsh(url: server?.url)
-        let store = server == nil ? ["--store", dir + "/store.db"] : []
-        try #require(kvsh.run(store + ["kv", "add", "work", "--history", "64"]).status == 0)
-        let log = dir + "/handled"
-        let script = dir + "/member.kvsh"
-        // On the embedded store every member's partition watches wake at each write of any
-        // process, and renewals queue behind them on a loaded 2-core machine: a longer lease.
-        let lease = server == nil ? "8s" : "4s"
-        try """
-            on put work --group work --lease \(lease) run 'echo "$KVSH_KEY $KVSH_REVISION $MEMBER" >> "$GROUP_LOG"'
-            """.write(toFile: script, atomically: true, encoding: .utf8)
-        func member(_ name: String) throws -> RunningKvsh {
-            try RunningKvsh(store + ["serve", script], environment: kvsh.environment(extra: ["GROUP_LOG": log, "MEMBER": name]))
-        }
-        let members = try ["m1", "m2", "m3"].map(member)
+        let f = try Fixture(kind)
+        let (kvsh, store, log) = (f.kvsh, f.store, f.log)
+        let members = try ["m1", "m2", "m3"].map(f.member)
         defer { members.forEach { $0.kill() } }
-        for m in members { #expect(m.waitForLines(timeout: 30) { $0 == ["1"] }, "\(m.stderr)") }
         // Balanced: every partition owned, by all three.
         #expect(eventually(30) {
             let o = (try? owners(kvsh, store: store)) ?? [:]
             return o.count == 12 && Set(o.values).count == 3
         }, "\(members.map(\.stderr))")
 
-        try #require(kvsh.run(store + [try putScript(dir, first: 0, count: 300)], timeout: 60).status == 0)
+        try f.put(first: 0, count: 300)
         #expect(eventually(30) { handled(log).count >= 100 })
         let victim = members[1]
         let victimPartitions = try owners(kvsh, store: store).values.filter { $0.contains("_\(victim.pid)_") }.count
         #expect(victimPartitions > 0)
         victim.send(SIGKILL)
         _ = victim.waitForExit(timeout: 10)
-        let joiner = try member("m4")
+        let joiner = try f.member("m4")
         defer { joiner.kill() }
-        #expect(joiner.waitForLines(timeout: 30) { $0 == ["1"] }, "\(joiner.stderr)")
-        try #require(kvsh.run(store + [try putScript(dir, first: 300, count: 300)], timeout: 60).status == 0)
+        try f.put(first: 300, count: 300)
 
         // The dead member's partitions are taken over within its lease and a round.
         #expect(eventually(60) { Set(handled(log).map(\.revision)).count == 600 },
@@ -141,25 +163,11 @@ struct CLIHookGroupTests {
     @Test("soak: ten SIGKILLs of the member owning the most partitions, each replaced, puts between them",
           .enabled(if: ProcessInfo.processInfo.environment["KVSH_SOAK"] == "1"), arguments: ["nats", "embedded"])
     func tenKills(store kind: String) throws {
-        let dir = try makeTempDir(prefix: "kvsh-group-soak-")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let server = kind == "nats" ? try NATSServerProcess() : nil
-        defer { server?.stop() }
-        let kvsh = Kvsh(url: server?.url)
-        let store = server == nil ? ["--store", dir + "/store.db"] : []
-        try #require(kvsh.run(store + ["kv", "add", "work", "--history", "64"]).status == 0)
-        let log = dir + "/handled"
-        let script = dir + "/member.kvsh"
-        try """
-            on put work --group work --lease \(server == nil ? "8s" : "4s") run 'echo "$KVSH_KEY $KVSH_REVISION $MEMBER" >> "$GROUP_LOG"'
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        let f = try Fixture(kind)
+        let (kvsh, store, log) = (f.kvsh, f.store, f.log)
         var members: [(name: String, process: RunningKvsh)] = []
         defer { members.forEach { $0.process.kill() } }
-        func start(_ name: String) throws {
-            let p = try RunningKvsh(store + ["serve", script], environment: kvsh.environment(extra: ["GROUP_LOG": log, "MEMBER": name]))
-            #expect(p.waitForLines(timeout: 30) { $0 == ["1"] }, "\(p.stderr)")
-            members.append((name, p))
-        }
+        func start(_ name: String) throws { members.append((name, try f.member(name))) }
         for n in 1...3 { try start("m\(n)") }
         var killed: [String: Int] = [:], total = 0, stderr: [String] = []
         for round in 0..<10 {
@@ -167,7 +175,7 @@ struct CLIHookGroupTests {
                 let o = (try? owners(kvsh, store: store)) ?? [:]
                 return o.count == 12 && Set(o.values).count == 3
             }, "round \(round): not balanced")
-            try #require(kvsh.run(store + [try putScript(dir, first: total, count: 60)], timeout: 60).status == 0)
+            try f.put(first: total, count: 60)
             total += 60
             let o = try owners(kvsh, store: store)
             let live = members.filter { $0.process.isRunning }

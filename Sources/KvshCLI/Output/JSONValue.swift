@@ -15,6 +15,8 @@ enum JSONValue: Sendable, Equatable {
     case bool(Bool)
     case int(Int64)
     case uint(UInt64)
+    /// A finite number as Swift prints it; JSON has no infinities or NaN, so those are `null`.
+    case double(Double)
     case string(String)
     case array([JSONValue])
     /// Members in output order; names should be unique.
@@ -46,6 +48,7 @@ enum JSONValue: Sendable, Equatable {
         case .bool(let b): out += b ? "true" : "false"
         case .int(let n): out += String(n)
         case .uint(let n): out += String(n)
+        case .double(let d): out += d.isFinite ? "\(d)" : "null"
         case .string(let s): Self.writeString(s, to: &out)
         case .array(let items):
             out += "["

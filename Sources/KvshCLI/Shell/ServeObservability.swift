@@ -125,19 +125,19 @@ final class ServeObservability: Sendable {
                 }
             }
             if json {
-                var fields: [(String, JSONLogLine.Value)] = [
-                    ("revision", .int(Int64(clamping: run.revision))), ("key", .string(run.key)),
-                    ("op", .string(run.operation.rawValue)), ("duration_s", .double(run.seconds)),
-                    ("outcome", .string(run.outcome)), ("attempt", .int(Int64(run.attempt))),
-                    ("will_retry", .bool(run.willRetry)),
+                var fields: [JSONValue.Member] = [
+                    .init("revision", .int(Int64(clamping: run.revision))), .init("key", .string(run.key)),
+                    .init("op", .string(run.operation.rawValue)), .init("duration_s", .double(run.seconds)),
+                    .init("outcome", .string(run.outcome)), .init("attempt", .int(Int64(run.attempt))),
+                    .init("will_retry", .bool(run.willRetry)),
                 ]
-                if let status = run.exitStatus { fields.append(("exit_status", .int(Int64(status)))) }
+                if let status = run.exitStatus { fields.append(.init("exit_status", .int(Int64(status)))) }
                 writeLog(run.succeeded ? "info" : (run.willRetry ? "warning" : "error"),
                     run.succeeded ? "hook.run.ok" : "hook.run.failed", hook, fields)
             }
         case .watchLost(let hook, let reason):
             hooks.withLock { $0[hook.id] }?.live.set(0)
-            writeLog("warning", "hook.watch.lost", hook, [("reason", .string(reason))])
+            writeLog("warning", "hook.watch.lost", hook, [.init("reason", .string(reason))])
         case .watchRestored(let hook):
             if let series = hooks.withLock({ $0[hook.id] }) {
                 series.live.set(1)
@@ -159,16 +159,16 @@ final class ServeObservability: Sendable {
     }
 
     /// Writes a line when the format is json; text mode keeps the hooks' own report lines.
-    func writeLog(_ level: String, _ event: String, _ hook: HookIdentity, _ fields: [(String, JSONLogLine.Value)] = []) {
+    func writeLog(_ level: String, _ event: String, _ hook: HookIdentity, _ fields: [JSONValue.Member] = []) {
         guard json else { return }
-        var all: [(String, JSONLogLine.Value)] = [("hook", .int(Int64(hook.id))), ("bucket", .string(hook.bucket))]
-        if let durable = hook.durable { all.append(("durable", .string(durable))) }
-        if let group = hook.group { all.append(("group", .string(group))) }
+        var all: [JSONValue.Member] = [.init("hook", .int(Int64(hook.id))), .init("bucket", .string(hook.bucket))]
+        if let durable = hook.durable { all.append(.init("durable", .string(durable))) }
+        if let group = hook.group { all.append(.init("group", .string(group))) }
         Terminal.err(line(level, event, all + fields))
     }
 
     /// A line of the JSON log, stamped now.
-    func line(_ level: String, _ event: String, _ fields: [(String, JSONLogLine.Value)]) -> String {
+    func line(_ level: String, _ event: String, _ fields: [JSONValue.Member]) -> String {
         JSONLogLine(timestamp: Timestamp.rfc3339(Date()), level: level, event: event, fields: fields).text
     }
 }
@@ -198,7 +198,7 @@ func startObservability(_ words: [String]) async throws -> (ServeObservability?,
     }
     let url = "http://\(server.boundAddress)/metrics"
     if options.logFormat == .json {
-        Terminal.err(observability.line("info", "metrics.listening", [("url", .string(url))]))
+        Terminal.err(observability.line("info", "metrics.listening", [.init("url", .string(url))]))
     } else {
         Terminal.err("kvsh: serve: metrics at \(url)\n")
     }
@@ -217,7 +217,7 @@ struct JSONErrorOutput: ShellOutput {
 
     func writeError(_ text: String) {
         for line in text.split(separator: "\n") {
-            Terminal.err(observability.line("warning", "stderr", [("text", .string(String(line)))]))
+            Terminal.err(observability.line("warning", "stderr", [.init("text", .string(String(line)))]))
         }
     }
 }
