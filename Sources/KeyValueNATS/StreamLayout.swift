@@ -46,8 +46,9 @@ enum StreamLayout {
 
     /// True when the existing stream `a` has every setting kvsh writes for `b` except
     /// `discard` and `allow_direct` (what nats.go upgrades); any other difference,
-    /// description and compression included, means the name is taken. A placement counts
-    /// only when `b` asks for one (the server may place a stream without being asked).
+    /// description and compression included, means the name is taken. A placement and limit
+    /// markers count only when `b` asks for them (the server may place a stream without being
+    /// asked; another client may have allowed per-key TTLs).
     static func sameExceptUpgradable(_ a: StreamConfig, _ b: StreamConfig) -> Bool {
         func text(_ s: String?) -> String? { s?.isEmpty == true ? nil : s }
         return a.subjects == b.subjects && a.maxMsgsPerSubject == b.maxMsgsPerSubject
@@ -59,8 +60,8 @@ enum StreamLayout {
             && a.duplicateWindow == b.duplicateWindow && a.denyDelete == b.denyDelete
             && a.allowRollupHdrs == b.allowRollupHdrs
             && (b.placement == nil || a.placement == b.placement)
-            && (a.allowMsgTTL ?? false) == (b.allowMsgTTL ?? false)
-            && (a.subjectDeleteMarkerTTL ?? 0) == (b.subjectDeleteMarkerTTL ?? 0)
+            && (b.subjectDeleteMarkerTTL == nil
+                || (a.allowMsgTTL == true && a.subjectDeleteMarkerTTL == b.subjectDeleteMarkerTTL))
     }
 
     /// The keys an old bucket's stream needs changed (nats.go's upgrade): discard new and

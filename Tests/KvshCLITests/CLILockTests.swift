@@ -178,7 +178,7 @@ struct CLILockTests {
         #expect(Date().timeIntervalSince(started) < 15, "\(next)")
     }
 
-    @Test("kv add --marker-ttl: below 1s is refused; the embedded store refuses it")
+    @Test("kv add --marker-ttl: below 1s is refused; the embedded store refuses it; an existing bucket must have the same")
     func markerTTLMistakes() throws {
         let server = try NATSServerProcess()
         defer { server.stop() }
@@ -192,6 +192,30 @@ struct CLILockTests {
         #expect(embedded.stderr == "nats: error: nats: limit markers and per-key TTL not supported by the embedded store\n",
                 "\(embedded)")
         #expect(try kvsh.bucketNames().isEmpty)
+        // An existing bucket without markers is not quietly taken as one with them.
+        try kvsh.ok("kv", "add", "plain")
+        let taken = try kvsh.run(["kv", "add", "plain", "--marker-ttl", "1s"])
+        #expect(taken.status == 1 && taken.stderr == "nats: error: nats: bucket name already in use: plain\n", "\(taken)")
+        try kvsh.ok("kv", "add", "marked", "--marker-ttl", "1s")
+        try kvsh.ok("kv", "add", "marked", "--marker-ttl", "1s")
+    }
+
+    @Test("--log-format json: acquired and released as JSON lines on stderr; a bad format is one error")
+    func jsonLog() throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let kvsh = Kvsh(server)
+        try kvsh.ok("kv", "add", "locks", "--ttl", "2s")
+        let r = try kvsh.run(["lock", "locks", "job", "--log-format", "json", "--", "sh", "-c", "exit 4"])
+        #expect(r.status == 4, "\(r)")
+        let lines = r.stderr.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+        #expect(lines.map { $0["event"] as? String } == ["lock.acquired", "lock.released"], "\(r)")
+        #expect(lines.first?["revision"] as? Int == 1 && lines.first?["key"] as? String == "job", "\(r)")
+        #expect(lines.last?["exit_status"] as? Int == 4 && lines.allSatisfy { $0["ts"] is String }, "\(r)")
+        let bad = try kvsh.run(["lock", "locks", "job", "--log-format", "xml", "--", "true"])
+        #expect(bad.status == 1 && bad.stderr == "nats: error: --log-format xml: expected text or json\n", "\(bad)")
     }
 
     @Test("the lock { } block: $lock bound, the key held while it runs, released after it, also when it fails")

@@ -1,5 +1,10 @@
 import ArgumentParser
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import KeyValue
 import Locks
 import Shell
@@ -33,6 +38,9 @@ struct LockCommand: KvshCommand {
     @Option(help: "How long to wait for the lock, e.g. 10s; 0 fails at once (default: for ever)") var wait: String?
     @Option(help: "How many may hold the lock at once") var limit: Int = 1
     @Option(help: "A per-key TTL as the lease (the bucket must allow per-key TTLs)") var ttl: String?
+    @Option(help: ArgumentHelp("Lock events on stderr as text (failures only), or as json (one object a line: "
+                               + "acquired, released, lost)", valueName: "format"))
+    var logFormat: String?
     @Argument(parsing: .postTerminator, help: "The command to run and its arguments") var command: [String] = []
 
     func run() async throws { try await runOneShot(streamsOutput: true) }
@@ -48,6 +56,7 @@ struct LockCommand: KvshCommand {
         let waitFor = try wait.map { Duration.nanoseconds(try parseDuration($0)) }
         let ttlFor = try ttl.map { Duration.nanoseconds(try parseDuration($0)) }
         if ttlFor == .zero { throw ValidationError("--ttl must be longer than 0s") }
+        let json = try ServeOptions.LogFormat.parse(logFormat) == .json
 
         let store = try await ctx.backend().store
         let request = LockRequest(bucket: try await store.bucket(bucket), name: name, limit: limit,
@@ -65,7 +74,9 @@ struct LockCommand: KvshCommand {
         } catch is CancellationError {
             throw ExitCode(caught.exitStatus)
         }
-        let status = try await run(holding: held, caught: caught, signals: signals)
+        let log = LockLog(json: json, bucket: bucket, key: held.key)
+        log.write("info", "lock.acquired", [.init("revision", .uint(held.revision)), .init("slot", .int(Int64(held.slot)))])
+        let status = try await run(holding: held, caught: caught, signals: signals, log: log)
         if status != 0 { throw ExitCode(status) }
         return .null
     }
@@ -77,7 +88,8 @@ struct LockCommand: KvshCommand {
     }
 
     /// Runs the command to its end, a loss of the lease or a signal; returns kvsh's exit status.
-    private func run(holding held: HeldLock, caught: CaughtSignal, signals: InterruptSignals) async throws -> Int32 {
+    private func run(holding held: HeldLock, caught: CaughtSignal, signals: InterruptSignals,
+                     log: LockLog) async throws -> Int32 {
         let child: LockedChild
         do {
             child = try LockedChild(command, environment: [
@@ -97,16 +109,22 @@ struct LockCommand: KvshCommand {
         switch first {
         case .exited(let status):
             try await held.release()
+            log.write("info", "lock.released", [.init("exit_status", .int(Int64(status)))])
             return status
         case .lost(let loss):
             stop(child)
             _ = await waiter.value
-            Terminal.err("nats: error: \(loss)\n")
+            if log.json {
+                log.write("error", "lock.lost", [.init("reason", .string("\(loss)"))])
+            } else {
+                Terminal.err("nats: error: \(loss)\n")
+            }
             return ExitStatus.failure
         case .signal:
             stop(child)
             _ = await waiter.value
             try? await held.release()
+            log.write("info", "lock.released", [.init("signal", .int(Int64(caught.exitStatus - 128)))])
             return caught.exitStatus
         }
     }
@@ -118,6 +136,21 @@ struct LockCommand: KvshCommand {
             try? await Task.sleep(for: .seconds(2))
             child.signalGroup(SIGKILL)
         }
+    }
+}
+
+/// `--log-format json`: a line on stderr per lock event; text writes nothing here (failures
+/// are the one error line they always are).
+private struct LockLog {
+    let json: Bool
+    let bucket: String
+    let key: String
+
+    func write(_ level: String, _ event: String, _ fields: [JSONValue.Member]) {
+        guard json else { return }
+        let line = JSONLogLine(timestamp: Timestamp.rfc3339(Date()), level: level, event: event,
+                               fields: [.init("bucket", .string(bucket)), .init("key", .string(key))] + fields)
+        Terminal.err(line.text)
     }
 }
 

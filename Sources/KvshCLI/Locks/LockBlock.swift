@@ -80,9 +80,17 @@ struct LockBlock {
         let status = await withTaskCancellationHandler { await body.value } onCancel: { body.cancel() }
         watcher.cancel()
         if let loss = held.lossSoFar {
+            _ = await watcher.value
             throw CommandError("\(loss)")
         }
-        try await held.release()
+        // The release ends the keep-alive, and with it the watcher, which is awaited either way.
+        do {
+            try await held.release()
+        } catch {
+            _ = await watcher.value
+            throw error
+        }
+        _ = await watcher.value
         try Task.checkCancellation()
         if status != 0 { throw CommandError("lock \(name): the block failed", status: status) }
     }
