@@ -97,10 +97,15 @@ public struct CommandContext: Sendable {
     /// The command was typed at the interactive prompt (not read from a script, a sourced file
     /// or a hook's block): a person is there to answer a question.
     public var isTypedAtPrompt: Bool
+    /// The bytes of the file given with `< FILE`, read before the command runs; nil without
+    /// one. Only commands that take a value (put, create, update) may accept it, in place of
+    /// the value argument; any other command must refuse it.
+    public var input: [UInt8]?
 
     /// A context; the interpreter makes one per command, tests may make their own.
     public init(output: any ShellOutput, isCaptured: Bool, position: SourcePosition, dataArguments: Set<Int> = [],
-                block: CommandBlock? = nil, emptyLists: [EmptyList] = [], isTypedAtPrompt: Bool = false) {
+                block: CommandBlock? = nil, emptyLists: [EmptyList] = [], isTypedAtPrompt: Bool = false,
+                input: [UInt8]? = nil) {
         self.output = output
         self.isCaptured = isCaptured
         self.position = position
@@ -108,6 +113,7 @@ public struct CommandContext: Sendable {
         self.block = block
         self.emptyLists = emptyLists
         self.isTypedAtPrompt = isTypedAtPrompt
+        self.input = input
     }
 }
 
