@@ -1,7 +1,7 @@
 /// The commands the language defines itself. Dispatch and `help` both read this table, so
 /// a built-in cannot exist without its help text.
 enum Builtin: String, CaseIterable, Sendable {
-    case echo, set, use, vars, test, calc, sleep, source, help, exit
+    case echo, set, use, vars, test, calc, str, json, printf, sleep, source, help, exit
     case `true`, `false`
 
     var usage: String {
@@ -12,6 +12,9 @@ enum Builtin: String, CaseIterable, Sendable {
         case .vars: "vars"
         case .test: "test A OP B | test -z S | test -n S"
         case .calc: "calc A OP B"
+        case .str: "str OP …"
+        case .json: "json OP …"
+        case .printf: "printf FORMAT [ARG…]"
         case .sleep: "sleep DURATION"
         case .source: "source FILE [ARG…]"
         case .help: "help [NAME…]"
@@ -29,6 +32,9 @@ enum Builtin: String, CaseIterable, Sendable {
         case .vars: "List the variables and their values"
         case .test: "Compare two values; succeed when the comparison holds"
         case .calc: "Integer arithmetic: + - * / %"
+        case .str: "String operations: length upper lower trim sub split join replace contains starts ends"
+        case .json: "Build and read JSON: encode object array get set keys"
+        case .printf: "Print the ARGs formatted by FORMAT (%s %d %x %f …), no newline added"
         case .sleep: "Wait, e.g. 500ms, 2s, 1m30s (Ctrl-C interrupts)"
         case .source: "Run a script file here, with its own $1…$N"
         case .help: "Show this list, or help for a command or keyword"
@@ -60,6 +66,21 @@ enum Builtin: String, CaseIterable, Sendable {
         case .calc:
             "Prints (or, under `let`, returns) A OP B for integers A and B, OP one of + - * / %. "
                 + "Overflow and division by zero are errors. `let n = calc $n + 1` counts."
+        case .str:
+            "Lengths and positions count characters (grapheme clusters). Prints the result, or binds it under `let`; "
+                + "contains, starts and ends succeed or fail (status 1) as a condition. Operations: "
+                + Self.operationList(ShellSession.stringOperations) + ". `sub` counts a negative START from the end and clamps to the string; `split` and `join` make and "
+                + "take lists (`str join , $ks` spreads the list)."
+        case .json:
+            "Each WORD is one value (a list variable is one array) and strings always become JSON strings. Operations: "
+                + Self.operationList(ShellSession.jsonOperations) + ". DOC is JSON text (a string or an entry) or a record or list; PATH is dot-separated "
+                + "members and indexes (`a.b.0`). `get` prints scalars as text and objects as JSON; "
+                + "`set` creates missing members and appends at index count. `$e.json.field` reads a field directly."
+        case .printf:
+            "Directives %s %d %i %x %X %o %f %e %g %c %%, with flags - 0 + space, a width and .precision "
+                + "(for %s it truncates). FORMAT knows the escapes \\n \\t \\r \\\\; ARGs are data, never "
+                + "interpreted. Each directive takes one ARG (lists spread): too few or too many is an error. "
+                + "`let s = printf …` binds the text."
         case .sleep:
             "DURATION is a number with a unit (ns, us, ms, s, m, h), several run together (1m30s), "
                 + "or a plain number of seconds; at most 24h. Ctrl-C interrupts it."
@@ -77,6 +98,13 @@ enum Builtin: String, CaseIterable, Sendable {
         case .true: "Does nothing, successfully: `while true { … }`."
         case .false: "Does nothing and fails with status 1."
         }
+    }
+}
+
+extension Builtin {
+    /// `str` and `json` list their operations' usages from the tables they dispatch on.
+    private static func operationList(_ operations: [(name: String, usage: String)]) -> String {
+        operations.map { "`" + $0.usage + "`" }.joined(separator: ", ")
     }
 }
 

@@ -57,7 +57,18 @@ struct Environment: Sendable {
         case .allArguments:
             value = .list(arguments.map { .string($0) })
         }
-        for field in fields {
+        for index in fields.indices {
+            let field = fields[index]
+            if field == "json" {
+                do throws(Value.NotJSON) {
+                    if let document = try value.parsedJSON() {
+                        value = document
+                        continue
+                    }
+                } catch {
+                    throw ShellError("\(reference.display(fieldCount: index + 1)): \(error.message)", at: reference.position)
+                }
+            }
             guard let next = value.field(field) else {
                 throw ShellError("\(reference.display): \(value.missingFieldExplanation(field))",
                                  at: reference.position)

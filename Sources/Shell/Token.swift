@@ -96,8 +96,17 @@ struct VariableReference: Sendable, Equatable {
     var position: SourcePosition
 
     /// The reference as it would be written, `$e.value`, for messages.
-    var display: String {
-        var text = "$"
+    var display: String { display(fieldCount: fields.count) }
+
+    /// The reference with only its first `fieldCount` fields; the braced form with quotes when
+    /// a field is not a plain name or number (`${e.json."odd key"}`).
+    func display(fieldCount: Int) -> String {
+        let shown = fields.prefix(fieldCount)
+        func isPlain(_ field: String) -> Bool {
+            Lexer.isName(field) || (!field.isEmpty && field.unicodeScalars.allSatisfy(Lexer.isDigit))
+        }
+        let plain = shown.allSatisfy(isPlain)
+        var text = plain ? "$" : "${"
         switch base {
         case .named(let name): text += name
         case .positional(let n): text += String(n)
@@ -105,7 +114,9 @@ struct VariableReference: Sendable, Equatable {
         case .lastStatus: text += "?"
         case .allArguments: text += "@"
         }
-        for field in fields { text += "." + field }
-        return text
+        for field in shown {
+            text += isPlain(field) ? "." + field : ".\"" + Lexer.escapedFieldName(field) + "\""
+        }
+        return plain ? text : text + "}"
     }
 }

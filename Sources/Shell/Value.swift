@@ -6,6 +6,8 @@ import KeyValue
 public enum Value: Sendable, Equatable {
     case string(String)
     case int(Int)
+    /// A number that is not an integer `Int` holds, as JSON text gives them (`1.5`, `1e300`).
+    case double(Double)
     case bool(Bool)
     /// One revision of a key; fields `key value revision created op bucket delta`.
     case entry(Entry)
@@ -20,6 +22,7 @@ public enum Value: Sendable, Equatable {
     /// The text a value becomes inside a larger word, in double quotes, or as an argument
     /// to a store command:
     /// - string, int, bool: as written (`true`/`false`);
+    /// - double: the shortest text that reads back as the same number (`1.5`, `1e+300`);
     /// - entry: its value, decoded as UTF-8 (invalid bytes become U+FFFD);
     /// - list: the elements' text forms joined by single spaces;
     /// - record: a one-line summary, `name=value name="two words" …`;
@@ -28,6 +31,7 @@ public enum Value: Sendable, Equatable {
         switch self {
         case .string(let text): text
         case .int(let n): String(n)
+        case .double(let d): Self.shortestText(d)
         case .bool(let b): b ? "true" : "false"
         case .entry(let entry): String(decoding: entry.value, as: UTF8.self)
         case .list(let items): items.map(\.textForm).joined(separator: " ")
@@ -37,11 +41,12 @@ public enum Value: Sendable, Equatable {
         }
     }
 
-    /// `string`, `int`, `bool`, `entry`, `list`, `record` or `null`.
+    /// `string`, `int`, `number` (a double), `bool`, `entry`, `list`, `record` or `null`.
     public var typeName: String {
         switch self {
         case .string: "string"
         case .int: "int"
+        case .double: "number"
         case .bool: "bool"
         case .entry: "entry"
         case .list: "list"
@@ -66,7 +71,9 @@ public enum Value: Sendable, Equatable {
     func missingFieldExplanation(_ name: String) -> String {
         switch self {
         case .entry:
-            "an entry has no field '\(name)'; its fields are \(Self.entryFieldNames.joined(separator: ", "))"
+            "an entry has no field '\(name)'; its fields are \(Self.entryFieldNames.joined(separator: ", ")), json"
+        case .string:
+            "a string has no fields ('.json' reads it as JSON)"
         case .record(let record):
             "the record has no field '\(name)'; its fields are "
                 + (record.fields.isEmpty ? "none" : record.fields.map(\.name).joined(separator: ", "))
@@ -107,7 +114,7 @@ public enum Value: Sendable, Equatable {
     var displayForm: String {
         switch self {
         case .string(let text): Self.quoted(text)
-        case .int, .bool: textForm
+        case .int, .double, .bool: textForm
         case .entry(let entry):
             "entry \(entry.bucket) > \(entry.key) revision \(entry.revision) \(entry.operation.rawValue): "
                 + Self.quoted(String(decoding: entry.value, as: UTF8.self))
@@ -117,6 +124,10 @@ public enum Value: Sendable, Equatable {
         case .null: "null"
         }
     }
+
+    /// Swift's shortest round-trip form (`0.1`, `1e+300`, `2.0`), which is also valid JSON
+    /// for a finite number.
+    static func shortestText(_ d: Double) -> String { d.description }
 
     private static func quotedIfNeeded(_ text: String) -> String {
         let plain = !text.isEmpty && text.unicodeScalars.allSatisfy {

@@ -36,6 +36,41 @@ struct GoldenTests {
             # expect-error: golden.kvsh:2:1: nats: key not found
             # expect-status: 1
             """),
+        ("json-values", #"""
+            let e = kv put cfg app '{"name":"kv","ports":[4222,8222],"tls":{"on":true},"odd key":1.5}'
+            echo $e.json.name $e.json.ports.count ${e.json.ports.1}    # expect: kv 2 8222
+            echo ${e.json."odd key"} ${e.json.tls.on}                 # expect: 1.5 true
+            json get $e tls                                           # expect: {"on":true}
+            json get $e missing none                                  # expect: none
+            json set $e tls.on false                                  # expect: {"name":"kv","ports":[4222,8222],"tls":{"on":"false"},"odd key":1.5}
+            json object who "a \"b\"" n $e.json.ports.0             # expect: {"who":"a \"b\"","n":4222}
+            json array x $e.json.ports                                # expect: ["x",[4222,8222]]
+            for k in $e.json.ports { echo port $k }
+            # expect: port 4222
+            # expect: port 8222
+            echo ${e.json.nope}
+            # expect-error: golden.kvsh:12:6: $e.json.nope: the record has no field 'nope'; its fields are name, ports, tls, odd key
+            # expect-status: 1
+            """#),
+        ("str-ops", """
+            str length héllo                           # expect: 5
+            str upper kv; str trim "  x  "             # expect: KV
+            # expect: x
+            str sub "key-42" -2                        # expect: 42
+            let parts = str split a/b/c /
+            str join , $parts                          # expect: a,b,c
+            str replace a-b-c - _                      # expect: a_b_c
+            if str starts $parts.0 a { echo starts }   # expect: starts
+            str ends abc x || echo $error              # expect: str ends: "abc" does not end with "x"
+            """),
+        ("printf", #"""
+            printf '%-6s|%5.2f|%03d|%x\n' key 3.14159 7 255      # expect: key   | 3.14|007|ff
+            let line = printf '%s=%d' n 42
+            echo $line                                              # expect: n=42
+            printf '%d\n' abc
+            # expect-error: golden.kvsh:4:1: printf: argument 1 ("abc") is not an integer, as %d needs
+            # expect-status: 1
+            """#),
         ("exits", """
             echo bye                                # expect: bye
             exit 3
