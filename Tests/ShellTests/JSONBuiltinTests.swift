@@ -42,7 +42,7 @@ struct JSONBuiltinTests {
     }
 
     @Test("quoted field name mistakes have positions", arguments: [
-        (#"echo ${s."abc"#, "t.kvsh:1:15: unterminated field name starting at 1:10 in the '${' opened at 1:6", true),
+        (#"echo ${s."abc"#, "t.kvsh:1:14: unterminated field name starting at 1:10 in the '${' opened at 1:6", true),
         (#"echo ${s."a\nb"}"#, "t.kvsh:1:12: unknown escape '\\n' in a quoted field name: only \\\" and \\\\ are escapes there", false),
         (#"echo ${s."a"x}"#, "t.kvsh:1:13: expected '}' to close the '${' opened at 1:6, found 'x'", false),
         (#"echo ${s.}"#, "t.kvsh:1:10: expected a field name or a \"quoted name\" after '.', found '}'", false),
@@ -57,7 +57,7 @@ struct JSONBuiltinTests {
         (#"let e = kv put cfg app '{"a":1 x}'; echo $e.json.a"#,
          "test.kvsh:1:42: $e.json: the value of cfg > app is not JSON: expected ',' or '}', found 'x' at byte 7"),
         (#"set s 'nope'; echo ${s.json.x}"#,
-         "test.kvsh:1:20: $s.json: the string is not JSON: expected a value, found 'n' at byte 0"),
+         "test.kvsh:1:20: $s.json: the string is not JSON: expected 'null' at byte 0"),
         (#"set s '{"a":1,"b":2}'; echo $s.json.c"#,
          "test.kvsh:1:29: $s.json.c: the record has no field 'c'; its fields are a, b"),
         (#"set s '[1]'; echo $s.json.3"#, "test.kvsh:1:19: $s.json.3: index 3 is out of range: the list has 1 element (indexes start at 0)"),
