@@ -214,7 +214,7 @@ struct Lexer {
                     continue
                 }
                 guard let c = peek(), Self.isNameStart(c) || Self.isDigit(c) else {
-                    throw ShellError("expected a field name or a \"quoted name\" after '.', found \(describeNext())",
+                    throw ShellError("expected a field name after '.', found \(describeNext())",
                                      at: position, isIncomplete: peek() == nil)
                 }
                 fields.append(Self.isDigit(c) ? digits() : identifier())

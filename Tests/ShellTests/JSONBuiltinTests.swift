@@ -45,7 +45,7 @@ struct JSONBuiltinTests {
         (#"echo ${s."abc"#, "t.kvsh:1:14: unterminated field name starting at 1:10 in the '${' opened at 1:6", true),
         (#"echo ${s."a\nb"}"#, "t.kvsh:1:12: unknown escape '\\n' in a quoted field name: only \\\" and \\\\ are escapes there", false),
         (#"echo ${s."a"x}"#, "t.kvsh:1:13: expected '}' to close the '${' opened at 1:6, found 'x'", false),
-        (#"echo ${s.}"#, "t.kvsh:1:10: expected a field name or a \"quoted name\" after '.', found '}'", false),
+        (#"echo ${s.}"#, "t.kvsh:1:10: expected a field name after '.', found '}'", false),
     ] as [(String, String, Bool)])
     func quotedFieldErrors(source: String, message: String, incomplete: Bool) {
         let error = Parser.syntaxError(in: source, file: "t.kvsh")

@@ -46,7 +46,7 @@ struct ValueTests {
         #expect(e.field("delta") == .int(2))
         #expect(e.field("nope") == nil)
         #expect(e.missingFieldExplanation("nope")
-            == "an entry has no field 'nope'; its fields are key, value, revision, created, op, bucket, delta")
+            == "an entry has no field 'nope'; its fields are key, value, revision, created, op, bucket, delta, json")
         var deleted = entry
         deleted.operation = .delete
         #expect(Value.entry(deleted).field("op") == .string("DEL"))
@@ -65,7 +65,7 @@ struct ValueTests {
         #expect(list.missingFieldExplanation("2") == "index 2 is out of range: the list has 2 elements (indexes start at 0)")
         #expect(list.missingFieldExplanation("size") == "a list has no field 'size'; use .count or an index such as .0")
         #expect(Value.string("s").field("count") == nil)
-        #expect(Value.string("s").missingFieldExplanation("x") == "a string has no fields")
+        #expect(Value.string("s").missingFieldExplanation("x") == "a string has no fields ('.json' reads it as JSON)")
         #expect(Value.int(1).missingFieldExplanation("x") == "an int has no fields")
     }
 
