@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Shell
 
 private func parseError(_ text: String) -> JSONText.SyntaxError? {
@@ -125,5 +126,32 @@ struct JSONTextTests {
         let hostile = "; rm -rf ~ $(id) > { } \" ' \\ \n \u{0} %s%n ${x} `id`"
         let encoded = try JSONText.encode(.record(Record([(hostile, .string(hostile))])))
         #expect(try JSONText.parse(encoded) == .record(Record([(hostile, .string(hostile))])))
+    }
+
+    @Test("mutated documents either parse and round-trip, or fail with an offset inside the text")
+    func mutations() throws {
+        let seeds = [#"{"a":[1,2.5,"x\u00e9"],"b":{"c":null,"d":[true,false]},"e":"\ud83d\ude00"}"#, "[[[[]]]]", #""\\\"""#]
+        let alphabet = Array(#"{}[]:,"\\u0123456789abcdefeE+-. ntrl"#.utf8) + [0x00, 0x7F, 0xC3, 0xFF]
+        var rng = SplitMix64(seed: 0x4A53_4F4E)
+        for round in 0..<3000 {
+            var bytes = Array(seeds[round % seeds.count].utf8)
+            for _ in 0...Int.random(in: 0..<4, using: &rng) {
+                let at = Int.random(in: 0...bytes.count, using: &rng)
+                let byte = alphabet[Int.random(in: 0..<alphabet.count, using: &rng)]
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: bytes.insert(byte, at: at)
+                case 1 where at < bytes.count: bytes.remove(at: at)
+                default: if at < bytes.count { bytes[at] = byte }
+                }
+            }
+            let value: Value
+            do throws(JSONText.SyntaxError) {
+                value = try JSONText.parse(bytes: bytes)
+            } catch {
+                #expect((0...bytes.count).contains(error.offset), "\(bytes)")
+                continue
+            }
+            #expect(try JSONText.parse(try JSONText.encode(value)) == value)
+        }
     }
 }

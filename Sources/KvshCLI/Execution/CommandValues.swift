@@ -12,15 +12,15 @@ import Shell
 
 extension Value {
     /// A JSON document as a value: objects become records (members in order), arrays lists,
-    /// integers ints (clamped to `Int`), fractions their text (the language has no
-    /// fractions), `null` the null value.
+    /// integers ints (clamped to `Int`), fractions numbers (`.double`; a NaN or infinity,
+    /// which JSON cannot hold, null), `null` the null value.
     init(_ json: JSONValue) {
         switch json {
         case .null: self = .null
         case .bool(let b): self = .bool(b)
         case .int(let n): self = .int(Int(clamping: n))
         case .uint(let n): self = .int(Int(clamping: n))
-        case .double(let d): self = d.isFinite ? .string("\(d)") : .null
+        case .double(let d): self = d.isFinite ? .double(d) : .null
         case .string(let s): self = .string(s)
         case .array(let items): self = .list(items.map(Value.init))
         case .object(let members): self = .record(Record(members.map { ($0.name, Value($0.value)) }))
