@@ -150,7 +150,8 @@ extension ShellSession {
         text += table(Builtin.allCases.map { ($0.usage, $0.summary) })
         text += "\nStatements:\n"
         text += KeywordHelp.entries.map { "  \($0.usage)\n" }.joined()
-        text += "\nVariables: $name $name.field ${name.field} $1…$N $# $? $@ $0 $env.NAME $error\n"
+        text += "\nVariables: $name $name.field ${name.field} ${name.\"odd key\"} $e.json.field $1…$N $# $? $@ $0 "
+            + "$env.NAME $error\n"
         text += "After 'use BUCKET': " + Self.bucketCommands.sorted().joined(separator: " ") + "\n"
         if let hostText = host.help(for: []), !hostText.isEmpty {
             text += "\n" + hostText + (hostText.hasSuffix("\n") ? "" : "\n")

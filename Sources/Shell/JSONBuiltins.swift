@@ -72,9 +72,9 @@ extension ShellSession {
             result = .string(printed)
         case "keys":
             guard args.count == 1 else { throw Self.arityError("json", op, Self.jsonOperations) }
-            guard case .record(let record) = try Self.document(args[0], "json keys") else {
-                let kind = JSONPath.kind(try Self.document(args[0], "json keys"))
-                throw CommandError("json keys: the document is \(kind), not an object")
+            let document = try Self.document(args[0], "json keys")
+            guard case .record(let record) = document else {
+                throw CommandError("json keys: the document is \(JSONPath.kind(document)), not an object")
             }
             result = .list(record.fields.map { .string($0.name) })
             printed = record.fields.map(\.name).joined(separator: "\n")

@@ -57,6 +57,8 @@ public enum Value: Sendable, Equatable {
 
     /// The value of `field`, as `$value.field` reads it; nil when there is no such field.
     /// Entries have their fields, records their own, lists `count` and 0-based indexes.
+    /// (`json` on a string or an entry parses, so it can fail: `Environment.lookup` reads it
+    /// through `parsedJSON()`.)
     public func field(_ name: String) -> Value? {
         switch self {
         case .entry(let entry): Self.entryField(entry, name)
