@@ -194,7 +194,7 @@ struct CompletionTests {
         ("x && ! kv pu", nil, ["purge ", "put "]),
         ("account ", nil, ["info "]),
         ("help kv w", nil, ["watch "]),
-        ("help s", nil, ["set ", "sleep ", "source "]),
+        ("help s", nil, ["set ", "sleep ", "source ", "str "]),
         ("kv get --r", nil, ["--raw ", "--revision "]),
         ("kv watch b --no", nil, ["--no-deletes "]),
         ("kv add b --storage ", nil, ["file ", "memory "]),
