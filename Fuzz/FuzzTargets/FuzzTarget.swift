@@ -110,7 +110,7 @@ extension [String] {
 /// Every target, by name.
 public enum FuzzTargets {
     public static let all: [FuzzTarget] = [
-        wire, jetStreamAcks, serverURL, shell, durationAndSize, checkpoint, apiJSON,
+        wire, jetStreamAcks, serverURL, shell, durationAndSize, checkpoint, apiJSON, jsonText, printfFormat,
     ]
 
     public static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }

@@ -29,6 +29,7 @@ extension FuzzTargets {
             "for x in $list a 'b c' \"d $e.value\" { echo ${x} }\n", "while ! kv create my-sem l me {\n  sleep 1s\n}\n",
             "echo 'it\\'s' \"tab\\t$1 $# $? $@\" a\\ b $env.HOME\n{ nested; { deeper } }",
             "on put jobs 'a.*' --durable d --parallel 4 { echo $KVSH_KEY }",
+            "echo ${e.json.\"odd key\".0} \"${e.json.\"a.b\\\\\\\"c\"}\"",
         ],
         tokens: ["{", "}", "'", "\"", "\\", "$", "${", "$(", "&&", "||", "!", ";", "\n", "#", "if ", "elif ", "else ",
                  "while ", "for ", " in ", "let ", "= ", "\r\n", "\u{0}", "🙂"],
