@@ -270,7 +270,9 @@ extension JSONText {
             case UInt8(ascii: "r"): return "\r"
             case UInt8(ascii: "t"): return "\t"
             case UInt8(ascii: "u"): break
-            default: throw failure("unknown escape; use \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX", at: start)
+            default:
+                let shown = c >= 0x21 && c < 0x7F ? "'\\\(Character(Unicode.Scalar(c)))'" : "'\\' then byte 0x" + String(c, radix: 16)
+                throw failure("unknown escape \(shown) (the escapes are \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)", at: start)
             }
             let unit = try hex4(start)
             switch unit {
