@@ -124,7 +124,9 @@ extension ShellSession {
         if topic.isEmpty {
             text = overview()
         } else if topic.count == 1, let builtin = Builtin(rawValue: topic[0]) {
-            text = "usage: \(builtin.usage)\n\n\(Self.wrap(builtin.summary + ". " + builtin.details))"
+            let usage = builtin.operations.isEmpty
+                ? "usage: \(builtin.usage)\n" : "usage:\n" + builtin.operations.map { "  \($0.usage)\n" }.joined()
+            text = "\(usage)\n\(Self.wrap(builtin.summary + ". " + builtin.details))"
         } else if topic.count == 1, let keyword = KeywordHelp.entries.first(where: { $0.name == topic[0] }) {
             text = "usage: \(keyword.usage)\n\n\(Self.wrap(keyword.text))"
         } else if topic.count == 1, Self.bucketCommands.contains(topic[0]) {

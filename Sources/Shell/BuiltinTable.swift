@@ -68,12 +68,12 @@ enum Builtin: String, CaseIterable, Sendable {
                 + "Overflow and division by zero are errors. `let n = calc $n + 1` counts."
         case .str:
             "Lengths and positions count characters (grapheme clusters). Prints the result, or binds it under `let`; "
-                + "contains, starts and ends succeed or fail (status 1) as a condition. Operations: "
-                + Self.operationList(ShellSession.stringOperations) + ". `sub` counts a negative START from the end and clamps to the string; `split` and `join` make and "
+                + "contains, starts and ends succeed or fail (status 1) as a condition. "
+                + "`sub` counts a negative START from the end and clamps to the string; `split` and `join` make and "
                 + "take lists (`str join , $ks` spreads the list)."
         case .json:
-            "Each WORD is one value (a list variable is one array) and strings always become JSON strings. Operations: "
-                + Self.operationList(ShellSession.jsonOperations) + ". DOC is JSON text (a string or an entry) or a record or list; PATH is dot-separated "
+            "Each WORD is one value (a list variable is one array) and strings always become JSON strings. "
+                + "DOC is JSON text (a string or an entry) or a record or list; PATH is dot-separated "
                 + "members and indexes (`a.b.0`). `get` prints scalars as text and objects as JSON; "
                 + "`set` creates missing members and appends at index count. `$e.json.field` reads a field directly."
         case .printf:
@@ -102,9 +102,14 @@ enum Builtin: String, CaseIterable, Sendable {
 }
 
 extension Builtin {
-    /// `str` and `json` list their operations' usages from the tables they dispatch on.
-    private static func operationList(_ operations: [(name: String, usage: String)]) -> String {
-        operations.map { "`" + $0.usage + "`" }.joined(separator: ", ")
+    /// The operations of `str` and `json`, from the tables they dispatch on; `help` lists their
+    /// usages one a line. Empty for the other built-ins.
+    var operations: [(name: String, usage: String)] {
+        switch self {
+        case .str: ShellSession.stringOperations
+        case .json: ShellSession.jsonOperations
+        default: []
+        }
     }
 }
 

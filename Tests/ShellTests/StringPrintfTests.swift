@@ -131,12 +131,14 @@ struct StringPrintfTests {
         for name in ["str", "json", "printf"] {
             let r = await runScript("help \(name)")
             let builtin = Builtin(rawValue: name)!
-            #expect(r.out.hasPrefix("usage: \(builtin.usage)\n\n"))
+            let usage = builtin.operations.isEmpty
+                ? "usage: \(builtin.usage)\n" : "usage:\n" + builtin.operations.map { "  \($0.usage)\n" }.joined()
+            #expect(r.out.hasPrefix(usage + "\n"))
             #expect(r.status == 0)
         }
         let r = await runScript("help str; help json")
-        #expect(r.out.contains("`str sub S START [LENGTH]`"))
-        #expect(r.out.contains("`json set DOC PATH VALUE`"))
+        #expect(r.out.contains("\n  str sub S START [LENGTH]\n"))
+        #expect(r.out.contains("\n  json set DOC PATH VALUE\n"))
         let overview = await runScript("help")
         #expect(overview.out.contains("printf FORMAT [ARG…]"))
     }
