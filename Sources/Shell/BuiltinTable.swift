@@ -1,7 +1,7 @@
 /// The commands the language defines itself. Dispatch and `help` both read this table, so
 /// a built-in cannot exist without its help text.
 enum Builtin: String, CaseIterable, Sendable {
-    case echo, set, use, vars, test, calc, sleep, source, help, exit
+    case echo, set, use, vars, test, calc, sleep, source, help, exit, `return`, fail
     case `true`, `false`
 
     var usage: String {
@@ -16,6 +16,8 @@ enum Builtin: String, CaseIterable, Sendable {
         case .source: "source FILE [ARG…]"
         case .help: "help [NAME…]"
         case .exit: "exit [STATUS]"
+        case .return: "return [VALUE]"
+        case .fail: "fail MESSAGE…"
         case .true: "true"
         case .false: "false"
         }
@@ -33,6 +35,8 @@ enum Builtin: String, CaseIterable, Sendable {
         case .source: "Run a script file here, with its own $1…$N"
         case .help: "Show this list, or help for a command or keyword"
         case .exit: "End the script or session with a status"
+        case .return: "End a function; let binds VALUE"
+        case .fail: "Fail with MESSAGE (catch, || and if test it)"
         case .true: "Succeed"
         case .false: "Fail with status 1"
         }
@@ -74,6 +78,12 @@ enum Builtin: String, CaseIterable, Sendable {
         case .exit:
             "Ends the script, or the session at the prompt, with STATUS (0…255); "
                 + "without STATUS, with the last command's status ($?)."
+        case .return:
+            "Ends the function that runs it, successfully; `let x = NAME …` binds VALUE (one word, kept as it is: "
+                + "a list stays a list), or null without one. Outside a function it is a mistake."
+        case .fail:
+            "Fails with the words as the message and status 1, as a store command's failure does: untested it "
+                + "stops the script, `catch`, `||` and `if` test it, `$error` holds it."
         case .true: "Does nothing, successfully: `while true { … }`."
         case .false: "Does nothing and fails with status 1."
         }
@@ -106,7 +116,8 @@ extension ShellSession {
     public static var builtinNames: [String] { Builtin.allCases.map(\.rawValue) }
 
     /// The words that start statements (`if`, `while`, `for`, `let`) or continue them (`elif`, `else`).
-    public static let keywordNames = ["if", "elif", "else", "while", "for", "let"]
+    public static let keywordNames = ["if", "elif", "else", "while", "for", "let", "fn", "try", "catch", "finally",
+                                      "quiet"]
 
     /// The commands that work on the current bucket after `use BUCKET` (`put`, `get`, …), sorted.
     public static var bucketCommandNames: [String] { bucketCommands.sorted() }

@@ -140,6 +140,11 @@ actor ShellHost: CommandHost, BackendSource {
         }
     }
 
+    /// The store command groups, the hook commands and `lock`: names a function may not take.
+    nonisolated var commandNames: Set<String> {
+        Set(KvshRoot.storeGroups.map { $0.commandWord } + HookCommands.names + ["lock", "nats"])
+    }
+
     /// The command line's wording (`ErrorMessage`), for failures of the language's built-ins.
     nonisolated func message(for error: any Error) -> String { ErrorMessage.line(for: error) }
 
