@@ -129,7 +129,7 @@ extension ShellSession {
         guard function.collectsRest ? arguments.count >= fixed : arguments.count == fixed else {
             let names = function.parameters.enumerated().map { $0.offset == fixed ? "@\($0.element)" : $0.element }
             let expected = function.collectsRest ? "at least \(fixed)" : "\(fixed)"
-            throw CommandError("\(function.name): expected \(expected) argument\(fixed == 1 && !function.collectsRest ? "" : "s")"
+            throw CommandError("\(function.name): expected \(expected) argument\(fixed == 1 ? "" : "s")"
                                + " (\(names.isEmpty ? "none" : names.joined(separator: " "))), got \(arguments.count)",
                                status: 64)
         }

@@ -102,7 +102,13 @@ extension Parser {
     /// Redirections after a compound statement: `{ … } > report.txt`, `for … { … } >> log`.
     mutating func redirections(after statement: Statement) throws(ShellError) -> Statement {
         var redirects: [Redirect] = []
-        while case .redirect = current.kind { redirects.append(try redirect()) }
+        while case .redirect(let op) = current.kind {
+            if op == .input {
+                throw ShellError("'<' gives one command its value: put it after that command (kv put b k < file)",
+                                 at: current.position)
+            }
+            redirects.append(try redirect())
+        }
         return redirects.isEmpty ? statement : .redirected(statement, redirects)
     }
 }
