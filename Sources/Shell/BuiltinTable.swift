@@ -107,6 +107,20 @@ enum KeywordHelp {
         ("&&", "A && B", "Runs B only when A succeeds; A's failure is tested."),
         ("||", "A || B", "Runs B only when A fails; A's failure is tested: `kv update b k v $e.revision || echo conflict`."),
         ("!", "! A", "Succeeds when A fails and fails when A succeeds; A's failure is tested."),
+        ("fn", "fn NAME PARAM… [@REST] { … }",
+         "Defines a command. Each word of a call is one argument, kept as it is (a list stays a list); the body "
+            + "runs on a copy of the caller's variables and changes none of them. `return VALUE` gives what "
+            + "`let x = NAME …` binds. A failure inside is the call's failure. Calls nest at most 100 deep."),
+        ("try", "try { … } catch NAME { … } finally { … }",
+         "The block stops at its first untested failure; `catch` runs then, with NAME a record of message, status, "
+            + "file, line and column; `finally` runs however it ended, also after Ctrl-C or SIGTERM (a second one "
+            + "stops the cleanup). `catch` and `finally` go on the line of the `}` before them."),
+        ("quiet", "quiet STATEMENT",
+         "Runs STATEMENT printing nothing, keeping its status, `$error` and bindings: `if quiet kv create b k v { … }`."),
+        (">", "COMMAND > FILE | >> FILE | 2> FILE | 2>> FILE | 2>&1 | < FILE",
+         "Sends a command's (or a `{ … }`, `if`, `for`, `while`, `try` statement's) output to FILE, appends with `>>`, "
+            + "its notes and warnings with `2>`; `< FILE` gives put, create and update their value. The file name "
+            + "is data, never parsed again. Only at the start of a word: `orders.>` is a key filter."),
     ]
 }
 
