@@ -46,7 +46,8 @@ struct Lexer {
         case "|":
             advance()
             guard peek() == "|" else {
-                throw ShellError("unexpected '|': kvsh has no pipes; write '||' for 'or'", at: start)
+                throw ShellError("unexpected '|': kvsh has no pipes; write '||' for 'or', '> FILE' for output to a "
+                                 + "file, or pipe kvsh's own output from your shell (kvsh -c '…' | jq)", at: start)
             }
             advance()
             return Token(kind: .or, position: start)
