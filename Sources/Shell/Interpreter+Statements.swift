@@ -83,6 +83,11 @@ extension ShellSession {
             throw .mistake(ShellError("the file name after '\(redirect.op.rawValue)' is empty (\(word.sourceText))",
                                       at: word.position), status: 1)
         }
+        // The system would cut the name at the NUL and open another file.
+        guard !text.unicodeScalars.contains("\0") else {
+            throw .mistake(ShellError("the file name after '\(redirect.op.rawValue)' holds a NUL character "
+                                      + "(\(word.sourceText)): no file can have that name", at: word.position), status: 1)
+        }
         return text
     }
 
