@@ -15,7 +15,8 @@ struct KVGet: KvshCommand {
     @Option(help: "Show this revision instead of the latest") var revision: String?
     @Flag(help: "Print only the value's bytes") var raw = false
     @Option(name: .customLong("default"),
-            help: "Show this value when the key (or --revision) holds none; the bucket must exist")
+            help: ArgumentHelp("Show this value when the key (or --revision) holds none; the bucket must exist",
+                               valueName: "value"))
     var defaultValue: String?
 
     func run() async throws { try await runOneShot() }

@@ -11,7 +11,7 @@ import Darwin
 
 struct KVWatch: KvshCommand {
     static let configuration = CommandConfiguration(
-        commandName: "watch", abstract: "Print the latest values, then every change, until Ctrl-C",
+        commandName: "watch", abstract: "Print the latest values, then every change, until Ctrl-C (or --count, --wait)",
         discussion: "--count N stops after N entries, --wait D after D (fewer than --count by then fails).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Bucket name", completion: .bucket) var bucket: String
@@ -22,9 +22,10 @@ struct KVWatch: KvshCommand {
     @Flag(name: .customLong("updates"), help: "Only changes made from now on") var updatesOnly = false
     @Flag(inversion: .prefixedNo, help: "Show deletes and purges") var deletes = true
     @Option(help: "Start at this revision") var revision: String?
-    @Option(help: "Stop after this many entries (those printed)") var count: Int?
+    @Option(help: ArgumentHelp("Stop after this many entries (those printed)", valueName: "n")) var count: Int?
     // Not `--timeout`: that is every command's connection timeout (natscli's flag).
-    @Option(help: "Stop after this long, e.g. 5s; with --count, fewer entries by then is a failure")
+    @Option(help: ArgumentHelp("Stop after this long, e.g. 5s; with --count, fewer entries by then fails",
+                               valueName: "duration"))
     var wait: String?
 
     func run() async throws { try await runOneShot(streamsOutput: true) }
