@@ -208,6 +208,14 @@ struct CLIScriptStoreCommandsTests {
 
         let unbounded = try t.script("let w = kv watch $B")
         #expect(unbounded.status != 0 && unbounded.stderr.contains("give --count or --wait"), "\(unbounded)")
+
+        // With the other options as before: markers left out are not counted; --revision starts there.
+        try t.ok(["kv", "del", b, "b"])
+        let noDeletes = try t.ok(["kv", "watch", b, "--no-deletes", "--count", "2", "--json"])
+        #expect(Self.objects(noDeletes).map { $0["key"] as? String } == ["a", "c"], "\(noDeletes)")
+        let fromRevision = try t.ok(["kv", "watch", b, "--revision", "3", "--count", "2", "--json"])
+        #expect(Self.objects(fromRevision).map { "\($0["key"] ?? "") \($0["operation"] ?? "")" } == ["c PUT", "b DELETE"],
+                "\(fromRevision)")
     }
 
     @Test("kv watch --wait: fewer than --count entries by then fails with status 1; --wait alone succeeds",
