@@ -125,6 +125,7 @@ func runLine(_ text: String, in session: ShellSession, signals: InterruptSignals
     let run = Task { await session.runInteractive(line: text) }
     signals.onSignal {
         Terminal.out("\n")  // the terminal echoed ^C; the next prompt starts on a new row
+        session.interruptCleanups()
         run.cancel()
     }
     let outcome = await run.value

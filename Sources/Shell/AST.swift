@@ -11,7 +11,37 @@ struct Command: Sendable, Equatable {
     /// A `{ … }` written after the words of a command that takes code to run later
     /// (`on put my-kv { … }`); the command receives it, unrun, as a `CommandBlock`.
     var block: Block? = nil
+    /// `> FILE`, `< FILE`… written among the words, in order.
+    var redirects: [Redirect] = []
     var position: SourcePosition { words[0].position }
+}
+
+/// `> FILE` and its kin: where a statement's output goes, or where a value comes from.
+struct Redirect: Sendable, Equatable {
+    var op: RedirectOperator
+    /// The file name, expanded as data when the statement runs; nil for `2>&1`.
+    var target: Word?
+    var position: SourcePosition
+}
+
+/// `fn NAME PARAM… { … }`: a command defined in the language.
+struct FunctionDefinition: Sendable, Equatable {
+    var name: String
+    var parameters: [String]
+    /// The last parameter was written `@NAME`: it takes the remaining arguments as a list.
+    var collectsRest: Bool
+    var body: Block
+    var position: SourcePosition
+}
+
+/// `try { … } catch NAME { … } finally { … }`
+struct Attempt: Sendable, Equatable {
+    var body: Block
+    /// The variable the failure is bound to in `handler` (nil: `catch { … }`).
+    var failureName: String?
+    var handler: Block?
+    var cleanup: Block?
+    var position: SourcePosition
 }
 
 /// A `{ … }` block.
@@ -57,6 +87,14 @@ indirect enum Statement: Sendable, Equatable {
     case repeatWhile(condition: Statement, body: Block, position: SourcePosition)
     /// `{ … }`
     case block(Block)
+    /// A compound statement (`{ … }`, `if`, `for`, `while`, `try`) followed by redirections.
+    case redirected(Statement, [Redirect])
+    /// `quiet STATEMENT`: runs it printing nothing.
+    case quiet(Statement, position: SourcePosition)
+    /// `fn NAME PARAM… { … }`: defines the function when it runs.
+    case function(FunctionDefinition)
+    /// `try { … } catch NAME { … } finally { … }`
+    case attempt(Attempt)
 
     /// Where the statement starts.
     var position: SourcePosition {
@@ -64,10 +102,12 @@ indirect enum Statement: Sendable, Equatable {
         case .command(let command): command.position
         case .binding(_, _, let position), .not(_, let position),
              .conditional(_, _, let position), .loop(_, _, _, let position),
-             .repeatWhile(_, _, let position):
+             .repeatWhile(_, _, let position), .quiet(_, let position):
             position
-        case .chain(let first, _): first.position
+        case .chain(let first, _), .redirected(let first, _): first.position
         case .block(let block): block.position
+        case .function(let definition): definition.position
+        case .attempt(let attempt): attempt.position
         }
     }
 }

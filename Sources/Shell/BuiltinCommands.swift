@@ -35,6 +35,10 @@ extension ShellSession {
         case .source: return try await source(call)
         case .help: return try help(call)
         case .exit: return try exit(call)
+        case .return: return try returnValue(call)
+        case .fail:
+            guard !call.texts.isEmpty else { throw call.usageError(.fail, "expected a message") }
+            throw CommandError(call.texts.joined(separator: " "))
         case .true:
             guard call.arguments.isEmpty else { throw call.usageError(.true, "takes no arguments") }
             return .bool(true)
@@ -116,6 +120,15 @@ extension ShellSession {
         default:
             throw call.usageError(.exit, "expected at most one status")
         }
+    }
+
+    private func returnValue(_ call: BuiltinInvocation) throws -> Value {
+        guard callDepth > 0 else {
+            throw Interruption.mistake(ShellError("return outside a function: end a script with 'exit'",
+                                                  at: call.position), status: 1)
+        }
+        guard call.words.count <= 1 else { throw call.usageError(.return, "expected at most one value") }
+        throw Interruption.returned(call.words.first ?? .null)
     }
 
     private func help(_ call: BuiltinInvocation) throws -> Value {

@@ -1,7 +1,7 @@
 /// The commands the language defines itself. Dispatch and `help` both read this table, so
 /// a built-in cannot exist without its help text.
 enum Builtin: String, CaseIterable, Sendable {
-    case echo, set, use, vars, test, calc, str, json, printf, sleep, source, help, exit
+    case echo, set, use, vars, test, calc, str, json, printf, sleep, source, help, exit, `return`, fail
     case `true`, `false`
 
     var usage: String {
@@ -19,6 +19,8 @@ enum Builtin: String, CaseIterable, Sendable {
         case .source: "source FILE [ARG…]"
         case .help: "help [NAME…]"
         case .exit: "exit [STATUS]"
+        case .return: "return [VALUE]"
+        case .fail: "fail MESSAGE…"
         case .true: "true"
         case .false: "false"
         }
@@ -39,6 +41,8 @@ enum Builtin: String, CaseIterable, Sendable {
         case .source: "Run a script file here, with its own $1…$N"
         case .help: "Show this list, or help for a command or keyword"
         case .exit: "End the script or session with a status"
+        case .return: "End a function; let binds VALUE"
+        case .fail: "Fail with MESSAGE (catch, || and if test it)"
         case .true: "Succeed"
         case .false: "Fail with status 1"
         }
@@ -95,6 +99,12 @@ enum Builtin: String, CaseIterable, Sendable {
         case .exit:
             "Ends the script, or the session at the prompt, with STATUS (0…255); "
                 + "without STATUS, with the last command's status ($?)."
+        case .return:
+            "Ends the function that runs it, successfully; `let x = NAME …` binds VALUE (one word, kept as it is: "
+                + "a list stays a list), or null without one. Outside a function it is a mistake."
+        case .fail:
+            "Fails with the words as the message and status 1, as a store command's failure does: untested it "
+                + "stops the script, `catch`, `||` and `if` test it, `$error` holds it."
         case .true: "Does nothing, successfully: `while true { … }`."
         case .false: "Does nothing and fails with status 1."
         }
@@ -130,6 +140,20 @@ enum KeywordHelp {
         ("&&", "A && B", "Runs B only when A succeeds; A's failure is tested."),
         ("||", "A || B", "Runs B only when A fails; A's failure is tested: `kv update b k v $e.revision || echo conflict`."),
         ("!", "! A", "Succeeds when A fails and fails when A succeeds; A's failure is tested."),
+        ("fn", "fn NAME PARAM… [@REST] { … }",
+         "Defines a command. Each word of a call is one argument, kept as it is (a list stays a list); the body "
+            + "runs on a copy of the caller's variables and changes none of them. `return VALUE` gives what "
+            + "`let x = NAME …` binds. A failure inside is the call's failure. Calls nest at most 100 deep."),
+        ("try", "try { … } catch NAME { … } finally { … }",
+         "The block stops at its first untested failure; `catch` runs then, with NAME a record of message, status, "
+            + "file, line and column; `finally` runs however it ended, also after Ctrl-C or SIGTERM (a second one "
+            + "stops the cleanup). `catch` and `finally` go on the line of the `}` before them."),
+        ("quiet", "quiet STATEMENT",
+         "Runs STATEMENT printing nothing, keeping its status, `$error` and bindings: `if quiet kv create b k v { … }`."),
+        (">", "COMMAND > FILE | >> FILE | 2> FILE | 2>> FILE | 2>&1 | < FILE",
+         "Sends a command's (or a `{ … }`, `if`, `for`, `while`, `try` statement's) output to FILE, appends with `>>`, "
+            + "its notes and warnings with `2>`; `< FILE` gives put, create and update their value. The file name "
+            + "is data, never parsed again. Only at the start of a word: `orders.>` is a key filter."),
     ]
 }
 
@@ -139,7 +163,8 @@ extension ShellSession {
     public static var builtinNames: [String] { Builtin.allCases.map(\.rawValue) }
 
     /// The words that start statements (`if`, `while`, `for`, `let`) or continue them (`elif`, `else`).
-    public static let keywordNames = ["if", "elif", "else", "while", "for", "let"]
+    public static let keywordNames = ["if", "elif", "else", "while", "for", "let", "fn", "try", "catch", "finally",
+                                      "quiet"]
 
     /// The commands that work on the current bucket after `use BUCKET` (`put`, `get`, …), sorted.
     public static var bucketCommandNames: [String] { bucketCommands.sorted() }

@@ -66,9 +66,16 @@ public protocol CommandHost: Sendable {
     /// key-value error of a built-in (`use` checks the bucket name). One line, shown after the
     /// position.
     func message(for error: any Error) -> String
+
+    /// The first words of the host's commands (`kv`, `account`, …): a function may not take
+    /// one of these names.
+    var commandNames: Set<String> { get }
 }
 
 extension CommandHost {
+    /// No names reserved.
+    public var commandNames: Set<String> { [] }
+
     /// No help of its own: `help` lists only the language's commands.
     public func help(for topic: [String]) -> String? { nil }
 

@@ -13,6 +13,8 @@ struct Environment: Sendable {
     var processEnvironment: [String: String]
     /// The bucket `put`, `get`, `del`… work on after `use BUCKET`.
     var currentBucket: String?
+    /// The functions `fn` defined, by name.
+    var functions: [String: FunctionDefinition] = [:]
     /// The file being run, against whose directory `source` resolves relative paths;
     /// nil at the prompt (the working directory).
     var scriptPath: String?

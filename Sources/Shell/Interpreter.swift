@@ -12,6 +12,8 @@ enum Interruption: Error {
     case cancelled(SourcePosition)
     /// Output could not be written: nothing after it may run as if it had been.
     case outputFailed(OutputFailed, SourcePosition)
+    /// `return VALUE` in a function: unwinds to the call.
+    case returned(Value)
 }
 
 /// The evaluator: walks the syntax tree, keeps `$?`, decides which failures stop the script.
@@ -98,6 +100,24 @@ extension ShellSession {
 
         case .block(let block):
             return try await execute(block.statements, tested: tested)
+
+        case .redirected(let inner, let redirects):
+            return try await redirecting(redirects, tested: tested) { () async throws(Interruption) -> Int32 in
+                try await execute(inner, tested: tested)
+            }
+
+        case .quiet(let inner, _):
+            let saved = output
+            output = QuietOutput()
+            defer { output = saved }
+            return try await execute(inner, tested: tested)
+
+        case .function(let definition):
+            try define(definition)
+            return 0
+
+        case .attempt(let attempt):
+            return try await run(attempt, tested: tested)
         }
     }
 
@@ -131,19 +151,30 @@ extension ShellSession {
         }
         let name = first.textForm
         do {
+            let redirection = try openRedirections(command.redirects)
+            defer { redirection.close() }
+            let saved = output
+            if let redirected = redirection.output { output = redirected }
+            defer { output = saved }
             let value: Value
             if let builtin = Builtin(rawValue: name) {
+                try refuseInput(redirection, name: name)
                 let invocation = BuiltinInvocation(
                     name: name, arguments: Array(arguments.dropFirst()), words: Array(values.dropFirst()),
                     captured: captured, position: position)
                 value = try await run(builtin, invocation)
+            } else if let function = environment.functions[name] {
+                try refuseInput(redirection, name: name)
+                value = try await call(function, Array(values.dropFirst()), position: position)
             } else {
                 let block = command.block.map {
                     CommandBlock(statements: $0.statements, environment: environment, host: host, position: $0.position)
                 }
                 value = try await runExternal(arguments.map(\.textForm), data: data, emptyLists: emptyLists,
-                                              captured: captured, position: position, block: block)
+                                              captured: captured, position: position, block: block,
+                                              input: redirection.input)
             }
+            try redirection.checkWrites(at: position)
             return (0, value)
         } catch let interruption as Interruption {
             guard case .failure(let error, let status) = interruption, tested else { throw interruption }
@@ -161,7 +192,7 @@ extension ShellSession {
     }
 
     private func runExternal(_ words: [String], data: Set<Int>, emptyLists: [EmptyList], captured: Bool,
-                             position: SourcePosition, block: CommandBlock?) async throws -> Value
+                             position: SourcePosition, block: CommandBlock?, input: [UInt8]?) async throws -> Value
     {
         var words = words
         var data = data
@@ -179,11 +210,11 @@ extension ShellSession {
         }
         let context = CommandContext(output: output, isCaptured: captured, position: position, dataArguments: data,
                                      block: block, emptyLists: emptyLists,
-                                     isTypedAtPrompt: isAtPrompt && position.file.isEmpty)
+                                     isTypedAtPrompt: isAtPrompt && position.file.isEmpty, input: input)
         return try await host.run(words, context: context).value
     }
 
-    private func expand(_ words: [Word]) throws(Interruption) -> [Value] {
+    func expand(_ words: [Word]) throws(Interruption) -> [Value] {
         do {
             return try Expander(environment: environment).values(of: words)
         } catch {

@@ -46,16 +46,50 @@ struct Lexer {
         case "|":
             advance()
             guard peek() == "|" else {
-                throw ShellError("unexpected '|': kvsh has no pipes; write '||' for 'or'", at: start)
+                throw ShellError("unexpected '|': kvsh has no pipes; write '||' for 'or', '> FILE' for output to a "
+                                 + "file, or pipe kvsh's own output from your shell (kvsh -c '…' | jq)", at: start)
             }
             advance()
             return Token(kind: .or, position: start)
         case "!" where Self.endsWord(peek(1)):
             advance()
             return Token(kind: .bang, position: start)
+        case ">" where peek(1) != "=", "<" where peek(1) != "=":
+            return Token(kind: .redirect(redirectOperator()), position: start)
+        case "2" where peek(1) == ">":
+            advance()
+            return Token(kind: .redirect(errorRedirectOperator()), position: start)
         default:
             return Token(kind: .word(try word()), position: start)
         }
+    }
+
+    // MARK: - Redirections
+
+    /// `>`, `>>` or `<`. Only at the start of a word: inside one, `>` and `<` are text, so a
+    /// key filter such as `orders.>` needs no quotes.
+    private mutating func redirectOperator() -> RedirectOperator {
+        let c = peek()
+        advance()
+        if c == "<" { return .input }
+        guard peek() == ">" else { return .output }
+        advance()
+        return .append
+    }
+
+    /// After the `2` of `2>`: `2>`, `2>>` or `2>&1`.
+    private mutating func errorRedirectOperator() -> RedirectOperator {
+        advance()
+        if peek() == ">" {
+            advance()
+            return .errorAppend
+        }
+        if peek() == "&", peek(1) == "1", Self.endsWord(peek(2)) {
+            advance()
+            advance()
+            return .errorToOutput
+        }
+        return .errorOutput
     }
 
     // MARK: - Words

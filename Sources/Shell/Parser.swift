@@ -5,13 +5,13 @@
 /// `&&`) is marked incomplete, which is how the prompt knows to read another line.
 public struct Parser {
     private var lexer: Lexer
-    private var current: Token
-    private var depth = 0
+    var current: Token
+    var depth = 0
 
     /// How deep blocks and `!` may nest; a bound keeps hostile input from exhausting the stack.
     static let maximumDepth = 100
 
-    private static let keywords = Set(ShellSession.keywordNames)
+    static let keywords = Set(ShellSession.keywordNames)
 
     /// Commands that may end in a `{ … }` block for the host: a hook's body, a lock's.
     static let blockCommands: Set<String> = ["on", "lock"]
@@ -63,7 +63,7 @@ public struct Parser {
         }
     }
 
-    private mutating func block() throws(ShellError) -> Block {
+    mutating func block() throws(ShellError) -> Block {
         let open = current.position
         try enterNesting(at: open)
         defer { depth -= 1 }
@@ -124,21 +124,30 @@ public struct Parser {
         return .not(try unary(), position: position)
     }
 
-    private mutating func simple() throws(ShellError) -> Statement {
+    mutating func simple() throws(ShellError) -> Statement {
         switch current.kind {
         case .leftBrace:
-            return .block(try block())
+            return try redirections(after: .block(try block()))
         case .word(let word):
             switch word.bareText {
-            case "if": return try conditional()
-            case "while": return try repeatWhile()
-            case "for": return try loop()
+            case "if": return try redirections(after: try conditional())
+            case "while": return try redirections(after: try repeatWhile())
+            case "for": return try redirections(after: try loop())
+            case "try": return try redirections(after: try attempt())
             case "let": return try binding()
+            case "fn": return try function()
+            case "quiet": return try quiet()
             case "elif", "else":
                 throw ShellError("'\(word.bareText ?? "")' without 'if': put it on the same line as the '}' "
                                  + "that closes the 'if' block", at: word.position)
+            case "catch", "finally":
+                throw ShellError("'\(word.bareText ?? "")' without 'try': put it on the same line as the '}' "
+                                 + "that closes the 'try' block", at: word.position)
             default: return .command(try command())
             }
+        case .redirect:
+            throw ShellError("expected a command before \(current.display): a redirection follows the "
+                             + "command it applies to (kv get b k > out.txt)", at: current.position)
         case .and, .or:
             throw ShellError("expected a command before \(current.display)", at: current.position)
         default:
@@ -147,19 +156,31 @@ public struct Parser {
         }
     }
 
-    /// Words up to the end of the command. A `!` after the first word is an ordinary word.
+    /// Words and redirections up to the end of the command. A `!` after the first word is an
+    /// ordinary word. After `test`, which reads and prints nothing, `<` and `>` are its
+    /// comparison operators, as they always were.
     private mutating func command() throws(ShellError) -> Command {
         var words: [Word] = []
+        var redirects: [Redirect] = []
         while true {
             switch current.kind {
             case .word(let word):
                 words.append(word)
             case .bang:
                 words.append(Word(parts: [.literal("!")], position: current.position, sourceText: "!"))
+            case .redirect(let op) where words.first?.bareText == "test" && (op == .input || op == .output):
+                words.append(Word(parts: [.literal(op.rawValue)], position: current.position, sourceText: op.rawValue))
+            case .redirect:
+                if words.isEmpty {
+                    throw ShellError("expected a command before \(current.display): a redirection follows the "
+                                     + "command it applies to (kv get b k > out.txt)", at: current.position)
+                }
+                redirects.append(try redirect())
+                continue
             case .leftBrace where Self.blockCommands.contains(words.first?.bareText ?? ""):
-                return Command(words: words, block: try block())
+                return Command(words: words, block: try block(), redirects: redirects)
             default:
-                return Command(words: words)
+                return Command(words: words, redirects: redirects)
             }
             try advance()
         }
@@ -245,7 +266,7 @@ public struct Parser {
     }
 
     /// The block after a condition, `else` or a `for` list; it may start on the next line.
-    private mutating func body(after what: String) throws(ShellError) -> Block {
+    mutating func body(after what: String) throws(ShellError) -> Block {
         try skipNewlines()
         guard current.kind == .leftBrace else {
             let hint = current.kind == .semicolon ? " (kvsh blocks use braces: if COMMAND { … })" : ""
@@ -255,7 +276,7 @@ public struct Parser {
         return try block()
     }
 
-    private mutating func variableName(after keyword: String) throws(ShellError) -> String {
+    mutating func variableName(after keyword: String) throws(ShellError) -> String {
         guard case .word(let word) = current.kind else {
             throw ShellError("expected a variable name after \(keyword), found \(current.display)",
                              at: current.position, isIncomplete: current.kind == .end)
@@ -273,7 +294,7 @@ public struct Parser {
         return name
     }
 
-    private func expectStatementStart(after op: String) throws(ShellError) {
+    func expectStatementStart(after op: String) throws(ShellError) {
         switch current.kind {
         case .word, .bang, .leftBrace: return
         default:
@@ -282,7 +303,7 @@ public struct Parser {
         }
     }
 
-    private mutating func enterNesting(at position: SourcePosition) throws(ShellError) {
+    mutating func enterNesting(at position: SourcePosition) throws(ShellError) {
         depth += 1
         if depth > Self.maximumDepth {
             throw ShellError("blocks and '!' are nested more than \(Self.maximumDepth) deep", at: position)
@@ -297,7 +318,7 @@ public struct Parser {
         while current.kind == .newline { try advance() }
     }
 
-    private mutating func advance() throws(ShellError) {
+    mutating func advance() throws(ShellError) {
         current = try lexer.next()
     }
 }

@@ -19,9 +19,15 @@ public actor ShellSession {
     }
 
     let host: any CommandHost
-    let output: any ShellOutput
+    /// Where the running statement prints: the session's output, or a file while a redirection
+    /// is in force, or nowhere under `quiet`.
+    var output: any ShellOutput
     var environment: Environment
     var sourceDepth = 0
+    /// How many function calls are running.
+    var callDepth = 0
+    /// The `finally` blocks running after an interruption.
+    nonisolated let cleanups = CleanupTasks()
     /// A line typed at the prompt is running (`runInteractive`); never in a block's session.
     var isAtPrompt = false
 
@@ -57,6 +63,11 @@ public actor ShellSession {
             return report(error, interactive: false)
         }
     }
+
+    /// Stops the `finally` blocks that run because an earlier interruption cancelled the
+    /// calling task (a second Ctrl-C or SIGTERM). Call it from the signal handler before
+    /// cancelling the task: the cleanups that interruption starts are not stopped by it.
+    public nonisolated func interruptCleanups() { cleanups.interrupt() }
 
     /// The bucket chosen with `use`, for the prompt to show.
     public var currentBucket: String? { environment.currentBucket }
@@ -149,6 +160,9 @@ public actor ShellSession {
         case .cancelled(let position):
             output.writeError(interactive ? "interrupted\n" : "\(position): interrupted\n")
             status = Self.interruptedStatus
+        case .returned:
+            // `return` checks that a function runs; a value that escapes one ends nothing else.
+            status = 0
         case .outputFailed(let failure, let position):
             if let message = failure.message {
                 output.writeError(interactive ? "nats: error: \(message)\n" : "\(position): \(message)\n")

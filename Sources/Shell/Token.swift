@@ -12,6 +12,8 @@ struct Token: Sendable, Equatable {
         case newline
         case leftBrace
         case rightBrace
+        /// `>`, `>>`, `2>`, `2>>`, `2>&1` or `<` at the start of a word.
+        case redirect(RedirectOperator)
         case end
     }
 
@@ -29,9 +31,26 @@ struct Token: Sendable, Equatable {
         case .newline: "newline"
         case .leftBrace: "'{'"
         case .rightBrace: "'}'"
+        case .redirect(let op): "'\(op.rawValue)'"
         case .end: "end of input"
         }
     }
+}
+
+/// A redirection operator. Each takes a file name (the next word), except `2>&1`.
+enum RedirectOperator: String, Sendable, Equatable {
+    /// `> FILE`: standard output to FILE, truncated first.
+    case output = ">"
+    /// `>> FILE`: standard output appended to FILE.
+    case append = ">>"
+    /// `2> FILE`
+    case errorOutput = "2>"
+    /// `2>> FILE`
+    case errorAppend = "2>>"
+    /// `2>&1`: standard error where standard output goes.
+    case errorToOutput = "2>&1"
+    /// `< FILE`: the value of put, create or update.
+    case input = "<"
 }
 
 /// One shell word: adjacent parts with no space between them, e.g. `key-$n."$suffix"`.

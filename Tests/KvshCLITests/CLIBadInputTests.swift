@@ -54,7 +54,10 @@ struct CLIBadInputTests {
         (["kv", "create", "b"], "Missing expected argument '<key>'"),
         (["kv", "put", "b", "k", "v", "extra"], "Unexpected argument 'extra'"),
         (["kv", "get", "b", "k", "extra"], "Unexpected argument 'extra'"),
-        (["kv", "del", "b", "k", "extra"], "Unexpected argument 'extra'"),
+        (["kv", "del", "b", "k", "k2", "--revision", "1"], "--revision guards the deletion of one key"),
+        (["kv", "del", "b", "k", "--filter", "k"], "give keys or --filter, not both"),
+        (["kv", "del", "b", "k", "a..b"], #"invalid key "a..b""#),
+        (["kv", "watch", "b", "--count", "0"], "--count must be at least 1"),
         (["kv", "update", "b", "k", "v", "1", "extra"], "expected VALUE and REVISION"),
         (["kv", "update", "b", "k"], "expected VALUE and REVISION"),
         (["kv", "watch", "b", "--history", "--updates"], "--history and --updates exclude each other"),
@@ -79,6 +82,7 @@ struct CLIBadInputTests {
         (["kv", "keys", "nope"], "nats: bucket not found: nope"),
         (["kv", "rm", "nope", "-f"], "nats: bucket not found: nope"),
         (["kv", "watch", "nope"], "nats: bucket not found: nope"),
+        (["kv", "get", "nope", "k", "--default", "d"], "nats: bucket not found: nope"),
         (["kv", "update", "b", "k", "v2", "99"], "nats: wrong last sequence: 1"),
         (["kv", "create", "b", "k", "v2"], "nats: wrong last sequence: 1: key exists"),
     ]
@@ -86,7 +90,8 @@ struct CLIBadInputTests {
     /// Messages of usage errors: ArgumentParser's own and the commands' ValidationErrors (EX_USAGE).
     static let usageMessages = ["Missing expected argument", "Unexpected argument", "Unknown option",
                                 "is invalid for", "expected VALUE and REVISION",
-                                "exclude each other", "unknown command", "did you mean"]
+                                "exclude each other", "unknown command", "did you mean",
+                                "--revision guards", "not both", "--count must be"]
 
     @Test("rejected commands print one error, exit non-zero and write nothing")
     func rejectedCommands() throws {

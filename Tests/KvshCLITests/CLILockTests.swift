@@ -291,4 +291,30 @@ struct CLILockTests {
         }
         #expect(try kvsh.keys("locks") == [])
     }
+
+    @Test("SIGTERM to a script: the lock block releases at once, then the finally blocks run (130)")
+    func scriptInterrupted() throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let kvsh = Kvsh(server)
+        try kvsh.ok("kv", "add", "locks", "--ttl", "60s")
+        let dir = try makeTempDir(prefix: "kvsh-cli-lock-")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = dir + "/deploy.kvsh"
+        try Data("""
+            try {
+                lock locks deploy { echo "holding $lock.revision"; sleep 1m }
+            } finally {
+                echo "cleaning up"
+                kv put locks cleaned yes
+            }
+            """.utf8).write(to: URL(fileURLWithPath: script))
+        let run = try RunningKvsh([script], environment: kvsh.environment())
+        #expect(run.waitForLines { $0.contains("holding 1") }, "\(run.stderr)")
+        run.send(SIGTERM)
+        #expect(run.waitForExit(timeout: 10) == 130, "\(run.stderr)")
+        #expect(run.lines == ["holding 1", "cleaning up", "yes"], "\(run.stdout)")
+        // The lease is a minute long: only the release explains the key's absence.
+        #expect(try kvsh.keys("locks") == ["cleaned"])
+    }
 }

@@ -41,6 +41,9 @@ struct QuickParseTests {
         ["kv", "update", "b", "k", "4"],
         ["kv", "del", "b", "k", "--revision", "2", "-f"],
         ["kv", "del", "b"],
+        ["kv", "del", "b", "k1", "k2", "k3"],
+        ["kv", "del", "b", "--filter", "tmp.>", "-f"],
+        ["kv", "get", "b", "k", "--default", "d", "--raw"],
         ["kv", "rm", "b", "k", "--force"],
         ["kv", "delete", "b", "k"],
         ["kv", "purge", "b", "k", "--revision", "9"],
@@ -65,6 +68,7 @@ struct QuickParseTests {
         ["kv", "put", "b", "k", "v", "--revision", "1"],  // not put's option
         ["kv", "get", "b", "k", "-s", "a", "--server", "b"],
         ["kv", "del", "b", "k", "-f", "--force"],
+        ["kv", "del", "b", "--filter", "a.*", "--filter", "b.*"],  // a repeated option
         ["kv", "watch", "b"],
         ["kv", "ls"],
         ["account", "info"],
@@ -82,7 +86,8 @@ struct QuickParseTests {
         let commands = ["get", "put", "create", "update", "del", "delete", "rm", "purge", "keys"]
         let words = ["b", "k", "v", "3", "", "-", "--", "-x", "--raw", "--json", "-f", "--force",
                      "--revision", "--timeout", "1s", "-s", "--server", "nats://127.0.0.1:9",
-                     "--user", "--password", "--token", "--revision=2", "-h", "a.b", "--tlsca", "--store"]
+                     "--user", "--password", "--token", "--revision=2", "-h", "a.b", "--tlsca", "--store",
+                     "--filter", "--default"]
         var random = SplitMix64(seed: 0x51C7)
         var accepted = 0
         for _ in 0..<5_000 {

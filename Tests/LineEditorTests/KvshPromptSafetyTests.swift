@@ -36,6 +36,25 @@ struct KvshPromptSafetyTests {
         }
     }
 
+    @Test("one-shot kv del --filter at a terminal asks with the count and the filter; only yes deletes")
+    func filterQuestion() async throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        #expect(try Self.run(["kv", "add", "orders"], server).status == 0)
+        for key in ["tmp.a", "tmp.b", "keep"] { #expect(try Self.run(["kv", "put", "orders", key, "v"], server).status == 0) }
+        for (answer, status, keys) in [("n", Int32(1), "keep\ntmp.a\ntmp.b\n"), ("y", Int32(0), "keep\n")] {
+            let session = try DemoSession(home: directory.url, environment: ["NATS_URL": server.url], columns: 100,
+                                          executable: KvshBinary.path(),
+                                          arguments: ["kv", "del", "orders", "--filter", "tmp.>"])
+            await session.expectOutput("Really delete 2 keys matching 'tmp.>' in bucket orders? [y/N]")
+            session.send(answer + Key.enter)
+            #expect(await session.expectExit() == status, "answer '\(answer)'")
+            #expect(try Self.run(["kv", "keys", "orders"], server).stdout == keys, "answer '\(answer)'")
+        }
+    }
+
     @Test("at the prompt: a typed kv rm asks, a sourced one is refused; purge asks too")
     func promptQuestion() async throws {
         let server = try NATSServerProcess()

@@ -186,7 +186,8 @@ struct LexerTests {
         ("echo $(date)", "command substitution '$(…)' is not supported; bind a command's result with 'let NAME = COMMAND' and use '$NAME'", 1, 6, false),
         ("echo \"$(date)\"", "command substitution '$(…)' is not supported; bind a command's result with 'let NAME = COMMAND' and use '$NAME'", 1, 7, false),
         ("a & b", "unexpected '&': kvsh has no background jobs; write '&&' for 'and'", 1, 3, false),
-        ("a | b", "unexpected '|': kvsh has no pipes; write '||' for 'or'", 1, 3, false),
+        ("a | b", "unexpected '|': kvsh has no pipes; write '||' for 'or', '> FILE' for output to a file, "
+         + "or pipe kvsh's own output from your shell (kvsh -c '…' | jq)", 1, 3, false),
         ("echo ${", "expected a variable name after '${', found end of input", 1, 8, true),
         ("echo ${}", "expected a variable name after '${', found '}'", 1, 8, false),
         ("echo ${e.value", "expected '}' to close the '${' opened at 1:6, found end of input", 1, 15, true),

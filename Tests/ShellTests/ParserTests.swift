@@ -5,8 +5,11 @@ import Testing
 func sexp(_ statement: Statement) -> String {
     func words(_ words: [Word]) -> String { words.map(\.sourceText).joined(separator: " ") }
     func block(_ block: Block) -> String { "{" + block.statements.map(sexp).joined(separator: " ") + "}" }
+    func redirects(_ redirects: [Redirect]) -> String {
+        redirects.map { " " + $0.op.rawValue + ($0.target.map { " " + $0.sourceText } ?? "") }.joined()
+    }
     switch statement {
-    case .command(let command): return "(" + words(command.words) + ")"
+    case .command(let command): return "(" + words(command.words) + redirects(command.redirects) + ")"
     case .binding(let name, let command, _): return "(let \(name) (\(words(command.words))))"
     case .chain(let first, let links):
         return "(" + sexp(first) + links.map { ($0.op == .and ? " && " : " || ") + sexp($0.statement) }.joined() + ")"
@@ -19,6 +22,18 @@ func sexp(_ statement: Statement) -> String {
     case .loop(let name, let items, let body, _): return "(for \(name) [\(words(items))] \(block(body)))"
     case .repeatWhile(let condition, let body, _): return "(while \(sexp(condition)) \(block(body)))"
     case .block(let b): return block(b)
+    case .redirected(let s, let r): return "(" + sexp(s) + redirects(r) + ")"
+    case .quiet(let s, _): return "(quiet \(sexp(s)))"
+    case .function(let f):
+        let parameters = f.parameters.enumerated().map {
+            f.collectsRest && $0.offset == f.parameters.count - 1 ? "@" + $0.element : $0.element
+        }
+        return "(fn \(f.name) [\(parameters.joined(separator: " "))] \(block(f.body)))"
+    case .attempt(let a):
+        var text = "(try \(block(a.body))"
+        if let handler = a.handler { text += " catch" + (a.failureName.map { " " + $0 } ?? "") + " " + block(handler) }
+        if let cleanup = a.cleanup { text += " finally " + block(cleanup) }
+        return text + ")"
     }
 }
 

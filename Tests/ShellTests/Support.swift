@@ -61,6 +61,14 @@ actor FakeHost: CommandHost {
             return CommandResult(.list(words.dropFirst().map { .string($0) }))
         case "fail":
             throw CommandError(words.dropFirst().joined(separator: " "), status: 1)
+        case "record-input":
+            // Prints the bytes of `< FILE` as text, or `(none)`.
+            out?.write(context.input.map { "[" + String(decoding: $0, as: UTF8.self) + "]\n" } ?? "(none)\n")
+            return CommandResult(.string(context.input.map { String(decoding: $0, as: UTF8.self) } ?? ""))
+        case "warn":
+            // Writes its words to standard error, as a store command's note does.
+            out?.writeError(words.dropFirst().joined(separator: " ") + "\n")
+            return CommandResult()
         case "fail-status":
             throw CommandError("failed with \(words[1])", status: Int32(words[1]) ?? 1)
         case "wait-forever":

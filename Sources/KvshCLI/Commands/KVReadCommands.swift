@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import ArgumentParser
 import KeyValue
 import Shell
@@ -9,15 +14,27 @@ struct KVGet: KvshCommand {
     @Argument(help: "Key", completion: .key) var key: String
     @Option(help: "Show this revision instead of the latest") var revision: String?
     @Flag(help: "Print only the value's bytes") var raw = false
+    @Option(name: .customLong("default"),
+            help: ArgumentHelp("Show this value when the key (or --revision) holds none; the bucket must exist",
+                               valueName: "value"))
+    var defaultValue: String?
 
     func run() async throws { try await runOneShot() }
 
-    /// Returns the entry.
+    /// Returns the entry. With `--default`, a key without a value (never written, deleted,
+    /// purged; with `--revision`, a revision that is not a value of this key) gives
+    /// `Entry.standIn` holding the default; a missing bucket and every other error still throw.
     func execute(_ ctx: CommandExecution) async throws -> Value {
         try KeyNames.validateBucket(bucket)
         try KeyNames.validateKey(key)
         let rev = try revision.map(parseRevision)
-        let entry = try await ctx.backend().store.lazyBucket(bucket).get(key, revision: rev)
+        let entry: Entry
+        do {
+            entry = try await ctx.backend().store.lazyBucket(bucket).get(key, revision: rev)
+        } catch KeyValueError.keyNotFound(let b, let k) {
+            guard let defaultValue else { throw KeyValueError.keyNotFound(bucket: b, key: k) }
+            entry = .standIn(bucket: bucket, key: key, value: Array(defaultValue.utf8))
+        }
         if raw {
             ctx.writeBytes(entry.value)
         } else if ctx.json {
@@ -26,6 +43,15 @@ struct KVGet: KvshCommand {
             ctx.write(renderGet(entry))
         }
         return .entry(entry)
+    }
+}
+
+extension Entry {
+    /// What `kv get --default` shows for a key without a value: the default as a put at
+    /// revision 0 (no real entry has it: revisions start at 1), created at the Unix epoch.
+    static func standIn(bucket: String, key: String, value: [UInt8]) -> Entry {
+        Entry(bucket: bucket, key: key, value: value, revision: 0, created: Date(timeIntervalSince1970: 0),
+              delta: 0, operation: .put)
     }
 }
 

@@ -11,7 +11,8 @@ import Darwin
 
 struct KVWatch: KvshCommand {
     static let configuration = CommandConfiguration(
-        commandName: "watch", abstract: "Print the latest values, then every change, until Ctrl-C")
+        commandName: "watch", abstract: "Print the latest values, then every change, until Ctrl-C (or --count, --wait)",
+        discussion: "--count N stops after N entries, --wait D after D (fewer than --count by then fails).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Bucket name", completion: .bucket) var bucket: String
     @Argument(help: "Key filters such as 'orders.>' (default: every key)", completion: .keyFilter)
@@ -21,22 +22,35 @@ struct KVWatch: KvshCommand {
     @Flag(name: .customLong("updates"), help: "Only changes made from now on") var updatesOnly = false
     @Flag(inversion: .prefixedNo, help: "Show deletes and purges") var deletes = true
     @Option(help: "Start at this revision") var revision: String?
+    @Option(help: ArgumentHelp("Stop after this many entries (those printed)", valueName: "n")) var count: Int?
+    // Not `--timeout`: that is every command's connection timeout (natscli's flag).
+    @Option(help: ArgumentHelp("Stop after this long, e.g. 5s; with --count, fewer entries by then fails",
+                               valueName: "duration"))
+    var wait: String?
 
     func run() async throws { try await runOneShot(streamsOutput: true) }
 
     /// Prints until interrupted — SIGINT/SIGTERM for a one-shot command, cancellation of the
-    /// running task (Ctrl-C at the prompt) in the shell — and then returns null normally.
+    /// running task (Ctrl-C at the prompt) in the shell — or until `--count` entries or `--wait`
+    /// has passed, and then returns normally: null, or with `--count`/`--wait` the list of the
+    /// entries seen. Throws `CommandError` when `--wait` passes before `--count` entries.
     func execute(_ ctx: CommandExecution) async throws -> Value {
         try KeyNames.validateBucket(bucket)
         for f in filters { try KeyNames.validateFilter(f) }
         if includeHistory && updatesOnly { throw ValidationError("--history and --updates exclude each other") }
-        if ctx.captured {
-            throw ArgumentError("kv watch prints until Ctrl-C and has no result to bind: run it without 'let'")
+        if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+        let deadline = try wait.map { Duration.nanoseconds(try parseDuration($0)) }
+        if deadline == .zero { throw ValidationError("--wait must be more than 0") }
+        let bounded = count != nil || deadline != nil
+        if ctx.captured && !bounded {
+            throw ArgumentError("kv watch prints until Ctrl-C and has no result to bind: run it without 'let', "
+                                + "or give --count or --wait")
         }
         let options = WatchOptions(includeHistory: includeHistory, updatesOnly: updatesOnly,
                                    ignoreDeletes: !deletes, fromRevision: try revision.map(parseRevision))
         let json = ctx.json
         let output = ctx.output
+        let captured = ctx.captured
         let backend = try await ctx.backend()
         let watch = try await backend.store.bucket(bucket).watch(filters: filters, options: options)
         defer { watch.stop() }
@@ -49,26 +63,81 @@ struct KVWatch: KvshCommand {
             }
         }
         defer { if let observer { backend.connection?.removeEventObserver(observer) } }
+        let tally = WatchTally(keepsEntries: captured)
+        let limit = count
         let printEvents: @Sendable () async throws -> Void = {
             for try await event in watch {
                 guard case .entry(let e) = event else { continue }
-                output.write(json ? jsonEntry(e) + "\n" : renderWatchLine(e) + "\n")
-                if let failure = output.writeFailure { throw failure }
+                if !captured {
+                    output.write(json ? jsonEntry(e) + "\n" : renderWatchLine(e) + "\n")
+                    if let failure = output.writeFailure { throw failure }
+                }
+                if tally.add(e) == limit { return }
             }
+        }
+        let body: @Sendable () async throws -> Void = if let deadline {
+            { if try await !finishes(printEvents, within: deadline) { tally.markTimedOut() } }
+        } else {
+            printEvents
         }
         switch ctx.mode {
         case .oneShot:
-            try await untilInterrupted(printEvents)
+            try await untilInterrupted(body)
         case .shell:
             // Cancelling the task ends the watch's sequence (or throws CancellationError):
             // either way the watch is over and the command succeeded.
             do {
-                try await printEvents()
+                try await body()
             } catch is CancellationError {
-                return .null
+                return bounded ? tally.result : .null
             }
         }
-        return .null
+        if let count, let wait, tally.timedOut, tally.count < count {
+            throw CommandError("kv watch: \(tally.count) of \(count) entries within \(wait)")
+        }
+        return bounded ? tally.result : .null
+    }
+}
+
+/// What a bounded watch has seen so far (shared with the task that reads the watch, which may
+/// be cancelled before it returns).
+private final class WatchTally: Sendable {
+    private let state = Mutex<(count: Int, entries: [Entry], timedOut: Bool)>((0, [], false))
+    /// Under `let`: the entries are the result. Otherwise only counted.
+    private let keepsEntries: Bool
+
+    init(keepsEntries: Bool) { self.keepsEntries = keepsEntries }
+
+    /// Counts `entry` (and keeps it under `let`); returns how many have been seen.
+    func add(_ entry: Entry) -> Int {
+        state.withLock { state in
+            state.count += 1
+            if keepsEntries { state.entries.append(entry) }
+            return state.count
+        }
+    }
+
+    func markTimedOut() { state.withLock { $0.timedOut = true } }
+
+    var count: Int { state.withLock { $0.count } }
+    var timedOut: Bool { state.withLock { $0.timedOut } }
+    var result: Value { .list(state.withLock { $0.entries }.map(Value.entry)) }
+}
+
+/// Runs `body` for at most `limit`: true when it ended by itself, false when the time ran out
+/// (it is then cancelled, and awaited).
+func finishes(_ body: @escaping @Sendable () async throws -> Void, within limit: Duration) async throws -> Bool {
+    try await withThrowingTaskGroup(of: Bool.self) { group in
+        group.addTask {
+            try await body()
+            return true
+        }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return false
+        }
+        defer { group.cancelAll() }
+        return try await group.next() ?? true
     }
 }
 

@@ -85,39 +85,6 @@ struct KVUpdate: KvshCommand {
     }
 }
 
-struct KVDelete: KvshCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "del", abstract: "Delete a key (keeps its history), or with no key the whole bucket",
-        aliases: ["delete", "rm"])  // `rm` as in the nats CLI: `kv rm BUCKET` and `kv rm BUCKET KEY`
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "Bucket name", completion: .bucket) var bucket: String
-    @Argument(help: "Key", completion: .key) var key: String?
-    @Option(help: "Only if this is the key's latest revision") var revision: String?
-    @Flag(name: .shortAndLong, help: "Delete a whole bucket without asking (needed where kvsh cannot ask)")
-    var force = false
-
-    func run() async throws { try await runOneShot() }
-
-    /// Returns the delete marker written (an entry with op `DEL` and an empty value), or null
-    /// when the whole bucket was removed. Deleting a bucket needs explicit intent (`confirm`).
-    func execute(_ ctx: CommandExecution) async throws -> Value {
-        try KeyNames.validateBucket(bucket)
-        guard let key else {
-            if revision != nil { throw ValidationError("--revision needs a key: it guards the deletion of one key") }
-            try await ctx.confirm("Really delete bucket \(bucket) and all its keys?",
-                                  consequence: "kv del \(bucket) with no key deletes the whole bucket and every key in it",
-                                  force: force)
-            try await ctx.backend().store.deleteBucket(bucket)
-            return .null
-        }
-        try KeyNames.validateKey(key)
-        let guardRevision = try revision.map(parseRevision)
-        let rev = try await ctx.backend().store.lazyBucket(bucket).delete(key, revision: guardRevision)
-        if ctx.json { printWritten(ctx, bucket, key, [], revision: rev) }
-        return .written(bucket, key, [], revision: rev, operation: .delete)
-    }
-}
-
 struct KVPurge: KvshCommand {
     static let configuration = CommandConfiguration(
         commandName: "purge", abstract: "Remove every revision of a key, leaving a purge marker")

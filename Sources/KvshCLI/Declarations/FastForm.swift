@@ -97,6 +97,11 @@ extension FastForm where Root: DeclaredArguments {
             return make(label, StoredProperty<Root, Argument<[String]>>(offset: offset), prototype) {
                 if case .list(let words) = $0 { words } else { nil }
             }
+        } else if type == Option<[String]>.self {
+            // Given once: a list of one. Given twice, the line goes to ArgumentParser.
+            return make(label, StoredProperty<Root, Option<[String]>>(offset: offset), prototype) {
+                if case .text(let t) = $0 { [t] } else { nil }
+            }
         } else if type == Option<Int>.self {
             return make(label, StoredProperty<Root, Option<Int>>(offset: offset), prototype) {
                 if case .text(let t) = $0 { Int(t) } else { nil }

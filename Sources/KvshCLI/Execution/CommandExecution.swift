@@ -101,6 +101,8 @@ struct CommandExecution: Sendable {
     /// a one-shot command with stdin and stderr on a terminal, or a line typed at the prompt.
     /// Never in a script, `-c`, a sourced file or a hook.
     let canAsk: Bool
+    /// The bytes of a `< FILE` redirection (shell only): the value of put, create and update.
+    var input: [UInt8]? = nil
 
     /// The open store backend (connecting on first use).
     func backend() async throws -> StoreBackend { try await backends.backend() }
@@ -122,11 +124,20 @@ struct CommandExecution: Sendable {
     }
 
     /// The value argument; one-shot commands read a missing one from stdin when it is not a
-    /// terminal, shell commands never read stdin (it may be the script itself).
+    /// terminal, shell commands take it from `input` (`< FILE`) and never read stdin (it may be
+    /// the script itself).
+    ///
+    /// - Throws: `ValidationError` when both an argument and `input` are given;
+    ///   `ArgumentError` when there is no value at all.
     func valueBytes(_ argument: String?) throws -> [UInt8] {
-        if let argument { return Array(argument.utf8) }
+        if let argument {
+            if input != nil { throw ValidationError("give the value either as an argument or with '< FILE', not both") }
+            return Array(argument.utf8)
+        }
+        if let input { return input }
         guard mode == .oneShot else {
-            throw ArgumentError("missing value: give it as an argument (the shell does not read values from stdin)")
+            throw ArgumentError("missing value: give it as an argument or with '< FILE' "
+                                + "(the shell does not read values from stdin)")
         }
         if Terminal.stdinIsTerminal {
             throw ArgumentError("missing value: give it as an argument or pipe it on stdin")

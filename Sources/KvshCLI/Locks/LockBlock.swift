@@ -84,8 +84,10 @@ struct LockBlock {
             throw CommandError("\(loss)")
         }
         // The release ends the keep-alive, and with it the watcher, which is awaited either way.
+        // It runs in a task of its own: after Ctrl-C or SIGTERM cancelled this one, the
+        // delete must still go out rather than leave the key to its lease.
         do {
-            try await held.release()
+            try await Task { try await held.release() }.value
         } catch {
             _ = await watcher.value
             throw error

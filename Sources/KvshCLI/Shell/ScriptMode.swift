@@ -162,7 +162,11 @@ extension KvshCommandLine {
         // A signal while `wait` (or `serve`) serves hooks stops them cleanly; otherwise it
         // interrupts the script.
         let hooks = shell.host.hooks
-        signals.onSignal { if !hooks.requestStop() { run.cancel() } }
+        signals.onSignal {
+            guard !hooks.requestStop() else { return }
+            session.interruptCleanups()
+            run.cancel()
+        }
         let status = await run.value
         signals.stop()
         let live = HookCount(hooks.count)

@@ -115,6 +115,9 @@ actor ShellHost: CommandHost, BackendSource {
 
     nonisolated func run(_ words: [String], context: CommandContext) async throws -> CommandResult {
         if let empty = context.emptyLists.first { throw Self.emptyListError(words, empty) }
+        if context.input != nil, let word = words.first, word == "lock" || HookCommands.names.contains(word) {
+            throw Self.inputRefused(word)
+        }
         if words.first == "lock" { return try await runLock(words, context: context) }
         do {
             if let result = try await HookCommands(registry: hooks).run(words, context: context) { return result }
@@ -130,14 +133,41 @@ actor ShellHost: CommandHost, BackendSource {
         case .command(let parsed):
             command = parsed
         }
+        if context.input != nil, !Self.takesInput(command) { throw Self.inputRefused(Self.commandName(of: command)) }
         let ctx = CommandExecution(backends: self, output: context.output, json: options.json || command.global.json,
                                    captured: context.isCaptured, mode: .shell,
-                                   canAsk: context.isTypedAtPrompt && Terminal.stdinIsTerminal)
+                                   canAsk: context.isTypedAtPrompt && Terminal.stdinIsTerminal, input: context.input)
         do {
             return CommandResult(try await command.execute(ctx))
         } catch {
             throw Self.shellError(error)
         }
+    }
+
+    /// The store command groups, the hook commands and `lock`: names a function may not take.
+    nonisolated var commandNames: Set<String> {
+        Set(KvshRoot.storeGroups.map { $0.commandWord } + HookCommands.names + ["lock", "nats"])
+    }
+
+    /// The commands whose value `< FILE` may give.
+    private static func takesInput(_ command: any KvshCommand) -> Bool {
+        command is KVPut || command is KVCreate || command is KVUpdate
+    }
+
+    /// `< FILE` given to a command that has no value to take (nothing is run).
+    static func inputRefused(_ name: String) -> CommandError {
+        CommandError("\(name) takes no input: '< FILE' gives the value of kv put, create and update",
+                     status: ExitCode.validationFailure.rawValue)
+    }
+
+    /// `kv get`, `account info`: the group's word and the command's own name.
+    private static func commandName(of command: any KvshCommand) -> String {
+        let type = ObjectIdentifier(Swift.type(of: command))
+        for group in KvshRoot.configuration.subcommands
+        where group.configuration.subcommands.contains(where: { ObjectIdentifier($0) == type }) {
+            return "\(group.configuration.commandName ?? "") \(Swift.type(of: command).configuration.commandName ?? "")"
+        }
+        return Swift.type(of: command).configuration.commandName ?? "this command"
     }
 
     /// The command line's wording (`ErrorMessage`), for failures of the language's built-ins.
