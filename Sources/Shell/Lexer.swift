@@ -262,47 +262,6 @@ struct Lexer {
         return VariableReference(base: base, fields: fields, position: start)
     }
 
-    /// `"…"` after a `.` in `${…}`: any text, `\"` and `\\` its only escapes, so a JSON
-    /// member such as `a.b` or `odd key` can be named.
-    private mutating func quotedFieldName(_ reference: SourcePosition) throws(ShellError) -> String {
-        let start = position
-        advance()
-        var name = ""
-        while true {
-            guard let c = peek() else {
-                throw ShellError("unterminated field name starting at \(start.lineAndColumn) in the '${' opened at "
-                                 + "\(reference.lineAndColumn)", at: position, isIncomplete: true)
-            }
-            let escapePosition = position
-            advance()
-            if c == "\"" { return name }
-            if c == "\\" {
-                guard let escaped = peek() else {
-                    throw ShellError("unterminated field name starting at \(start.lineAndColumn)",
-                                     at: position, isIncomplete: true)
-                }
-                guard escaped == "\"" || escaped == "\\" else {
-                    throw ShellError("unknown escape '\\\(escaped)' in a quoted field name: "
-                                     + "only \\\" and \\\\ are escapes there", at: escapePosition)
-                }
-                advance()
-                name.unicodeScalars.append(escaped)
-            } else {
-                name.unicodeScalars.append(c)
-            }
-        }
-    }
-
-    /// A field name as `quotedFieldName` reads it back, without the quotes.
-    static func escapedFieldName(_ name: String) -> String {
-        var text = ""
-        for c in name.unicodeScalars {
-            if c == "\"" || c == "\\" { text += "\\" }
-            text.unicodeScalars.append(c)
-        }
-        return text
-    }
-
     private mutating func positionalNumber(_ start: SourcePosition) throws(ShellError) -> Int {
         let text = digits()
         guard text.count <= 6, let n = Int(text) else {
@@ -352,12 +311,12 @@ struct Lexer {
         }
     }
 
-    private func peek(_ offset: Int = 0) -> Unicode.Scalar? {
+    func peek(_ offset: Int = 0) -> Unicode.Scalar? {
         let i = index + offset
         return i < scalars.count ? scalars[i] : nil
     }
 
-    private mutating func advance() {
+    mutating func advance() {
         guard index < scalars.count else { return }
         if scalars[index] == "\n" {
             line += 1
