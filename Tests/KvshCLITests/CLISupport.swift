@@ -298,15 +298,29 @@ final class SilentListener {
         (fd, port) = try bindLoopbackSocket(backlog: 16)
     }
 
-    /// True when a client connected within `seconds` and then hung up (read sees EOF) within
-    /// the same time: what a cancelled connect does with its half-open link.
-    func clientHangsUp(within seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
+    private var accepted: Int32?
+
+    /// True when a client has connected (or connects within `seconds`); the link is kept for
+    /// `clientHangsUp`.
+    func acceptsClient(within seconds: Double) -> Bool {
+        if accepted != nil { return true }
         var listening = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&listening, 1, Int32(seconds * 1000)) == 1 else { return false }
         let client = accept(fd, nil, nil)
         guard client >= 0 else { return false }
-        defer { close(client) }
+        accepted = client
+        return true
+    }
+
+    /// True when a client connected within `seconds` and then hung up (read sees EOF) within
+    /// the same time: what a cancelled connect does with its half-open link.
+    func clientHangsUp(within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        guard acceptsClient(within: seconds), let client = accepted else { return false }
+        defer {
+            close(client)
+            accepted = nil
+        }
         var chunk = [UInt8](repeating: 0, count: 4096)
         while Date() < deadline {
             var readable = pollfd(fd: client, events: Int16(POLLIN), revents: 0)

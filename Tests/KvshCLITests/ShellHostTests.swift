@@ -391,7 +391,9 @@ struct ShellHostServerTests {
         let start = ContinuousClock.now
         #expect(await completions(line: "kv get ", cursor: 7, host: host, deadline: .milliseconds(300)) == [])
         #expect(ContinuousClock.now - start < .seconds(20))
-        // The connect goes on for the next Tab until the shell closes, which cancels and awaits it.
+        // The connect goes on for the next Tab until the shell closes, which cancels and awaits
+        // it. Its link is in place first, so that the close has one to tear down.
+        #expect(silent.acceptsClient(within: 20), "the connect went on after Tab gave up")
         await host.close()
         #expect(ContinuousClock.now - start < .seconds(20))
         #expect(silent.clientHangsUp(within: 20), "close() ended the connect and closed its link")
