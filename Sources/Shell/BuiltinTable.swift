@@ -64,7 +64,7 @@ enum Builtin: String, CaseIterable, Sendable {
             "Prints every variable with its value (strings quoted, entries and lists summarised), "
                 + "then $#, $? and the current bucket. `let v = vars` binds them as a record."
         case .test:
-            "OP is one of == != < <= > >=. Two integers compare as numbers, anything else as text. "
+            "OP is one of == != < <= > >=. Two numbers (integers, or decimals such as 0.5) compare as numbers, anything else as text. "
                 + "`-z S` holds when S is empty, `-n S` when it is not. Fails (status 1) when the comparison "
                 + "does not hold, so use it as a condition: `while test $n < 3 { … }`."
         case .calc:

@@ -21,10 +21,13 @@ extension ShellSession {
         return .bool(true)
     }
 
-    /// Integers compare as numbers, anything else as text; nil for an unknown operator.
+    /// Integers compare as numbers, and so do other numbers (`0.5`, `1e3`: JSON's); anything
+    /// else as text. Nil for an unknown operator.
     private static func compare(_ a: String, _ op: String, _ b: String) -> Bool? {
         let order: Int
         if let x = Int(a), let y = Int(b) {
+            order = x < y ? -1 : (x == y ? 0 : 1)
+        } else if let x = number(a), let y = number(b) {
             order = x < y ? -1 : (x == y ? 0 : 1)
         } else {
             order = a < b ? -1 : (a == b ? 0 : 1)
@@ -38,6 +41,14 @@ extension ShellSession {
         case ">=": return order >= 0
         default: return nil
         }
+    }
+
+    /// A finite decimal number as JSON writes one; not `inf`, `nan` or hexadecimal forms.
+    private static func number(_ text: String) -> Double? {
+        guard let first = text.unicodeScalars.first, first == "-" || Lexer.isDigit(first),
+              text.unicodeScalars.allSatisfy({ Lexer.isDigit($0) || ".eE+-".unicodeScalars.contains($0) }),
+              let value = Double(text), value.isFinite else { return nil }
+        return value
     }
 
     func calc(_ call: BuiltinInvocation) throws -> Value {

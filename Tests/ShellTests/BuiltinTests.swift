@@ -134,7 +134,8 @@ struct BuiltinTests {
 
     @Test("test compares integers as numbers and other text as text", arguments: [
         ("test 2 < 10", true), ("test b < a", false), ("test 10 == 10", true), ("test 010 == 10", true),
-        ("test a != b", true), ("test 3 >= 4", false), ("test 4 <= 4", true), ("test 5 > -1", true),
+        ("test a != b", true), ("test 3 >= 4", false), ("test 4 <= 4", true), ("test 5 > -1", true), ("test 0.5 < 1", true), ("test 10.5 > 9", true), ("test 1e3 == 1000", true),
+        ("test 2.50 == 2.5", true), ("test 0x10 > 9", false),
         ("test -z ''", true), ("test -z x", false), ("test -n x", true), ("test -n ''", false),
         ("test abc == abc", true), ("test 'a b' == 'a b'", true),
     ] as [(String, Bool)])
