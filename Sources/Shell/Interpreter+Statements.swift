@@ -22,10 +22,14 @@ extension ShellSession {
         }
     }
 
+    /// How a file that cannot be opened fails: as the command's own failure (`$error` its
+    /// message, as for a store command's), or as the compound statement's.
+    enum OpenFailure { case command, statement }
+
     /// Expands the file names (as data: a name is never parsed again) and opens the files. A
     /// name that is not one non-empty text is a mistake; a file that cannot be opened or read is
     /// a failure, so `kv get b k > /nope/x || …` tests it.
-    func openRedirections(_ redirects: [Redirect]) throws(Interruption) -> Redirection {
+    func openRedirections(_ redirects: [Redirect], failingAs kind: OpenFailure) throws -> Redirection {
         var redirection = Redirection()
         guard !redirects.isEmpty else { return redirection }
         var standardOutput: RedirectFile?
@@ -53,13 +57,11 @@ extension ShellSession {
             }
         } catch let error as RedirectError {
             redirection.close()
-            throw .failure(ShellError(error.description, at: redirects[0].position), status: 1)
-        } catch let error as Interruption {
-            redirection.close()
-            throw error
+            if kind == .command { throw CommandError(error.description) }
+            throw Interruption.failure(ShellError(error.description, at: redirects[0].position), status: 1)
         } catch {
             redirection.close()
-            throw .failure(ShellError("\(error)", at: redirects[0].position), status: 1)
+            throw error
         }
         redirection.output = RedirectedOutput(base: output, standardOutput: standardOutput,
                                               standardError: standardError, errorsToOutput: errorsToOutput)
@@ -96,10 +98,14 @@ extension ShellSession {
                      _ body: () async throws(Interruption) -> Int32) async throws(Interruption) -> Int32 {
         let redirection: Redirection
         do {
-            redirection = try openRedirections(redirects)
-        } catch .failure(let error, let status) where tested {
-            environment.variables["error"] = .string(error.description)
+            redirection = try openRedirections(redirects, failingAs: .statement)
+        } catch Interruption.failure(let error, let status) where tested {
+            environment.variables["error"] = .string(error.message)
             return status
+        } catch let interruption as Interruption {
+            throw interruption
+        } catch {
+            throw .failure(ShellError("\(error)", at: redirects[0].position), status: 1)
         }
         defer { redirection.close() }
         let saved = output

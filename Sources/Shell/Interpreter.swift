@@ -151,7 +151,7 @@ extension ShellSession {
         }
         let name = first.textForm
         do {
-            let redirection = try openRedirections(command.redirects)
+            let redirection = try openRedirections(command.redirects, failingAs: .command)
             defer { redirection.close() }
             let saved = output
             if let redirected = redirection.output { output = redirected }

@@ -9,7 +9,8 @@
 //                           the corpus directory is cut from paths, so messages read
 //                           `name.kvsh:3:1: …`
 //   # expect-status: N      the exit status (default 0)
-//   # args: WORD…           the script's arguments, separated by single spaces
+//   # args: WORD…           the script's arguments, separated by single spaces; `{tmp}` is a
+//                           fresh directory, removed afterwards
 //   # options: WORD…        kvsh's options instead of `-s URL` (`{url}` is the server's URL)
 //   # after: TEXT           afterwards, `kvsh -s URL -c TEXT` must exit 0 and print exactly
 //   # after-expect: LINE    these lines (to show what a failed script did not do)
@@ -127,7 +128,10 @@ struct GoldenScriptTests {
         let kvsh = Kvsh(url: nil)
         let options = script.options?.map { $0.replacingOccurrences(of: "{url}", with: server.url) }
             ?? ["-s", server.url]
-        let r = try kvsh.run(options + [path] + script.arguments, useEnvironmentURL: false, timeout: 60)
+        let scratch = try makeTempDir(prefix: "kvsh-golden-")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let arguments = script.arguments.map { $0.replacingOccurrences(of: "{tmp}", with: scratch) }
+        let r = try kvsh.run(options + [path] + arguments, useEnvironmentURL: false, timeout: 60)
 
         let stdout = r.lines
         for (index, expected) in script.stdout.enumerated() {

@@ -72,8 +72,8 @@ struct RedirectionTests {
             echo not reached
             """)
         #expect(r.outLines == [
-            "failed: test.kvsh:1:8: cannot open '/nonexistent-dir/out': No such file or directory",
-            "failed: test.kvsh:2:14: cannot read '\(dir.path)/missing': No such file or directory",
+            "failed: cannot open '/nonexistent-dir/out': No such file or directory",
+            "failed: cannot read '\(dir.path)/missing': No such file or directory",
             "block failed",
         ], "\(r)")
         #expect(r.status == 1 && r.err == "test.kvsh:5:10: the file name after '>' is empty ($empty)\n", "\(r)")
