@@ -45,4 +45,26 @@ struct KvshInterruptTests {
             #expect(await session.expectExit() == 0, "round \(round)")
         }
     }
+
+    @Test("Ctrl-C at the prompt runs a try's finally block; a second Ctrl-C stops a cleanup that hangs")
+    func finallyAtThePrompt() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = directory.url.appendingPathComponent("s.db").path
+        let prompt = "kvsh \(store)>"
+        let session = try DemoSession(home: directory.url, environment: [
+            "XDG_STATE_HOME": directory.url.appendingPathComponent("state").path,
+        ], columns: 160, executable: KvshBinary.path(), arguments: ["--norc", "--store", store])
+        await session.expectPrompt(prompt)
+        // The echo of the typed line shows `fin"ished"`; only the cleanup prints `finished`.
+        session.send("try { sleep 1h } finally { echo fin\"ished\"; sleep 1h; echo never }" + Key.enter)
+        await session.expectSignalMode()
+        session.send(Key.ctrlC)
+        await session.expectOutput("finished")
+        session.send(Key.ctrlC)
+        await session.expectOutput("interrupted")
+        await session.expectPrompt(prompt)
+        session.send(Key.ctrlD)
+        #expect(await session.expectExit() == 0)
+    }
 }
