@@ -79,7 +79,7 @@ struct RedirectError: Error, CustomStringConvertible {
         self.reason = reason
     }
 
-    var description: String { "cannot \(verb) '\(path)': \(reason)" }
+    var description: String { "cannot \(verb) '\(Value.escapingControls(path))': \(reason)" }
 }
 
 /// The output of a statement with redirections: each stream to its file, or where it went

@@ -134,7 +134,7 @@ struct VariableReference: Sendable, Equatable {
         case .allArguments: text += "@"
         }
         for field in shown {
-            text += isPlain(field) ? "." + field : ".\"" + Lexer.escapedFieldName(field) + "\""
+            text += isPlain(field) ? "." + field : ".\"" + Value.escapingControls(Lexer.escapedFieldName(field)) + "\""
         }
         return plain ? text : text + "}"
     }

@@ -138,6 +138,21 @@ public enum Value: Sendable, Equatable {
         return plain ? text : quoted(text)
     }
 
+    /// The text with its control characters written as `\u{1b}`, for messages: a file name
+    /// or a field name from data must not move the cursor or clear the screen.
+    static func escapingControls(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        var out = ""
+        for c in text.unicodeScalars {
+            if c.value < 0x20 || c.value == 0x7F {
+                out += "\\u{\(String(c.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
     /// Double-quoted with kvsh escapes, so control characters cannot reach the terminal raw.
     static func quoted(_ text: String) -> String {
         var out = "\""

@@ -49,4 +49,10 @@ struct HostileTextTests {
                 + "no file can have that name\n", "\(r)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
+
+    @Test("control characters of a file name are escaped in messages, never sent to the terminal raw")
+    func controlsInMessages() async {
+        let r = await runScript(#"echo x > "/nonexistent-dir/$1" || echo "$error""#, arguments: ["\u{1b}[2J\nx"])
+        #expect(r.out == "cannot open '/nonexistent-dir/\\u{1b}[2J\\u{a}x': No such file or directory\n", "\(r)")
+    }
 }
