@@ -25,7 +25,8 @@ public enum Value: Sendable, Equatable {
     /// - double: the shortest text that reads back as the same number (`1.5`, `1e+300`);
     /// - entry: its value, decoded as UTF-8 (invalid bytes become U+FFFD);
     /// - list: the elements' text forms joined by single spaces;
-    /// - record: a one-line summary, `name=value name="two words" …`;
+    /// - record: its compact JSON object, `{"name":"value","n":1}` (entries in it as objects of
+    ///   their fields);
     /// - null: the empty string.
     public var textForm: String {
         switch self {
@@ -35,8 +36,10 @@ public enum Value: Sendable, Equatable {
         case .bool(let b): b ? "true" : "false"
         case .entry(let entry): String(decoding: entry.value, as: UTF8.self)
         case .list(let items): items.map(\.textForm).joined(separator: " ")
-        case .record(let record):
-            record.fields.map { "\($0.name)=\(Self.quotedIfNeeded($0.value.textForm))" }.joined(separator: " ")
+        case .record:
+            // Compact JSON, so that a part of a JSON document (`$e.json.limits`) passed on is JSON
+            // again. Only a non-finite number has no JSON form, and no record is built with one.
+            (try? JSONText.encode(self)) ?? "null"
         case .null: ""
         }
     }
@@ -130,13 +133,6 @@ public enum Value: Sendable, Equatable {
     /// Swift's shortest round-trip form (`0.1`, `1e+300`, `2.0`), which is also valid JSON
     /// for a finite number.
     static func shortestText(_ d: Double) -> String { d.description }
-
-    private static func quotedIfNeeded(_ text: String) -> String {
-        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy {
-            $0.value > 0x20 && $0 != "\"" && $0 != "\\" && $0 != "=" && $0.value != 0x7F
-        }
-        return plain ? text : quoted(text)
-    }
 
     /// The text with its control characters written as `\u{1b}`, for messages: a file name
     /// or a field name from data must not move the cursor or clear the screen.

@@ -77,7 +77,7 @@ struct BuiltinTests {
             "bucket = my-kv",
         ])
         let captured = await runScript("set a 1; let v = vars; echo $v.a $v")
-        #expect(captured.outLines == ["1 a=1"])
+        #expect(captured.outLines == [#"1 {"a":"1"}"#])
     }
 
     @Test("help lists built-ins, statements, variables and the host's commands")

@@ -24,7 +24,10 @@ struct ValueTests {
         #expect(Value.list([]).textForm == "")
         #expect(Value.record(Record([("bucket", .string("my-kv")), ("values", .int(3)),
                                      ("description", .string("two words")), ("empty", .string(""))])).textForm
-            == #"bucket=my-kv values=3 description="two words" empty="""#)
+            == #"{"bucket":"my-kv","values":3,"description":"two words","empty":""}"#)
+        // Parts of a JSON document are JSON again when passed on as text.
+        #expect(Value.record(Record([("rps", .int(100)), ("tags", .list([.string("a")])), ("x", .null),
+                                     ("ratio", .double(0.5))])).textForm == #"{"rps":100,"tags":["a"],"x":null,"ratio":0.5}"#)
     }
 
     @Test("an entry's value with invalid UTF-8 becomes replacement characters, never a crash")
