@@ -14,11 +14,15 @@ public struct CommandBlock: Sendable {
     /// Runs the block with `bindings` added to its variables (a hook binds `event`), printing
     /// through `output`. Returns its status as a script's: a failure nobody tested stops the
     /// block, `file:line:column: message` goes to `output.writeError`, and its status is returned.
-    public func run(binding bindings: [String: Value], output: any ShellOutput) async -> Int32 {
+    ///
+    /// With `quietWhenInterrupted`, a cancelled run returns 130 without printing `interrupted`:
+    /// for a caller whose own statement reports the interruption (a `lock` block's).
+    public func run(binding bindings: [String: Value], output: any ShellOutput,
+                    quietWhenInterrupted: Bool = false) async -> Int32 {
         var environment = self.environment
         environment.variables.merge(bindings) { _, new in new }
         environment.lastStatus = 0
         let session = ShellSession(host: host, output: output, state: environment)
-        return await session.runBlock(statements)
+        return await session.runBlock(statements, quietWhenInterrupted: quietWhenInterrupted)
     }
 }

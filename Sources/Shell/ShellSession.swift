@@ -56,10 +56,11 @@ public actor ShellSession {
 
     /// Runs a kept block as a script runs: an untested failure stops it and is reported with
     /// its position.
-    func runBlock(_ statements: [Statement]) async -> Int32 {
+    func runBlock(_ statements: [Statement], quietWhenInterrupted: Bool) async -> Int32 {
         do {
             return try await execute(statements, tested: false)
         } catch {
+            if case .cancelled = error, quietWhenInterrupted { return Self.interruptedStatus }
             return report(error, interactive: false)
         }
     }

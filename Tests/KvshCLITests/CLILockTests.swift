@@ -314,6 +314,8 @@ struct CLILockTests {
         run.send(SIGTERM)
         #expect(run.waitForExit(timeout: 10) == 130, "\(run.stderr)")
         #expect(run.lines == ["holding 1", "cleaning up", "yes"], "\(run.stdout)")
+        // Reported once, at the lock statement (the block's own session stays quiet).
+        #expect(run.stderr == script + ":2:5: interrupted\n", "\(run.stderr)")
         // The lease is a minute long: only the release explains the key's absence.
         #expect(try kvsh.keys("locks") == ["cleaned"])
     }

@@ -71,7 +71,8 @@ struct LockBlock {
             ("bucket", .string(bucket)), ("name", .string(name)), ("key", .string(held.key)),
             ("revision", .int(Int(clamping: held.revision))), ("slot", .int(held.slot)), ("limit", .int(limit)),
         ])
-        let body = Task { await block.run(binding: ["lock": .record(record)], output: output) }
+        // The script reports an interruption once, at the lock statement.
+        let body = Task { await block.run(binding: ["lock": .record(record)], output: output, quietWhenInterrupted: true) }
         let watcher = Task { () -> LockError? in
             let loss = await held.loss
             if loss != nil { body.cancel() }
