@@ -39,10 +39,25 @@ public struct LockAcquirer: Sendable {
             } catch {}
             wake.finish()
         }
-        defer {
-            watch.stop()
-            reader.cancel()
+        // Every way out stops the watch and awaits its reader: no task outlives the call.
+        let outcome: Result<HeldLock, any Error>
+        do {
+            outcome = .success(try await waitForSlot(request, record, timing, deadline: deadline,
+                                                     wakes: wakes, wake: wake, holders: holders))
+        } catch {
+            outcome = .failure(error)
         }
+        watch.stop()
+        reader.cancel()
+        await reader.value
+        return try outcome.get()
+    }
+
+    /// Tries the slots each time the watch or the timer wakes it, until one is free, the wait
+    /// runs out or the watch ends.
+    private func waitForSlot(_ request: LockRequest, _ record: HolderRecord, _ timing: LeaseTiming, deadline: Date?,
+                             wakes: AsyncStream<Void>, wake: AsyncStream<Void>.Continuation,
+                             holders: borrowing Mutex<[String: Entry]>) async throws -> HeldLock {
         var iterator = wakes.makeAsyncIterator()
         while true {
             if let held = try await tryEachSlot(request, record, timing) { return held }
@@ -53,6 +68,7 @@ public struct LockAcquirer: Sendable {
             let timer = pause.map { pause in Task { try? await Task.sleep(for: pause); wake.yield() } }
             let woke = await iterator.next() != nil
             timer?.cancel()
+            await timer?.value
             try Task.checkCancellation()
             // The watch ended (its store closed): one more try, then say so.
             if !woke {
