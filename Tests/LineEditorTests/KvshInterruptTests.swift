@@ -20,16 +20,21 @@ private func catches(_ pid: pid_t, _ number: Int32) -> Bool {
 
 @Suite("kvsh prompt: an interrupt as soon as a line runs", .serialized, .offCooperativePool)
 struct KvshInterruptTests {
+    /// A kvsh at a pseudo-terminal on an embedded store in `directory`, and its prompt.
+    private static func freshKvsh(in directory: TemporaryDirectory, columns: Int) throws -> (DemoSession, String) {
+        let store = directory.url.appendingPathComponent("s.db").path
+        let session = try DemoSession(home: directory.url, environment: [
+            "XDG_STATE_HOME": directory.url.appendingPathComponent("state").path,
+        ], columns: columns, executable: KvshBinary.path(), arguments: ["--norc", "--store", store])
+        return (session, "kvsh \(store)>")
+    }
+
     @Test("in a fresh kvsh, Ctrl-C or SIGTERM right after Enter interrupts the first line; both stay caught")
     func interruptTheFirstLine() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let store = directory.url.appendingPathComponent("s.db").path
-        let prompt = "kvsh \(store)>"
         for round in 1...40 {
-            let session = try DemoSession(home: directory.url, environment: [
-                "XDG_STATE_HOME": directory.url.appendingPathComponent("state").path,
-            ], columns: 120, executable: KvshBinary.path(), arguments: ["--norc", "--store", store])
+            let (session, prompt) = try Self.freshKvsh(in: directory, columns: 120)
             await session.expectPrompt(prompt)
             session.send("sleep 1h" + Key.enter)
             await session.expectSignalMode()
@@ -50,11 +55,7 @@ struct KvshInterruptTests {
     func finallyAtThePrompt() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let store = directory.url.appendingPathComponent("s.db").path
-        let prompt = "kvsh \(store)>"
-        let session = try DemoSession(home: directory.url, environment: [
-            "XDG_STATE_HOME": directory.url.appendingPathComponent("state").path,
-        ], columns: 160, executable: KvshBinary.path(), arguments: ["--norc", "--store", store])
+        let (session, prompt) = try Self.freshKvsh(in: directory, columns: 160)
         await session.expectPrompt(prompt)
         // The echo of the typed line shows `fin"ished"`; only the cleanup prints `finished`.
         session.send("try { sleep 1h } finally { echo fin\"ished\"; sleep 1h; echo never }" + Key.enter)

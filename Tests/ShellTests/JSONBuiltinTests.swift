@@ -139,10 +139,7 @@ struct JSONBuiltinTests {
         ("json parse x", "json: unknown operation 'parse'; the operations are encode object array get set keys (run 'help json')", 64),
     ] as [(String, String, Int32)])
     func errors(source: String, message: String, status: Int32) async {
-        let r = await runScript(source)
-        #expect(r.err == "test.kvsh:1:1: " + message + "\n")
-        #expect(r.status == status)
-        #expect(r.out.isEmpty)
+        await expectFailure(source, message, status: status)
     }
 
     @Test("json set creates members, replaces values, appends at index count; json keys lists members")

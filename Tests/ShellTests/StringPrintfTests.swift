@@ -70,10 +70,7 @@ struct StringPrintfTests {
         ("str contains a", "str contains: wrong number of arguments (usage: str contains S T)", 64),
     ] as [(String, String, Int32)])
     func stringErrors(source: String, message: String, status: Int32) async {
-        let r = await runScript(source)
-        #expect(r.err == "test.kvsh:1:1: " + message + "\n")
-        #expect(r.status == status)
-        #expect(r.out.isEmpty)
+        await expectFailure(source, message, status: status)
     }
 
     @Test("printf directives, flags, widths and precisions")
@@ -113,10 +110,7 @@ struct StringPrintfTests {
         (#"printf 'a\'"#, "", 2),
     ] as [(String, String, Int32)])
     func printfErrors(source: String, message: String, status: Int32) async {
-        let r = await runScript(source)
-        if status != 2 { #expect(r.err == "test.kvsh:1:1: " + message + "\n") }
-        #expect(r.status == status)
-        #expect(r.out.isEmpty)
+        await expectFailure(source, message, status: status)
     }
 
     @Test("a lone backslash at the end of a format is an error")

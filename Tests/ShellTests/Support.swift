@@ -5,6 +5,7 @@ import Foundation
 #endif
 import KeyValue
 import Synchronization
+import Testing
 @testable import Shell
 
 /// Collects what a session prints.
@@ -175,6 +176,18 @@ func runScript(_ source: String, file: String = "test.kvsh", arguments: [String]
     let session = ShellSession(host: host, output: output, environment: environment)
     let status = await session.run(source: source, file: file, arguments: arguments)
     return Outcome(status: status, out: output.out, err: output.err)
+}
+
+/// Runs a one-line script that must fail at 1:1 with `message` and `status`, printing nothing
+/// (a syntax error, status 2, is checked by its status alone).
+func expectFailure(_ source: String, _ message: String, status: Int32,
+                   sourceLocation: SourceLocation = #_sourceLocation) async {
+    let r = await runScript(source)
+    if status != ShellSession.syntaxErrorStatus {
+        #expect(r.err == "test.kvsh:1:1: " + message + "\n", sourceLocation: sourceLocation)
+    }
+    #expect(r.status == status, sourceLocation: sourceLocation)
+    #expect(r.out.isEmpty, sourceLocation: sourceLocation)
 }
 
 /// A temporary directory for script files, removed when the test ends.
