@@ -114,7 +114,7 @@ enum Builtin: String, CaseIterable, Sendable {
 extension Builtin {
     /// The operations of `str` and `json`, from the tables they dispatch on; `help` lists their
     /// usages one a line. Empty for the other built-ins.
-    var operations: [(name: String, usage: String)] {
+    var operations: [BuiltinOperation] {
         switch self {
         case .str: ShellSession.stringOperations
         case .json: ShellSession.jsonOperations

@@ -1,31 +1,29 @@
 /// `json OP …`: building and reading JSON documents. Every word is one value (a list variable is
 /// one array), and strings always become JSON strings: text is never pasted into a document.
 extension ShellSession {
-    /// The operations, in the order `help json` lists them.
-    static let jsonOperations: [(name: String, usage: String)] = [
-        ("encode", "json encode VALUE"),
-        ("object", "json object [KEY VALUE]…"),
-        ("array", "json array [VALUE]…"),
-        ("get", "json get DOC PATH [DEFAULT]"),
-        ("set", "json set DOC PATH VALUE"),
-        ("keys", "json keys DOC"),
+    /// The operations, in the order `help json` lists them, with the number of words after OP
+    /// each takes.
+    static let jsonOperations: [BuiltinOperation] = [
+        BuiltinOperation("encode", "json encode VALUE", 1...1),
+        BuiltinOperation("object", "json object [KEY VALUE]…", 0...Int.max),
+        BuiltinOperation("array", "json array [VALUE]…", 0...Int.max),
+        BuiltinOperation("get", "json get DOC PATH [DEFAULT]", 2...3),
+        BuiltinOperation("set", "json set DOC PATH VALUE", 3...3),
+        BuiltinOperation("keys", "json keys DOC", 1...1),
     ]
 
     func json(_ call: BuiltinInvocation) throws -> Value {
-        guard let op = call.words.first?.textForm else {
-            throw Self.operationUsage("json", "expected an operation", Self.jsonOperations)
-        }
-        let args = Array(call.words.dropFirst())
+        let (op, args) = try BuiltinOperation.select("json", call, from: Self.jsonOperations)
         let result: Value
         let printed: String
         switch op {
         case "encode":
-            guard args.count == 1 else { throw Self.arityError("json", op, Self.jsonOperations) }
             printed = try Self.encoded(args[0], "json encode")
             result = .string(printed)
         case "object":
             guard args.count % 2 == 0 else {
-                throw Self.arityError("json", op, Self.jsonOperations, "expected pairs of KEY VALUE, got \(args.count) words")
+                throw BuiltinOperation.usageError("json", op, in: Self.jsonOperations,
+                                                  "expected pairs of KEY VALUE, got \(args.count) words")
             }
             var fields: [(String, Value)] = []
             var seen = Set<String>()
@@ -42,7 +40,6 @@ extension ShellSession {
             printed = try Self.encoded(.list(args), "json array")
             result = .string(printed)
         case "get":
-            guard args.count == 2 || args.count == 3 else { throw Self.arityError("json", op, Self.jsonOperations) }
             let document = try Self.document(args[0], "json get")
             let steps = try Self.path(args[1], "json get")
             switch JSONPath.value(in: document, at: steps) {
@@ -58,7 +55,6 @@ extension ShellSession {
             default: printed = result.textForm
             }
         case "set":
-            guard args.count == 3 else { throw Self.arityError("json", op, Self.jsonOperations) }
             let document = try Self.document(args[0], "json set")
             let steps = try Self.path(args[1], "json set")
             let value = try Self.normalized(args[2], "json set")
@@ -71,7 +67,6 @@ extension ShellSession {
             printed = try Self.encoded(updated, "json set")
             result = .string(printed)
         case "keys":
-            guard args.count == 1 else { throw Self.arityError("json", op, Self.jsonOperations) }
             let document = try Self.document(args[0], "json keys")
             guard case .record(let record) = document else {
                 throw CommandError("json keys: the document is \(JSONPath.kind(document)), not an object")
@@ -79,7 +74,7 @@ extension ShellSession {
             result = .list(record.fields.map { .string($0.name) })
             printed = record.fields.map(\.name).joined(separator: "\n")
         default:
-            throw Self.operationUsage("json", "unknown operation '\(op)'", Self.jsonOperations)
+            preconditionFailure("json: '\(op)' is in the table but has no case")
         }
         if !call.captured { output.write(printed.isEmpty && op == "keys" ? "" : printed + "\n") }
         return result
@@ -128,19 +123,5 @@ extension ShellSession {
                                + "separated by single dots (a.b.0)", status: 64)
         }
         return steps
-    }
-
-    /// A usage error listing the operations of `command` (status 64).
-    static func operationUsage(_ command: String, _ problem: String,
-                               _ operations: [(name: String, usage: String)]) -> CommandError {
-        CommandError("\(command): \(problem); the operations are "
-                     + operations.map(\.name).joined(separator: " ") + " (run 'help \(command)')", status: 64)
-    }
-
-    /// A usage error for one operation, with its usage (status 64).
-    static func arityError(_ command: String, _ op: String, _ operations: [(name: String, usage: String)],
-                           _ problem: String = "wrong number of arguments") -> CommandError {
-        let usage = operations.first { $0.name == op }?.usage ?? command
-        return CommandError("\(command) \(op): \(problem) (usage: \(usage))", status: 64)
     }
 }

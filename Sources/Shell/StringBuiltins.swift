@@ -1,36 +1,24 @@
 /// `str OP …`: string operations. Lengths and positions count characters (Swift `Character`s,
 /// grapheme clusters), so `é` or a flag emoji is one, whatever its bytes.
 extension ShellSession {
-    /// The operations, in the order `help str` lists them.
-    static let stringOperations: [(name: String, usage: String)] = [
-        ("length", "str length S"),
-        ("upper", "str upper S"),
-        ("lower", "str lower S"),
-        ("trim", "str trim S"),
-        ("sub", "str sub S START [LENGTH]"),
-        ("split", "str split S SEP"),
-        ("join", "str join SEP VALUE…"),
-        ("replace", "str replace S OLD NEW"),
-        ("contains", "str contains S T"),
-        ("starts", "str starts S PREFIX"),
-        ("ends", "str ends S SUFFIX"),
-    ]
-
-    /// The number of words after OP each operation takes (`join`: at least one).
-    private static let stringArity: [String: ClosedRange<Int>] = [
-        "length": 1...1, "upper": 1...1, "lower": 1...1, "trim": 1...1, "sub": 2...3, "split": 2...2,
-        "join": 1...Int.max, "replace": 3...3, "contains": 2...2, "starts": 2...2, "ends": 2...2,
+    /// The operations, in the order `help str` lists them, with the number of words after OP
+    /// each takes (`join`: at least one).
+    static let stringOperations: [BuiltinOperation] = [
+        BuiltinOperation("length", "str length S", 1...1),
+        BuiltinOperation("upper", "str upper S", 1...1),
+        BuiltinOperation("lower", "str lower S", 1...1),
+        BuiltinOperation("trim", "str trim S", 1...1),
+        BuiltinOperation("sub", "str sub S START [LENGTH]", 2...3),
+        BuiltinOperation("split", "str split S SEP", 2...2),
+        BuiltinOperation("join", "str join SEP VALUE…", 1...Int.max),
+        BuiltinOperation("replace", "str replace S OLD NEW", 3...3),
+        BuiltinOperation("contains", "str contains S T", 2...2),
+        BuiltinOperation("starts", "str starts S PREFIX", 2...2),
+        BuiltinOperation("ends", "str ends S SUFFIX", 2...2),
     ]
 
     func str(_ call: BuiltinInvocation) throws -> Value {
-        guard let op = call.words.first?.textForm else {
-            throw Self.operationUsage("str", "expected an operation", Self.stringOperations)
-        }
-        guard let arity = Self.stringArity[op] else {
-            throw Self.operationUsage("str", "unknown operation '\(op)'", Self.stringOperations)
-        }
-        let words = Array(call.words.dropFirst())
-        guard arity.contains(words.count) else { throw Self.arityError("str", op, Self.stringOperations) }
+        let (op, words) = try BuiltinOperation.select("str", call, from: Self.stringOperations)
         let args = words.map(\.textForm)
         let result: Value
         switch op {
