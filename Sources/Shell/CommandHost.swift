@@ -165,3 +165,11 @@ public struct CommandError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The message.
     public var description: String { message }
 }
+
+extension CommandError {
+    /// `< FILE` given to a command that takes no value (`name`: `kv get`, `echo`, `lock`): a usage
+    /// error, status 64. The language and the host refuse with this one message.
+    public static func inputRefused(by name: String) -> CommandError {
+        CommandError("\(name) takes no input: '< FILE' gives the value of kv put, create and update", status: 64)
+    }
+}

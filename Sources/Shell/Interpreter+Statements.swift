@@ -119,7 +119,7 @@ extension ShellSession {
     /// Only store commands that take a value read `< FILE`.
     func refuseInput(_ redirection: Redirection, name: String) throws {
         guard redirection.input != nil else { return }
-        throw CommandError("\(name) takes no input: '< FILE' gives the value of kv put, create and update", status: 64)
+        throw CommandError.inputRefused(by: name)
     }
 
     // MARK: - Functions

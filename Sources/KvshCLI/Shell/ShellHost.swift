@@ -116,7 +116,7 @@ actor ShellHost: CommandHost, BackendSource {
     nonisolated func run(_ words: [String], context: CommandContext) async throws -> CommandResult {
         if let empty = context.emptyLists.first { throw Self.emptyListError(words, empty) }
         if context.input != nil, let word = words.first, word == "lock" || HookCommands.names.contains(word) {
-            throw Self.inputRefused(word)
+            throw CommandError.inputRefused(by: word)
         }
         if words.first == "lock" { return try await runLock(words, context: context) }
         do {
@@ -133,7 +133,7 @@ actor ShellHost: CommandHost, BackendSource {
         case .command(let parsed):
             command = parsed
         }
-        if context.input != nil, !Self.takesInput(command) { throw Self.inputRefused(Self.commandName(of: command)) }
+        if context.input != nil, !Self.takesInput(command) { throw CommandError.inputRefused(by: Self.commandName(of: command)) }
         let ctx = CommandExecution(backends: self, output: context.output, json: options.json || command.global.json,
                                    captured: context.isCaptured, mode: .shell,
                                    canAsk: context.isTypedAtPrompt && Terminal.stdinIsTerminal, input: context.input)
@@ -152,12 +152,6 @@ actor ShellHost: CommandHost, BackendSource {
     /// The commands whose value `< FILE` may give.
     private static func takesInput(_ command: any KvshCommand) -> Bool {
         command is KVPut || command is KVCreate || command is KVUpdate
-    }
-
-    /// `< FILE` given to a command that has no value to take (nothing is run).
-    static func inputRefused(_ name: String) -> CommandError {
-        CommandError("\(name) takes no input: '< FILE' gives the value of kv put, create and update",
-                     status: ExitCode.validationFailure.rawValue)
     }
 
     /// `kv get`, `account info`: the group's word and the command's own name.
