@@ -58,6 +58,10 @@ struct CLIBadInputTests {
         (["kv", "del", "b", "k", "--filter", "k"], "give keys or --filter, not both"),
         (["kv", "del", "b", "k", "a..b"], #"invalid key "a..b""#),
         (["kv", "watch", "b", "--count", "0"], "--count must be at least 1"),
+        (["kv", "watch", "b", "--wait", "0s"], "--wait must be more than 0"),
+        (["kv", "watch", "b", "--wait", "soon"], #"invalid duration "soon""#),
+        (["kv", "del", "b", "--filter", "k", "--revision", "1"], "--revision guards one key: it cannot be given with --filter"),
+        (["kv", "del", "b", "--filter", "a..b", "-f"], #"invalid key "a..b""#),
         (["kv", "update", "b", "k", "v", "1", "extra"], "expected VALUE and REVISION"),
         (["kv", "update", "b", "k"], "expected VALUE and REVISION"),
         (["kv", "watch", "b", "--history", "--updates"], "--history and --updates exclude each other"),
@@ -91,7 +95,7 @@ struct CLIBadInputTests {
     static let usageMessages = ["Missing expected argument", "Unexpected argument", "Unknown option",
                                 "is invalid for", "expected VALUE and REVISION",
                                 "exclude each other", "unknown command", "did you mean",
-                                "--revision guards", "not both", "--count must be"]
+                                "--revision guards", "not both", "--count must be", "--wait must be"]
 
     @Test("rejected commands print one error, exit non-zero and write nothing")
     func rejectedCommands() throws {
